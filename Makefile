@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wardsite
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres vendor vendor-check translations clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wardsite needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Serve the site with demo data on http://127.0.0.1:5000
+run: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@cat instance/demo-logins.txt 2>/dev/null || true
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## Run the whole suite on SQLite (browser journeys included), then on PostgreSQL
+test: $(STAMP)
+	bash scripts/require-system-packages.sh
+	bash scripts/vendor.sh --check
+	bash scripts/run-tests.sh
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest
+
+## Refetch the pinned third-party files from the npm registry and check them
+vendor:
+	bash scripts/vendor.sh
+
+## Add new messages to the translation catalogues (then translate them)
+translations: $(STAMP)
+	$(BIN)/python -m wardsite.i18n_tools update
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,133 @@
+"""wardsite: the website a Vietnamese urban ward runs for its residents."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from wardsite import config as default_config
+from wardsite.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# One package per area; each has routes.py with a blueprint `bp`. The order is
+# the order of the demo data, since later areas build on earlier ones.
+AREAS = ["public", "accounts", "admin"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(default_config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("WARDSITE")
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _fill_instance_defaults(app)
+
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    _init_extensions(app)
+    for area in AREAS:
+        module = importlib.import_module(f"wardsite.{area}.routes")
+        app.register_blueprint(module.bp)
+
+    from wardsite import cli, errors, security, templating
+
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    """Settings that live in the instance folder unless configured."""
+    instance = Path(app.instance_path)
+    if not app.config["SECRET_KEY"]:
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            # Written once with owner-only permissions; never in the repo.
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'wardsite.db'}"
+    if not app.config["UPLOAD_FOLDER"]:
+        app.config["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if app.config["PREFERRED_URL_SCHEME"] == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _translation_directories() -> str:
+    here = Path(__file__).resolve().parent
+    folders = [here / "translations", *sorted(here.glob("*/translations"))]
+    return ";".join(str(folder) for folder in folders if folder.is_dir())
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    chosen = request.cookies.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app: Flask) -> None:
+    from wardsite.htmx import htmx
+    from wardsite.i18n_tools import compile_catalogues
+
+    db.init_app(app)
+    # Batch mode lets migrations alter tables on SQLite too.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    try:
+        compile_catalogues(only_stale=True)
+    except OSError:
+        pass  # a read-only install ships its compiled catalogues
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = _translation_directories()
+    babel.init_app(app, locale_selector=_select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page explains itself
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from wardsite.accounts.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """WAL lets readers run beside a writer; the busy timeout makes writers
+    wait for each other instead of failing; foreign keys are off by default."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

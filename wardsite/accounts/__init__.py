@@ -1,0 +1,1 @@
+"""Staff accounts: sign-in, roles, passwords. Residents never need an account."""

@@ -1,0 +1,78 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from wardsite.accounts.models import ROLES
+from wardsite.phone import normalize_phone
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("E-mail or phone number"),
+        validators=[DataRequired(_l("Please enter your e-mail or phone number.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Please choose a new password.")),
+            Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("The password must have at least 10 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def validate_phone_field(form, field) -> None:
+    if field.data:
+        phone = normalize_phone(field.data)
+        if phone is None:
+            raise ValidationError(_l("Please enter a Vietnamese phone number, e.g. 0912 345 678."))
+        field.data = phone
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(_l("Please enter an e-mail address.")),
+            Email(_l("Please enter a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    phone = StringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=30), validate_phone_field])
+    roles = MultiCheckboxField(_l("Roles"), choices=list(ROLES.items()))
+    active = BooleanField(_l("Account active"), default=True)
+    password = PasswordField(
+        _l("New password (leave empty to keep the current one)"),
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("The password must have at least 10 characters."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,1 @@
+"""Administration: users, the ward's settings and residential groups, the audit log."""

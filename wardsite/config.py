@@ -1,0 +1,59 @@
+"""Defaults for every setting. No secrets here.
+
+Each setting can be overridden in `instance/config.py` or by an environment
+variable with the `WARDSITE_` prefix (e.g. `WARDSITE_SQLALCHEMY_DATABASE_URI`).
+Values from the environment are parsed as JSON when they look like JSON, so
+`WARDSITE_SESSION_COOKIE_SECURE=true` gives a boolean.
+"""
+
+# The database. Empty means `instance/wardsite.db` (filled in by create_app,
+# because the instance folder is only known then).
+SQLALCHEMY_DATABASE_URI = ""
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+# A missing SECRET_KEY is generated once into instance/secret_key.
+SECRET_KEY = ""
+
+# Cookies: Secure is switched on when the site is served over HTTPS
+# (PREFERRED_URL_SCHEME = "https"), see create_app.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "wardsite_session"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PREFERRED_URL_SCHEME = "http"
+
+# Number of reverse proxies in front of the site whose X-Forwarded-* headers
+# are trusted (0 when the site is served directly).
+PROXY_COUNT = 0
+
+# Forms and CSRF: tokens live as long as the session.
+WTF_CSRF_TIME_LIMIT = None
+WTF_CSRF_HEADERS = ["X-CSRFToken"]
+MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+# Interface language and time zone.
+BABEL_DEFAULT_LOCALE = "vi"
+BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+# Rate limits. Use Redis in production with several workers:
+# WARDSITE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = False
+# Failed logins allowed before the form refuses for the rest of the window.
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+
+# Outgoing mail (reminders, notifications). Empty host: messages go to the
+# outbox table that staff can read instead.
+MAIL_SERVER = ""
+MAIL_PORT = 587
+MAIL_USE_TLS = True
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_SENDER = "no-reply@localhost"
+
+# The ward's logo and other uploads are stored under instance/uploads.
+UPLOAD_FOLDER = ""
+LOGO_MAX_BYTES = 1024 * 1024

@@ -1,0 +1,1 @@
+"""The public face of the site: the home page, language choice, health check."""
