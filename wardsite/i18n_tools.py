@@ -5,7 +5,7 @@ residents see by default. Each area may keep its own catalogue in
 `wardsite/<area>/translations` (so areas can be worked on side by side);
 everything else belongs to the core catalogue in `wardsite/translations`.
 
-    python -m wardsite.i18n_tools update    # add new messages to every .po
+    python -m wardsite.i18n_tools update [AREA]  # add new messages to the .po files
     python -m wardsite.i18n_tools compile   # .po -> .mo (also done at start-up)
     python -m wardsite.i18n_tools check     # fail on any untranslated message
 """
@@ -62,8 +62,13 @@ def _po_path(folder: Path, locale: str) -> Path:
     return folder / locale / "LC_MESSAGES" / "messages.po"
 
 
-def update() -> None:
+def update(area: str | None = None) -> None:
+    """Add new messages to every catalogue, or only to `area`'s ("core" for the
+    shared one)."""
+    wanted = None if area is None else (PACKAGE / "translations" if area == "core" else PACKAGE / area / "translations")
     for folder, files in catalogues().items():
+        if wanted is not None and folder != wanted:
+            continue
         template = extract(files)
         for locale in LOCALES:
             po_path = _po_path(folder, locale)
@@ -125,7 +130,7 @@ def missing_translations() -> dict[str, list[str]]:
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else ""
     if command == "update":
-        update()
+        update(argv[2] if len(argv) > 2 else None)
     elif command == "compile":
         compile_catalogues()
     elif command == "check":

@@ -1,0 +1,91 @@
+"""Who may open which staff screen: every staff route × (anonymous, each role).
+
+Each area lists its staff routes in STAFF_ROUTES. A route guarded by
+`roles_required` (or under /quan-tri/) that is not listed fails
+`test_every_staff_route_is_in_the_matrix`.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from wardsite.accounts.models import ROLES
+
+
+@dataclass(frozen=True)
+class StaffRoute:
+    endpoint: str
+    url: str
+    roles: frozenset  # who may open it; admins always may
+    method: str = "GET"
+    data: dict = field(default_factory=dict, hash=False, compare=False)
+    # What an allowed user gets: 200 for a page, 303 for a POST that redirects.
+    success: tuple = (200,)
+
+    def __str__(self):
+        return f"{self.method} {self.url}"
+
+
+def staff(endpoint, url, *roles, method="GET", data=None, success=(200,)):
+    return StaffRoute(endpoint, url, frozenset(roles) | {"admin"}, method, data or {}, success)
+
+
+STAFF_ROUTES = [
+    # foundation
+    staff("admin.dashboard", "/quan-tri/", "editor", "leader"),
+    staff("admin.users", "/quan-tri/nguoi-dung/"),
+    staff("admin.user_new", "/quan-tri/nguoi-dung/moi"),
+    staff("admin.user_edit", "/quan-tri/nguoi-dung/{own_id}"),
+    staff("admin.settings", "/quan-tri/cai-dat"),
+    staff("admin.residential_groups", "/quan-tri/to-dan-pho/"),
+    staff("admin.residential_group_edit", "/quan-tri/to-dan-pho/{group_id}"),
+    staff("admin.audit_log", "/quan-tri/nhat-ky"),
+]
+
+VISITORS = ["anonymous", *ROLES]
+
+
+@pytest.fixture
+def url_values(app):
+    """Ids that staff URLs need, created once per test."""
+    from wardsite.admin.models import ResidentialGroup
+    from wardsite.extensions import db
+
+    with app.app_context():
+        group = ResidentialGroup(name="Tổ dân phố 9")
+        db.session.add(group)
+        db.session.commit()
+        return {"group_id": group.id}
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=str)
+def test_staff_route_permissions(client, login, url_values, route, visitor):
+    person = None if visitor == "anonymous" else login(visitor)
+    url = route.url.format(own_id=person.id if person else 1, **url_values)
+    response = client.open(url, method=route.method, data=route.data)
+    if person is None:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/dang-nhap?next=")
+    elif visitor in route.roles:
+        assert response.status_code in route.success, response.get_data(as_text=True)[:500]
+    else:
+        assert response.status_code == 403
+        assert "không có quyền" in response.get_data(as_text=True)
+
+
+def test_every_staff_route_is_in_the_matrix(app):
+    listed = {route.endpoint for route in STAFF_ROUTES}
+    guarded = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if rule.rule.startswith("/quan-tri") or hasattr(view, "required_roles"):
+            guarded.add(rule.endpoint)
+    assert guarded - listed == set(), "staff routes missing from STAFF_ROUTES"
+    assert listed - guarded == set(), "STAFF_ROUTES lists routes that are not guarded"
+
+
+def test_matrix_roles_match_the_decorators(app):
+    for route in STAFF_ROUTES:
+        declared = set(app.view_functions[route.endpoint].required_roles) | {"admin"}
+        assert declared == set(route.roles), route.endpoint
