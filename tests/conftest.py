@@ -28,7 +28,7 @@ def on_postgres() -> bool:
     return POSTGRES_URI.startswith("postgresql")
 
 
-def test_settings(database_uri: str, **extra) -> dict:
+def app_settings(database_uri: str, **extra) -> dict:
     settings = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -46,7 +46,7 @@ def migrated_database(tmp_path_factory) -> str:
     the test database itself on PostgreSQL."""
     if on_postgres():
         uri = POSTGRES_URI
-        app = create_app(test_settings(uri))
+        app = create_app(app_settings(uri))
         with app.app_context():
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -55,7 +55,7 @@ def migrated_database(tmp_path_factory) -> str:
             db.engine.dispose()
         return uri
     path = tmp_path_factory.mktemp("template") / "template.db"
-    app = create_app(test_settings(f"sqlite:///{path}"))
+    app = create_app(app_settings(f"sqlite:///{path}"))
     with app.app_context():
         upgrade(revision="heads")
         db.engine.dispose()
@@ -80,7 +80,7 @@ def database_uri(migrated_database, tmp_path) -> str:
 
 @pytest.fixture
 def app(database_uri, tmp_path):
-    app = create_app(test_settings(database_uri, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    app = create_app(app_settings(database_uri, UPLOAD_FOLDER=str(tmp_path / "uploads")))
     app.instance_path = str(tmp_path / "instance")
     Path(app.instance_path).mkdir(exist_ok=True)
     yield app

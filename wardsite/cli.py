@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from wardsite.extensions import db
@@ -29,6 +30,7 @@ def _demo_password() -> str:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Fill an empty database with a fictional ward's content."""
     from wardsite import AREAS
@@ -57,7 +59,7 @@ def demo() -> None:
     click.echo(f"(kept in {path} for this demo database)")
 
 
-@click.group("user")
+@click.group("user", cls=AppGroup)
 def user() -> None:
     """Manage staff accounts."""
 
@@ -102,6 +104,7 @@ def user_create(email: str, name: str, roles: tuple[str, ...], phone: str | None
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
 def backup(path: str) -> None:
     """Write a consistent copy of the live SQLite database to PATH.
 

@@ -16,11 +16,13 @@ class ImageRejected(ValueError):
     """The message is shown next to the file field."""
 
 
-def save_image(upload, *, max_bytes: int, max_side: int, prefix: str = "img") -> str:
+def save_image(upload, *, max_bytes: int, max_side: int, prefix: str = "img", lossless: bool = False) -> str:
     """Store an uploaded JPEG, PNG or WebP and return its file name.
 
     The stored file is a fresh encoding of the decoded pixels, so EXIF (GPS
     positions from phones) and anything smuggled after the image are gone.
+    Photos become JPEG; images with transparency, or `lossless` ones such as
+    logos, become PNG.
     """
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
@@ -36,8 +38,7 @@ def save_image(upload, *, max_bytes: int, max_side: int, prefix: str = "img") ->
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         raise ImageRejected(_l("This file is not an image we can read. Please choose a JPEG, PNG or WebP image."))
     image.thumbnail((max_side, max_side))
-    has_alpha = image.mode in ("RGBA", "LA", "P")
-    if has_alpha:
+    if lossless or image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
         extension, save_as, options = "png", "PNG", {"optimize": True}
     else:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -69,7 +69,7 @@ class UserForm(FlaskForm):
         ],
     )
     phone = StringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=30), validate_phone_field])
-    roles = MultiCheckboxField(_l("Roles"), choices=list(ROLES.items()))
+    roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(role, label) for role, label in ROLES.items()])
     active = BooleanField(_l("Account active"), default=True)
     password = PasswordField(
         _l("New password (leave empty to keep the current one)"),

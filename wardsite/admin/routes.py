@@ -138,7 +138,7 @@ def settings():
         if upload and getattr(upload, "filename", ""):
             try:
                 logo_name = save_image(
-                    upload, max_bytes=current_app.config["LOGO_MAX_BYTES"], max_side=256, prefix="logo"
+                    upload, max_bytes=current_app.config["LOGO_MAX_BYTES"], max_side=256, prefix="logo", lossless=True
                 )
             except ImageRejected as refusal:
                 form.logo.errors.append(str(refusal))
