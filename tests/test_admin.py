@@ -144,3 +144,8 @@ def test_audit_log_survives_a_silly_page_number(client, login):
     login("admin")
     assert client.get("/quan-tri/nhat-ky?trang=-5").status_code == 200
     assert client.get("/quan-tri/nhat-ky?trang=abc").status_code == 200
+
+
+def test_a_fresh_site_shows_default_settings_before_anyone_saves_them(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Phường của bạn" in page and "None" not in page

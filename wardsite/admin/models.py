@@ -29,6 +29,14 @@ class WardSettings(db.Model):
     logo_filename: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    def __init__(self, **values):
+        # Column defaults apply only on INSERT; a fresh site shows them before
+        # anyone has saved the settings.
+        for column in self.__table__.columns:
+            if column.key not in values and column.default is not None and column.default.is_scalar:
+                values[column.key] = column.default.arg
+        super().__init__(**values)
+
     @classmethod
     def current(cls) -> WardSettings:
         """The settings, read once per request; a fresh database gets defaults."""

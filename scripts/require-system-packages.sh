@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Why: the browser journeys need Chromium and the PostgreSQL run needs the
+# server binaries; neither comes from pip. As root on Debian we install what
+# is missing, otherwise we say exactly which Debian packages to install.
+set -euo pipefail
+
+find_missing() {
+  missing=()
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+}
+find_missing
+((${#missing[@]} == 0)) && exit 0
+
+if ((EUID == 0)) && command -v apt-get >/dev/null; then
+  echo "require-system-packages.sh: installing ${missing[*]}" >&2
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  find_missing
+  ((${#missing[@]} == 0)) && exit 0
+fi
+
+for pkg in "${missing[@]}"; do
+  echo "require-system-packages.sh: missing Debian package '$pkg'" >&2
+done
+echo "require-system-packages.sh: install them with: sudo apt-get install ${missing[*]}" >&2
+exit 1
