@@ -24,8 +24,14 @@ add_staff_link("admin.audit_log", _l("Audit log"), "admin")
 
 AUDIT_PAGE_SIZE = 50
 
-# Templates that other areas add to the staff home page.
-DASHBOARD_SECTIONS: list[str] = []
+# Blocks that other areas add to the staff home page: a template name, or
+# (template, function returning that template's context) via add_dashboard_section.
+DASHBOARD_SECTIONS: list = []
+
+
+def add_dashboard_section(template: str, context=None) -> None:
+    if all((entry if isinstance(entry, str) else entry[0]) != template for entry in DASHBOARD_SECTIONS):
+        DASHBOARD_SECTIONS.append((template, context) if context else template)
 
 
 @bp.route("/")
@@ -34,7 +40,16 @@ def dashboard():
     recent = []
     if current_user.has_role("admin"):
         recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
-    return render_template("admin/dashboard.html", recent=recent, dashboard_sections=DASHBOARD_SECTIONS)
+    sections, context = [], {}
+    for entry in DASHBOARD_SECTIONS:
+        template, make_context = (entry, None) if isinstance(entry, str) else entry
+        if make_context is not None:
+            extra = make_context()
+            if extra is None:  # the section has nothing for this user
+                continue
+            context.update(extra)
+        sections.append(template)
+    return render_template("admin/dashboard.html", recent=recent, dashboard_sections=sections, **context)
 
 
 # Users -----------------------------------------------------------------------
