@@ -40,6 +40,17 @@ STAFF_ROUTES = [
     staff("admin.residential_groups", "/quan-tri/to-dan-pho/"),
     staff("admin.residential_group_edit", "/quan-tri/to-dan-pho/{group_id}"),
     staff("admin.audit_log", "/quan-tri/nhat-ky"),
+    # news
+    staff("news.admin_articles", "/quan-tri/tin-tuc/", "editor"),
+    staff("news.article_new", "/quan-tri/tin-tuc/moi", "editor"),
+    staff("news.article_edit", "/quan-tri/tin-tuc/{article_id}", "editor"),
+    staff("news.article_preview", "/quan-tri/tin-tuc/xem-truoc", "editor", method="POST", data={"title": "Thử", "body": "**Đậm**"}),
+    staff("news.article_publish", "/quan-tri/tin-tuc/{article_id}/dang-ngay", "editor", method="POST", success=(303,)),
+    staff("news.article_unpublish", "/quan-tri/tin-tuc/{article_id}/go-xuong", "editor", method="POST", success=(303,)),
+    staff("news.article_pin", "/quan-tri/tin-tuc/{article_id}/ghim", "editor", method="POST", success=(303,)),
+    staff("news.comment_queue", "/quan-tri/binh-luan/", "editor"),
+    staff("news.comment_approve", "/quan-tri/binh-luan/{comment_id}/duyet", "editor", method="POST", success=(303,)),
+    staff("news.comment_reject", "/quan-tri/binh-luan/{comment_id}/tu-choi", "editor", method="POST", success=(303,)),
 ]
 
 VISITORS = ["anonymous", *ROLES]
@@ -54,8 +65,15 @@ def url_values(app):
     with app.app_context():
         group = ResidentialGroup(name="Tổ dân phố 9")
         db.session.add(group)
+        # news
+        from wardsite.news.models import Article, Comment
+
+        article = Article(summary="Tóm tắt", body="Nội dung")
+        article.set_title("Bài thử quyền")
+        comment = Comment(article=article, author_name="Bà Năm", body="Cảm ơn")
+        db.session.add_all([article, comment])
         db.session.commit()
-        return {"group_id": group.id}
+        return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id}
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

@@ -1,0 +1,1 @@
+"""News and announcements: editors post articles, residents read, comment and rate them."""

@@ -1,0 +1,171 @@
+"""What the news area does, reachable without HTTP: rendering safe article
+bodies, finding what residents may see, counting views, ratings, comments."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from flask import current_app
+from limits import parse
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from sqlalchemy import func, select, update
+
+from wardsite.audit import record_audit
+from wardsite.extensions import db, limiter
+from wardsite.news.models import (
+    COMMENT_APPROVED,
+    COMMENT_REJECTED,
+    COMMENT_WAITING,
+    PUBLISHED,
+    Article,
+    Comment,
+)
+from wardsite.timeutil import utcnow
+
+# Markdown with raw HTML off: "<b>" typed by an editor is shown as text. The
+# sanitizer then removes anything else that could run, as a second wall.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "del", "blockquote", "ul", "ol", "li",
+    "a", "img", "code", "pre", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "th": {"align"},
+    "td": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _demote_headings(html: str) -> str:
+    # The article title is the page's only h1; "# Heading" in the body becomes h2.
+    return html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+
+
+@lru_cache(maxsize=512)
+def render_markdown(source: str) -> Markup:
+    """Markdown to HTML that is safe to put on the page."""
+    html = _demote_headings(_markdown.render(source or ""))
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return Markup(clean)
+
+
+# Reading ---------------------------------------------------------------------
+
+
+def visible_articles(kind: str | None = None):
+    query = select(Article).where(Article.visible())
+    if kind:
+        query = query.where(Article.kind == kind)
+    return query.order_by(Article.published_at.desc(), Article.id.desc())
+
+
+def latest_articles(limit: int = 4) -> list[Article]:
+    return list(db.session.scalars(visible_articles().limit(limit)))
+
+
+def pinned_notices(limit: int = 5) -> list[Article]:
+    query = visible_articles().where(Article.pinned.is_(True)).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def count_view(article_id: int) -> None:
+    """One UPDATE, no read and no ORM flush: cheap enough for every page view."""
+    db.session.execute(
+        update(Article).where(Article.id == article_id).values(views=Article.views + 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+# Editing ---------------------------------------------------------------------
+
+
+def publish(article: Article, when=None) -> None:
+    """Publish now, or at `when` (then the article is scheduled until that time)."""
+    article.status = PUBLISHED
+    article.published_at = when or utcnow()
+    action = "article.scheduled" if article.published_at > utcnow() else "article.published"
+    record_audit(action, article, article.title)
+
+
+def unpublish(article: Article) -> None:
+    article.status = "draft"
+    record_audit("article.unpublished", article, article.title)
+
+
+def set_pinned(article: Article, pinned: bool) -> None:
+    article.pinned = pinned
+    record_audit("article.pinned" if pinned else "article.unpinned", article, article.title)
+
+
+# Ratings ---------------------------------------------------------------------
+
+
+def add_rating(article_id: int, stars: int) -> None:
+    if not 1 <= stars <= 5:
+        raise ValueError("stars must be 1 to 5")
+    db.session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(rating_count=Article.rating_count + 1, rating_total=Article.rating_total + stars),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+# Comments --------------------------------------------------------------------
+
+
+def _comment_limit():
+    return parse(current_app.config.get("NEWS_COMMENT_LIMIT", "5 per 10 minutes"))
+
+
+def comment_allowed(address: str) -> bool:
+    return limiter.limiter.test(_comment_limit(), "news-comment", address or "unknown")
+
+
+def add_comment(article: Article, author_name: str, body: str, address: str) -> Comment:
+    limiter.limiter.hit(_comment_limit(), "news-comment", address or "unknown")
+    comment = Comment(article=article, author_name=author_name.strip(), body=body.strip())
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def approved_comments(article: Article) -> list[Comment]:
+    query = (
+        select(Comment)
+        .where(Comment.article_id == article.id, Comment.status == COMMENT_APPROVED)
+        .order_by(Comment.created_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def waiting_comment_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Comment).where(Comment.status == COMMENT_WAITING)) or 0
+
+
+def moderate(comment: Comment, approve: bool, user) -> None:
+    comment.status = COMMENT_APPROVED if approve else COMMENT_REJECTED
+    comment.moderated_at = utcnow()
+    comment.moderated_by_id = user.id
+    record_audit(
+        "comment.approved" if approve else "comment.rejected",
+        comment,
+        f"{comment.author_name} on «{comment.article.title}»",
+    )
