@@ -91,6 +91,23 @@ def app(database_uri, tmp_path):
 
 
 @pytest.fixture
+def make_app(database_uri, tmp_path):
+    """Another app on the test database with other settings: make_app(WTF_CSRF_ENABLED=True)."""
+    made = []
+
+    def make(**overrides):
+        other = create_app(app_settings(database_uri, **overrides))
+        other.instance_path = str(tmp_path / "instance")
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

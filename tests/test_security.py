@@ -2,9 +2,6 @@
 
 import pytest
 
-from tests.conftest import app_settings
-from wardsite import create_app
-
 
 @pytest.mark.parametrize("url", ["/", "/dang-nhap", "/khong-co-trang-nay", "/static/css/app.css", "/healthz", "/quan-tri/"])
 def test_security_headers_on_every_response(client, url):
@@ -25,10 +22,8 @@ def test_pages_have_no_inline_script_or_style(client):
 
 
 @pytest.fixture
-def csrf_client(database_uri, tmp_path):
-    app = create_app(app_settings(database_uri, WTF_CSRF_ENABLED=True))
-    app.instance_path = str(tmp_path)
-    return app.test_client()
+def csrf_client(make_app):
+    return make_app(WTF_CSRF_ENABLED=True).test_client()
 
 
 @pytest.mark.parametrize("url", ["/dang-nhap", "/dang-xuat", "/quan-tri/cai-dat"])
@@ -56,8 +51,8 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, make_user):
     assert "Secure" not in cookie
 
 
-def test_session_cookie_is_secure_when_served_over_https(database_uri, tmp_path, make_user):
-    app = create_app(app_settings(database_uri, PREFERRED_URL_SCHEME="https"))
+def test_session_cookie_is_secure_when_served_over_https(make_app):
+    app = make_app(PREFERRED_URL_SCHEME="https")
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
@@ -71,8 +66,8 @@ def test_error_pages_are_vietnamese_and_htmx_gets_a_fragment(client):
     assert "Trang này không tồn tại" in fragment.get_data(as_text=True)
 
 
-def test_a_crash_shows_the_vietnamese_500_page(database_uri, tmp_path):
-    app = create_app(app_settings(database_uri, TESTING=False))
+def test_a_crash_shows_the_vietnamese_500_page(make_app):
+    app = make_app(TESTING=False)
 
     @app.get("/thu-loi")
     def broken():
