@@ -94,3 +94,18 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeyp
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'wardsite.db'}"
+
+
+def test_each_request_is_logged_as_one_json_line_without_query_or_address(client, caplog):
+    import json
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="wardsite.request"):
+        client.get("/dang-nhap?phone=0912345678")
+    line = json.loads(caplog.records[-1].getMessage())
+    assert line["path"] == "/dang-nhap" and line["status"] == 200 and line["ms"] >= 0
+    assert "0912345678" not in caplog.text and "127.0.0.1" not in caplog.text
+
+
+def test_health_check_reports_the_database(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -48,8 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         module = importlib.import_module(f"wardsite.{area}.routes")
         app.register_blueprint(module.bp)
 
-    from wardsite import assets, cli, errors, security, templating
+    from wardsite import assets, cli, errors, request_log, security, templating
 
+    request_log.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
     security.init_app(app)
