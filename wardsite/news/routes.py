@@ -13,7 +13,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from wardsite.accounts.permissions import require, roles_required
-from wardsite.admin.routes import DASHBOARD_SECTIONS
+from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.htmx import is_htmx, render
@@ -61,7 +61,6 @@ add_home_door("news.index", _l("News and notices"), _l("Service days, schedule c
 add_home_section("news/_home_section.html", 20)
 add_staff_link("news.admin_articles", _l("Articles"), "editor")
 add_staff_link("news.comment_queue", _CommentsLink(), "editor")
-DASHBOARD_SECTIONS.append("news/_dashboard.html")
 add_sitemap_endpoint("news.index")
 
 
@@ -80,10 +79,15 @@ def news_home():
     return {"pinned": services.pinned_notices(), "latest": services.latest_articles(4)}
 
 
-@bp.app_template_global()
-def news_dashboard():
+def _dashboard_context():
+    """Comments waiting and articles scheduled, for editors only."""
+    if not current_user.has_role("editor"):
+        return None
     scheduled = db.session.scalar(select(func.count()).select_from(Article).where(Article.with_status("scheduled")))
-    return {"waiting": services.waiting_comment_count(), "scheduled": scheduled or 0}
+    return {"news_figures": {"waiting": services.waiting_comment_count(), "scheduled": scheduled or 0}}
+
+
+add_dashboard_section("news/_dashboard.html", _dashboard_context)
 
 
 @bp.app_template_filter("markdown")
