@@ -1,0 +1,72 @@
+"""Automatic rostering: 300 volunteers, 4 weeks, 60 shifts a week.
+
+    .venv/bin/python benchmarks/roster_fill.py [--seed N]
+
+Times `wardsite.volunteers.rostering.fill` (the solver the leader's button and
+`flask roster fill` use) and its peak memory with tracemalloc; the shifts
+follow the ward's templates (counter mornings and afternoons, e-stations and
+mobile teams at weekends and in the evenings) with 2–4 seats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from wardsite.volunteers.rostering import ShiftSpec, VolunteerSpec, check_hard_rules, fill  # noqa: E402
+
+PARTS = {"morning": (7, 12), "afternoon": (13, 17), "evening": (18, 21)}
+
+
+def make_case(seed: int, volunteers: int = 300, weeks: int = 4, shifts_per_week: int = 60):
+    rng = random.Random(seed)
+    shifts = []
+    part_of = {}
+    slots = [(day, part) for day in range(7) for part in PARTS]
+    for week in range(weeks):
+        for n in range(shifts_per_week):
+            day, part = slots[n % len(slots)]
+            first, last = PARTS[part]
+            start = week * 7 * 24 + day * 24 + first + rng.choice([0, 0, 0.5, 1])
+            end = min(start + rng.choice([2, 3, 4]), week * 7 * 24 + day * 24 + last + 1)
+            kind = "counter" if day < 5 and part != "evening" and n % 3 == 0 else rng.choice(["estation", "mobile"])
+            shift = ShiftSpec(len(shifts) + 1, kind, start, end, rng.randint(2, 4), week, station=(kind, n % 4))
+            shifts.append(shift)
+            part_of[shift.id] = (day, part)
+    people = []
+    for v in range(1, volunteers + 1):
+        cells = set(rng.sample(slots, rng.randint(2, 6)))
+        away_week = rng.randrange(weeks) if rng.random() < 0.2 else None
+        eligible = frozenset(s.id for s in shifts if part_of[s.id] in cells and s.week != away_week)
+        people.append(VolunteerSpec(v, rng.random() < 0.35, rng.choice([1, 1, 2, 2, 3]), eligible))
+    return shifts, people
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    shifts, people = make_case(args.seed)
+    began = time.perf_counter()
+    result = fill(shifts, people)
+    elapsed = time.perf_counter() - began
+    # A second run for memory: tracemalloc slows Python down several times.
+    tracemalloc.start()
+    fill(shifts, people)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    seats = sum(s.seats for s in shifts)
+    assert not check_hard_rules(shifts, people, result.assignments)
+    print(f"{len(people)} volunteers, {len(shifts)} shifts, {seats} seats")
+    print(f"filled {result.filled} seats, {len(result.empty)} shifts with empty seats")
+    print(f"time {elapsed:.2f} s; peak memory {peak / 1e6:.1f} MB (tracemalloc: Python allocations, not HiGHS's own)")
+
+
+if __name__ == "__main__":
+    main()

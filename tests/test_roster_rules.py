@@ -1,0 +1,253 @@
+"""The rostering rules, on generated volunteers and shifts (no database).
+
+Coverage is compared with independent computations: an exhaustive search on
+small cases (all the hard rules, the experienced one included) and a max-flow
+(networkx) on larger ones where shifts at the same time form blocks and the
+experienced rule does not apply, so the flow is exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+
+import networkx as nx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wardsite.volunteers.rostering import (
+    AT_LIMIT,
+    NEEDS_EXPERIENCED,
+    NO_EXPERIENCED,
+    NOBODY_AVAILABLE,
+    ShiftSpec,
+    VolunteerSpec,
+    check_hard_rules,
+    explain_empty,
+    fill,
+    overlaps,
+)
+
+KINDS = ["counter", "estation", "mobile"]
+
+
+@st.composite
+def small_rosters(draw):
+    shift_count = draw(st.integers(1, 4))
+    shifts = []
+    for shift_id in range(1, shift_count + 1):
+        week = draw(st.integers(0, 1))
+        start = week * 100 + draw(st.integers(0, 8))  # weeks never overlap
+        shifts.append(
+            ShiftSpec(
+                shift_id,
+                draw(st.sampled_from(KINDS)),
+                start,
+                start + draw(st.integers(1, 4)),
+                draw(st.integers(1, 2)),
+                week=week,
+                station=draw(st.integers(0, 1)),
+            )
+        )
+    volunteers = []
+    for volunteer_id in range(1, draw(st.integers(1, 4)) + 1):
+        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts])))
+        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, 2)), frozenset(eligible)))
+    pinned = set()
+    if draw(st.booleans()):
+        # A few legal hand-made assignments to keep.
+        candidates = sorted((v.id, s) for v in volunteers for s in v.eligible)
+        for pair in draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []:
+            if not check_hard_rules(shifts, volunteers, pinned | {pair}, ignore_experienced=True):
+                pinned.add(pair)
+    return shifts, volunteers, pinned
+
+
+def brute_force_maximum(shifts, volunteers, pinned) -> int:
+    """Try every roster that keeps the pinned pairs; the most seats that obey
+    every hard rule."""
+    choices = []
+    for shift in shifts:
+        fixed = {v for v, s in pinned if s == shift.id}
+        others = [v.id for v in volunteers if shift.id in v.eligible and v.id not in fixed]
+        room = shift.seats - len(fixed)
+        options = [
+            fixed | set(extra) for size in range(0, max(0, room) + 1) for extra in itertools.combinations(others, size)
+        ]
+        choices.append(options)
+    best = -1
+    for combination in itertools.product(*choices):
+        pairs = {(v, shift.id) for shift, members in zip(shifts, combination) for v in members}
+        if not check_hard_rules(shifts, volunteers, pairs, pinned=pinned, ignore_experienced_for=_exempt(shifts, volunteers, pinned, pairs)):
+            best = max(best, len(pairs))
+    return best
+
+
+def _exempt(shifts, volunteers, pinned, pairs):
+    """Shifts with only pinned new members: the leader's choice, and nobody
+    new may be added to them."""
+    experienced = {v.id for v in volunteers if v.experienced}
+    alone = {s for _v, s in pinned} - {s for v, s in pinned if v in experienced}
+    return {s for s in alone if {p for p in pairs if p[1] == s} == {p for p in pinned if p[1] == s}}
+
+
+def legal_transfers(shifts, volunteers, assignments, pinned):
+    """(from, to, shift) moves of one seat that break no hard rule."""
+    shifts_by_id = {s.id: s for s in shifts}
+    loads = Counter(v for v, _ in assignments)
+    moves = []
+    for v, s in assignments:
+        if (v, s) in pinned:
+            continue
+        for other in volunteers:
+            if other.id == v or (other.id, s) in assignments or s not in other.eligible:
+                continue
+            trial = (assignments - {(v, s)}) | {(other.id, s)}
+            if check_hard_rules(shifts, volunteers, [p for p in trial if p[0] == other.id], ignore_experienced=True):
+                continue
+            if shifts_by_id[s].kind in NEEDS_EXPERIENCED:
+                members = [x for x, y in trial if y == s]
+                if not any(vol.experienced for vol in volunteers if vol.id in members):
+                    continue
+            moves.append((v, other.id, s, loads[v] - loads[other.id]))
+    return moves
+
+
+def assert_sound(shifts, volunteers, pinned, result):
+    assert pinned <= result.assignments
+    exempt = _exempt(shifts, volunteers, pinned, result.assignments)
+    assert check_hard_rules(shifts, volunteers, result.assignments, pinned=pinned, ignore_experienced_for=exempt) == []
+    # Spread: no legal move of a seat from someone with two or more shifts
+    # more than the taker.
+    for giver, taker, shift_id, difference in legal_transfers(shifts, volunteers, result.assignments, pinned):
+        assert difference <= 1, (giver, taker, shift_id)
+    # Every empty seat has its reason, and the reason is true.
+    members = defaultdict(set)
+    for v, s in result.assignments:
+        members[s].add(v)
+    for shift in shifts:
+        missing = shift.seats - len(members[shift.id])
+        if missing <= 0:
+            assert shift.id not in result.empty
+            continue
+        count, reason = result.empty[shift.id]
+        assert count == missing
+        available = [v for v in volunteers if shift.id in v.eligible and v.id not in members[shift.id]]
+        if reason == NOBODY_AVAILABLE:
+            assert available == []
+        else:
+            assert available
+            could_join = [
+                v for v in available
+                if not check_hard_rules(shifts, volunteers, {(v.id, shift.id)} | {p for p in result.assignments if p[0] == v.id}, ignore_experienced=True)
+            ]
+            if reason == AT_LIMIT:
+                assert could_join == [] or shift.id in exempt
+            else:
+                assert reason == NO_EXPERIENCED
+                assert shift.kind in NEEDS_EXPERIENCED
+                assert could_join and not any(v.experienced for v in could_join)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_rosters())
+def test_small_rosters_reach_the_exact_maximum_and_keep_every_rule(case):
+    shifts, volunteers, pinned = case
+    result = fill(shifts, volunteers, pinned=pinned)
+    assert result.filled == brute_force_maximum(shifts, volunteers, pinned)
+    assert_sound(shifts, volunteers, pinned, result)
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_rosters())
+def test_a_rerun_changes_nothing(case):
+    shifts, volunteers, pinned = case
+    first = fill(shifts, volunteers, pinned=pinned)
+    again = fill(shifts, volunteers, pinned=pinned, previous=first.assignments - pinned)
+    assert again.assignments == first.assignments
+
+
+@st.composite
+def larger_rosters(draw):
+    """Shifts at a few set times, so shifts that overlap form blocks."""
+    slots = [(0, 4), (5, 9), (10, 13), (24, 28), (29, 33), (48, 52)]
+    shifts = []
+    for shift_id in range(1, draw(st.integers(10, 40)) + 1):
+        week = draw(st.integers(0, 2))
+        start, end = draw(st.sampled_from(slots))
+        shifts.append(ShiftSpec(shift_id, "counter", week * 200 + start, week * 200 + end, draw(st.integers(1, 3)), week, station=draw(st.integers(0, 2))))
+    volunteers = []
+    for volunteer_id in range(1, draw(st.integers(5, 40)) + 1):
+        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts]), max_size=12))
+        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, 3)), frozenset(eligible)))
+    return shifts, volunteers
+
+
+def max_flow_bound(shifts, volunteers) -> int:
+    graph = nx.DiGraph()
+    for volunteer in volunteers:
+        for shift_id in volunteer.eligible:
+            shift = next(s for s in shifts if s.id == shift_id)
+            week_node = ("week", volunteer.id, shift.week)
+            block_node = ("block", volunteer.id, shift.start, shift.end)
+            graph.add_edge("source", week_node, capacity=volunteer.max_per_week)
+            graph.add_edge(week_node, block_node, capacity=1)
+            graph.add_edge(block_node, ("shift", shift.id), capacity=1)
+    for shift in shifts:
+        graph.add_edge(("shift", shift.id), "sink", capacity=shift.seats)
+    if "source" not in graph:
+        return 0
+    return nx.maximum_flow_value(graph, "source", "sink")
+
+
+@settings(max_examples=60, deadline=None)
+@given(larger_rosters())
+def test_larger_rosters_reach_the_max_flow(case):
+    shifts, volunteers = case
+    result = fill(shifts, volunteers)
+    assert result.filled == max_flow_bound(shifts, volunteers)
+    assert check_hard_rules(shifts, volunteers, result.assignments) == []
+    for giver, taker, shift_id, difference in legal_transfers(shifts, volunteers, result.assignments, set()):
+        assert difference <= 1
+
+
+def test_nobody_new_goes_to_a_door_alone():
+    mobile = ShiftSpec(1, "mobile", 0, 3, seats=2, week=0)
+    newcomers = [VolunteerSpec(1, False, 2, frozenset({1})), VolunteerSpec(2, False, 2, frozenset({1}))]
+    result = fill([mobile], newcomers)
+    assert result.assignments == set()
+    assert result.empty == {1: (2, NO_EXPERIENCED)}
+    veteran = VolunteerSpec(3, True, 2, frozenset({1}))
+    assert len(fill([mobile], [*newcomers, veteran]).assignments & {(3, 1)}) == 1
+
+
+def test_reasons_for_empty_seats():
+    shifts = [ShiftSpec(1, "counter", 0, 3, 1, 0), ShiftSpec(2, "counter", 1, 2, 1, 0), ShiftSpec(3, "counter", 5, 6, 1, 0)]
+    only = VolunteerSpec(1, False, 1, frozenset({1, 2}))
+    result = fill(shifts, [only])
+    assert result.filled == 1
+    empty_reasons = {shift_id: reason for shift_id, (_count, reason) in result.empty.items()}
+    assert empty_reasons[3] == NOBODY_AVAILABLE
+    assert AT_LIMIT in empty_reasons.values()
+    assert explain_empty(shifts, [only], result.assignments) == result.empty
+
+
+def test_pinned_assignments_stay_even_when_a_better_roster_exists():
+    shifts = [ShiftSpec(1, "counter", 0, 3, 1, 0), ShiftSpec(2, "counter", 0, 3, 1, 0)]
+    flexible = VolunteerSpec(1, False, 1, frozenset({1, 2}))
+    narrow = VolunteerSpec(2, False, 1, frozenset({1}))
+    result = fill(shifts, [flexible, narrow], pinned={(1, 1)})
+    assert (1, 1) in result.assignments
+    assert result.filled == 1  # the narrow one could only have had shift 1
+
+
+def test_load_is_spread():
+    shifts = [ShiftSpec(i, "counter", i * 10, i * 10 + 3, 1, 0) for i in range(1, 5)]
+    volunteers = [VolunteerSpec(v, False, 4, frozenset({1, 2, 3, 4})) for v in (1, 2)]
+    loads = Counter(v for v, _ in fill(shifts, volunteers).assignments)
+    assert loads == {1: 2, 2: 2}
+
+
+def test_overlap_detection():
+    assert overlaps(ShiftSpec(1, "counter", 0, 3, 1, 0), ShiftSpec(2, "counter", 2, 4, 1, 0))
+    assert not overlaps(ShiftSpec(1, "counter", 0, 3, 1, 0), ShiftSpec(2, "counter", 3, 4, 1, 0))

@@ -1,0 +1,442 @@
+"""Automatic rostering, without the database: who goes to which shift.
+
+Hard rules, never broken by what this module adds:
+- a volunteer only goes to shifts they are eligible for (inside their weekly
+  availability, not on a date away: the caller decides, see `eligible`);
+- never two overlapping shifts for one volunteer;
+- at most `max_per_week` shifts a week for each volunteer;
+- a staffed shift of a kind in NEEDS_EXPERIENCED has an experienced member.
+
+Goals, in order:
+1. as many seats filled as the hard rules allow: an exact integer program,
+   solved per week with HiGHS (weeks share no hard rule);
+2. keep what the previous run decided (a rerun changes nothing it need not),
+   then rotate volunteers to stations they have served least;
+3. spread the load: after the integer program, seats move from a volunteer to
+   one with at least two shifts fewer who could legally take the seat, until
+   no such move is left. So among volunteers who could have taken a seat,
+   the most and least loaded differ by at most one.
+
+Pinned assignments (made by hand) are never moved and count towards every rule.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+NEEDS_EXPERIENCED = frozenset({"estation", "mobile"})
+
+NOBODY_AVAILABLE = "nobody_available"
+AT_LIMIT = "at_limit"
+NO_EXPERIENCED = "no_experienced"
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    id: int
+    kind: str
+    start: object  # anything ordered: datetimes in the app, numbers in tests
+    end: object
+    seats: int
+    week: Hashable
+    station: Hashable = None  # what rotation is about: a station, or the kind for mobile teams
+
+
+@dataclass(frozen=True)
+class VolunteerSpec:
+    id: int
+    experienced: bool
+    max_per_week: int
+    eligible: frozenset  # ids of the shifts inside availability and not on a date away
+
+
+@dataclass
+class RosterResult:
+    assignments: set[tuple[int, int]]  # (volunteer id, shift id), pinned ones included
+    empty: dict[int, tuple[int, str]] = field(default_factory=dict)  # shift id → (empty seats, reason)
+
+    @property
+    def filled(self) -> int:
+        return len(self.assignments)
+
+
+def overlaps(a: ShiftSpec, b: ShiftSpec) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+class _State:
+    """Assignments with the indexes the rules need."""
+
+    def __init__(self, shifts: dict[int, ShiftSpec], volunteers: dict[int, VolunteerSpec], pairs: Iterable):
+        self.shifts = shifts
+        self.volunteers = volunteers
+        self.by_volunteer: dict[int, set[int]] = defaultdict(set)
+        self.by_shift: dict[int, set[int]] = defaultdict(set)
+        self.week_count: Counter = Counter()
+        for volunteer_id, shift_id in pairs:
+            self.add(volunteer_id, shift_id)
+
+    def add(self, volunteer_id: int, shift_id: int) -> None:
+        self.by_volunteer[volunteer_id].add(shift_id)
+        self.by_shift[shift_id].add(volunteer_id)
+        self.week_count[volunteer_id, self.shifts[shift_id].week] += 1
+
+    def remove(self, volunteer_id: int, shift_id: int) -> None:
+        self.by_volunteer[volunteer_id].discard(shift_id)
+        self.by_shift[shift_id].discard(volunteer_id)
+        self.week_count[volunteer_id, self.shifts[shift_id].week] -= 1
+
+    def load(self, volunteer_id: int) -> int:
+        return len(self.by_volunteer[volunteer_id])
+
+    def free_for(self, volunteer_id: int, shift_id: int, ignoring: int | None = None) -> bool:
+        """Eligible, not already there, no overlap, under the weekly limit."""
+        volunteer = self.volunteers[volunteer_id]
+        shift = self.shifts[shift_id]
+        if shift_id not in volunteer.eligible or volunteer_id in self.by_shift[shift_id]:
+            return False
+        if self.week_count[volunteer_id, shift.week] >= volunteer.max_per_week:
+            return False
+        return not any(
+            other != ignoring and overlaps(shift, self.shifts[other]) for other in self.by_volunteer[volunteer_id]
+        )
+
+    def has_experienced(self, shift_id: int, without: int | None = None) -> bool:
+        return any(v != without and self.volunteers[v].experienced for v in self.by_shift[shift_id])
+
+    def pairs(self) -> set[tuple[int, int]]:
+        return {(v, s) for v, shift_ids in self.by_volunteer.items() for s in shift_ids}
+
+
+def fill(
+    shifts: Iterable[ShiftSpec],
+    volunteers: Iterable[VolunteerSpec],
+    pinned: Iterable[tuple[int, int]] = (),
+    previous: Iterable[tuple[int, int]] = (),
+    history: dict[int, Counter] | None = None,
+) -> RosterResult:
+    """Fill the shifts. `pinned` pairs stay as they are; `previous` pairs (the
+    last run's) are kept where that costs no seat; `history` counts each
+    volunteer's earlier shifts per station, for rotation."""
+    shifts = {shift.id: shift for shift in shifts}
+    volunteers = {volunteer.id: volunteer for volunteer in volunteers}
+    pinned = {(v, s) for v, s in pinned if s in shifts}
+    previous = {(v, s) for v, s in previous if s in shifts and v in volunteers} - pinned
+    history = {v: Counter(counts) for v, counts in (history or {}).items()}
+    state = _State(shifts, volunteers, ((v, s) for v, s in pinned))
+
+    weeks: dict[Hashable, list[ShiftSpec]] = defaultdict(list)
+    for shift in sorted(shifts.values(), key=lambda s: (s.start, s.id)):
+        weeks[shift.week].append(shift)
+    for week in sorted(weeks, key=lambda w: weeks[w][0].start):
+        for volunteer_id, shift_id in _solve_week(weeks[week], state, previous):
+            state.add(volunteer_id, shift_id)
+
+    # Lexicographically (sum of squared loads, rotation cost) goes down at
+    # every step, so this loop ends.
+    _spread(state, pinned)
+    while _rotate(state, pinned, history, weeks):
+        _spread(state, pinned)
+    return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs()))
+
+
+def _maximal_cliques(intervals: list[ShiftSpec]) -> list[list[int]]:
+    """Maximal sets of pairwise overlapping shifts (an interval graph's cliques):
+    the shifts running just before each end that follows a start."""
+    events = []
+    for shift in intervals:
+        events.append((shift.start, 1, shift.id))
+        events.append((shift.end, 0, shift.id))  # an end sorts before a start at the same time
+    events.sort(key=lambda e: (e[0], e[1]))
+    active: set[int] = set()
+    cliques = []
+    grew = False
+    for _when, is_start, shift_id in events:
+        if is_start:
+            active.add(shift_id)
+            grew = True
+        else:
+            if grew and len(active) > 1:
+                cliques.append(sorted(active))
+            grew = False
+            active.discard(shift_id)
+    return cliques
+
+
+def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> list[tuple[int, int]]:
+    shifts, volunteers = state.shifts, state.volunteers
+    free_seats = {s.id: s.seats - len(state.by_shift[s.id]) for s in week_shifts}
+    week = week_shifts[0].week
+
+    columns: list[tuple[int, int]] = []
+    for volunteer in volunteers.values():
+        room = volunteer.max_per_week - state.week_count[volunteer.id, week]
+        if room <= 0:
+            continue
+        for shift in week_shifts:
+            if free_seats[shift.id] > 0 and state.free_for(volunteer.id, shift.id):
+                columns.append((volunteer.id, shift.id))
+    if not columns:
+        return []
+
+    rows: list[tuple[list[int], list[float], float]] = []  # (columns, coefficients, upper bound)
+    by_shift: dict[int, list[int]] = defaultdict(list)
+    by_volunteer: dict[int, list[int]] = defaultdict(list)
+    for index, (volunteer_id, shift_id) in enumerate(columns):
+        by_shift[shift_id].append(index)
+        by_volunteer[volunteer_id].append(index)
+    for shift_id, indexes in by_shift.items():
+        if len(indexes) > free_seats[shift_id]:
+            rows.append((indexes, [1.0] * len(indexes), float(free_seats[shift_id])))
+    for volunteer_id, indexes in by_volunteer.items():
+        room = volunteers[volunteer_id].max_per_week - state.week_count[volunteer_id, week]
+        if len(indexes) > room:
+            rows.append((indexes, [1.0] * len(indexes), float(room)))
+        column_of = {columns[i][1]: i for i in indexes}
+        for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes]):
+            members = [column_of[s] for s in clique]
+            rows.append((members, [1.0] * len(members), 1.0))
+
+    upper = np.ones(len(columns))
+    extra_columns = 0  # one "has an experienced member" switch per shift that needs it
+    for shift_id, indexes in by_shift.items():
+        shift = shifts[shift_id]
+        if shift.kind not in NEEDS_EXPERIENCED or state.has_experienced(shift_id):
+            continue
+        experienced = [i for i in indexes if volunteers[columns[i][0]].experienced]
+        newcomers = [i for i in indexes if not volunteers[columns[i][0]].experienced]
+        if not newcomers:
+            continue
+        if not experienced:
+            upper[newcomers] = 0.0
+            continue
+        switch = len(columns) + extra_columns
+        extra_columns += 1
+        rows.append(([switch, *experienced], [1.0] + [-1.0] * len(experienced), 0.0))
+        for i in newcomers:  # a new member only beside an experienced one
+            rows.append(([i, switch], [1.0, -1.0], 0.0))
+    upper = np.concatenate([upper, np.ones(extra_columns)])
+
+    # Every filled seat is worth more than all kept assignments together, so
+    # the optimum fills the true maximum of seats and, among such rosters,
+    # keeps as much of the previous run as it can.
+    # The switches are worth a little too: left free, they let the relaxation
+    # settle on fractional corners.
+    weight = len(previous) + extra_columns + 1
+    cost = np.full(len(columns) + extra_columns, -1.0)
+    for index, pair in enumerate(columns):
+        cost[index] = -(weight + (1 if pair in previous else 0))
+
+    return [columns[i] for i in _solve_binary(cost, upper, rows) if i < len(columns)]
+
+
+def _solve_binary(cost: np.ndarray, upper: np.ndarray, rows) -> list[int]:
+    """Minimise cost·x over 0/1 vectors x with each row's sum at most its bound.
+
+    The linear relaxation is tried first: these rosters are close to network
+    flows, so its optimum is usually integral already, and then it is also the
+    integer optimum. Otherwise HiGHS's branch and bound finishes the job."""
+    model = highspy.HighsLp()
+    model.num_col_ = len(cost)
+    model.num_row_ = len(rows)
+    model.col_cost_ = cost
+    model.col_lower_ = np.zeros(len(cost))
+    model.col_upper_ = upper
+    model.row_lower_ = np.full(len(rows), -highspy.kHighsInf)
+    model.row_upper_ = np.array([bound for _c, _v, bound in rows], dtype=float)
+    starts, indexes, values = [0], [], []
+    for members, coefficients, _bound in rows:
+        indexes.extend(members)
+        values.extend(coefficients)
+        starts.append(len(indexes))
+    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    model.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    model.a_matrix_.index_ = np.array(indexes, dtype=np.int32)
+    model.a_matrix_.value_ = np.array(values, dtype=float)
+
+    relaxed = _highs()
+    relaxed.passModel(model)
+    relaxed.run()
+    solution = np.asarray(relaxed.getSolution().col_value)
+    if relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal or np.any(np.abs(solution - np.round(solution)) > 1e-7):
+        model.integrality_ = [highspy.HighsVarType.kInteger] * len(cost)
+        exact = _highs()
+        exact.passModel(model)
+        exact.run()
+        solution = np.asarray(exact.getSolution().col_value)
+    return [int(i) for i in np.flatnonzero(solution > 0.5)]
+
+
+def _highs() -> highspy.Highs:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.setOptionValue("mip_abs_gap", 0.5)  # the objective is integral
+    highs.setOptionValue("random_seed", 0)
+    highs.setOptionValue("threads", 1)
+    return highs
+
+
+def _spread(state: _State, pinned: set) -> None:
+    """Move seats from heavily to lightly loaded volunteers while a move is legal
+    and the difference is two or more. Each move lowers the sum of squared
+    loads, so this ends."""
+    candidates: dict[int, list[int]] = defaultdict(list)
+    for volunteer in state.volunteers.values():
+        for shift_id in volunteer.eligible:
+            if shift_id in state.shifts:
+                candidates[shift_id].append(volunteer.id)
+    moved_any = False
+    moved = True
+    while moved:
+        moved = False
+        for volunteer_id, shift_id in sorted(state.pairs(), key=lambda p: (-state.load(p[0]), p)):
+            if (volunteer_id, shift_id) in pinned:
+                continue
+            load = state.load(volunteer_id)
+            keeps_experienced = (
+                state.shifts[shift_id].kind not in NEEDS_EXPERIENCED
+                or not state.volunteers[volunteer_id].experienced
+                or state.has_experienced(shift_id, without=volunteer_id)
+            )
+            for other in sorted(candidates[shift_id], key=lambda v: (state.load(v), v)):
+                if state.load(other) > load - 2:
+                    break
+                if not keeps_experienced and not state.volunteers[other].experienced:
+                    continue
+                if state.free_for(other, shift_id):
+                    state.remove(volunteer_id, shift_id)
+                    state.add(other, shift_id)
+                    moved = moved_any = True
+                    break
+    return moved_any
+
+
+def _rotate(state: _State, pinned: set, history: dict, weeks: dict) -> bool:
+    """Exchange two volunteers' shifts in a week when both may take the other's
+    and they end up at stations they have served less (counting the history
+    and this roster, the sum over volunteers and stations of count² drops).
+    Loads do not change. True if anything was exchanged."""
+    served: dict[int, Counter] = defaultdict(Counter)
+    for volunteer_id, counts in history.items():
+        served[volunteer_id].update(counts)
+    for volunteer_id, shift_id in state.pairs():
+        served[volunteer_id][state.shifts[shift_id].station] += 1
+
+    def gain(volunteer_id: int, away: Hashable, to: Hashable) -> int:
+        if away == to:
+            return 0
+        counts = served[volunteer_id]
+        return 2 * (counts[to] - counts[away] + 1)
+
+    def may_take(volunteer_id: int, shift_id: int) -> bool:
+        """Once both have left their shifts."""
+        if not state.free_for(volunteer_id, shift_id):
+            return False
+        shift = state.shifts[shift_id]
+        if shift.kind not in NEEDS_EXPERIENCED or state.volunteers[volunteer_id].experienced:
+            return True
+        return state.has_experienced(shift_id)
+
+    swapped = False
+    for week_shifts in weeks.values():
+        ids = {shift.id for shift in week_shifts}
+        pairs = sorted((v, s) for v, s in state.pairs() if s in ids and (v, s) not in pinned)
+        for i, (a, s) in enumerate(pairs):
+            for b, t in pairs[i + 1:]:
+                if a == b or s == t or s not in state.by_volunteer[a] or t not in state.by_volunteer[b]:
+                    continue
+                station_s, station_t = state.shifts[s].station, state.shifts[t].station
+                if station_s == station_t or gain(a, station_s, station_t) + gain(b, station_t, station_s) >= 0:
+                    continue
+                if a in state.by_shift[t] or b in state.by_shift[s]:
+                    continue
+                state.remove(a, s)
+                state.remove(b, t)
+                if may_take(a, t) and may_take(b, s):
+                    state.add(a, t)
+                    state.add(b, s)
+                    for volunteer_id, old, new in ((a, station_s, station_t), (b, station_t, station_s)):
+                        served[volunteer_id][old] -= 1
+                        served[volunteer_id][new] += 1
+                    swapped = True
+                else:
+                    state.add(a, s)
+                    state.add(b, t)
+    return swapped
+
+
+def explain_empty(
+    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]]
+) -> dict[int, tuple[int, str]]:
+    """For each shift with empty seats: how many, and why nobody fills them."""
+    shifts = {shift.id: shift for shift in shifts}
+    volunteers = {volunteer.id: volunteer for volunteer in volunteers}
+    state = _State(shifts, volunteers, ((v, s) for v, s in assignments if s in shifts and v in volunteers))
+    empty = {}
+    for shift in shifts.values():
+        missing = shift.seats - len(state.by_shift[shift.id])
+        if missing <= 0:
+            continue
+        available = [v for v in volunteers.values() if shift.id in v.eligible and v.id not in state.by_shift[shift.id]]
+        free = [v for v in available if state.free_for(v.id, shift.id)]
+        if not available:
+            reason = NOBODY_AVAILABLE
+        elif not free:
+            reason = AT_LIMIT
+        elif (
+            shift.kind in NEEDS_EXPERIENCED
+            and not state.has_experienced(shift.id)
+            and not any(v.experienced for v in free)
+        ):
+            reason = NO_EXPERIENCED
+        else:
+            reason = AT_LIMIT  # only when a pinned assignment breaks a rule
+        empty[shift.id] = (missing, reason)
+    return empty
+
+
+def check_hard_rules(
+    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]],
+    pinned: Iterable[tuple[int, int]] = (),
+    ignore_experienced: bool = False,
+    ignore_experienced_for: Iterable[int] = (),
+) -> list[str]:
+    """Every broken hard rule, in words; empty when the roster is sound.
+    Pinned pairs are exempt from eligibility (a leader may override it), and
+    the experienced rule is not checked for the shifts in
+    `ignore_experienced_for` (or at all with `ignore_experienced`)."""
+    exempt = set(ignore_experienced_for)
+    shifts = {shift.id: shift for shift in shifts}
+    volunteers = {volunteer.id: volunteer for volunteer in volunteers}
+    pinned = set(pinned)
+    problems = []
+    by_volunteer: dict[int, list[ShiftSpec]] = defaultdict(list)
+    by_shift: dict[int, list[int]] = defaultdict(list)
+    for volunteer_id, shift_id in assignments:
+        by_volunteer[volunteer_id].append(shifts[shift_id])
+        by_shift[shift_id].append(volunteer_id)
+        if (volunteer_id, shift_id) not in pinned and shift_id not in volunteers[volunteer_id].eligible:
+            problems.append(f"volunteer {volunteer_id} is not available for shift {shift_id}")
+    for volunteer_id, mine in by_volunteer.items():
+        for i, a in enumerate(mine):
+            for b in mine[i + 1:]:
+                if overlaps(a, b):
+                    problems.append(f"volunteer {volunteer_id} is in overlapping shifts {a.id} and {b.id}")
+        for week, count in Counter(s.week for s in mine).items():
+            if count > volunteers[volunteer_id].max_per_week:
+                problems.append(f"volunteer {volunteer_id} has {count} shifts in week {week}")
+    for shift_id, members in by_shift.items():
+        shift = shifts[shift_id]
+        if len(members) > shift.seats:
+            problems.append(f"shift {shift_id} has more people than seats")
+        if ignore_experienced or shift_id in exempt:
+            continue
+        if shift.kind in NEEDS_EXPERIENCED and not any(volunteers[v].experienced for v in members):
+            problems.append(f"shift {shift_id} has nobody experienced")
+    return problems
