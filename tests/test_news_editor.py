@@ -3,7 +3,8 @@ every change is in the audit log; bad uploads are refused with a clear message."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -181,6 +182,8 @@ def test_editing_keeps_what_was_there_and_is_audited(client, app, login):
     article_id = make_article(app, "Tiêu đề cũ")
     form = text_of(client.get(f"/quan-tri/tin-tuc/{article_id}"))
     assert 'value="Tiêu đề cũ"' in form
+    assert re.search(r'id="published_at"[^>]* value="\d{4}-\d\d-\d\dT\d\d:\d\d"', form)  # to the minute, as browsers expect
+    assert '<h3 class="article-title">Tiêu đề cũ</h3>' in form  # the preview starts with the saved article
     response = client.post(f"/quan-tri/tin-tuc/{article_id}", data=article_form(title="Tiêu đề mới", slug="", status=DRAFT))
     assert response.status_code == 303
     with app.app_context():

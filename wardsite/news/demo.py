@@ -185,14 +185,15 @@ def load(logins: list, make_password) -> None:
     for seed, (kind, title, summary, body, caption, alt, days_ago, pinned, colours) in enumerate(ARTICLES):
         article = Article(
             kind=kind, summary=summary, body=body, cover_caption=caption, cover_alt=alt, pinned=pinned,
-            author_id=editor.id if editor else None, views=random.Random(seed).randint(20, 400),
+            author_id=editor.id if editor else None,
         )
         article.set_title(title)
         if days_ago is None:
-            article.status = DRAFT
+            article.status, article.views = DRAFT, 0
         else:
             article.status = PUBLISHED
             article.published_at = now - timedelta(days=days_ago, hours=seed)
+            article.views = random.Random(seed).randint(20, 400) if days_ago > 0 else 0
         if caption:
             picture = _illustration(seed, colours)
             article.cover_filename = save_image(picture, max_bytes=5 * 1024 * 1024, max_side=1200, prefix="news")

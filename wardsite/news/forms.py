@@ -72,7 +72,7 @@ class ArticleForm(FlaskForm):
         validate_choice=False,
         validators=[AnyOf([DRAFT, PUBLISHED], message=_l("Please choose a status from the list."))],
     )
-    published_at = WardDateTimeField(_l("Publication time"), validators=[Optional()])
+    published_at = WardDateTimeField(_l("Publication time"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     pinned = BooleanField(_l("Pin to the top of the home page (for important notices)"))
 
 

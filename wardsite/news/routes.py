@@ -340,7 +340,10 @@ def article_edit(article_id: int):
     require(article.can_edit(current_user))
     form = ArticleForm(obj=article)
     if request.method == "GET":
-        form.published_at.data = to_local(article.published_at).replace(tzinfo=None) if article.published_at else None
+        form.published_at.data = (
+            to_local(article.published_at).replace(tzinfo=None, second=0, microsecond=0) if article.published_at else None
+        )
+        return _editor_page(form, article, preview=article)
     if "preview" in request.form:
         return _editor_page(form, article, preview=_preview_article(form, article))
     was = article.current_status
