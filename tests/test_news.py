@@ -304,3 +304,16 @@ def test_the_news_pages_speak_english_on_request(client, app):
     client.get("/ngon-ngu/en")
     assert "News and notices" in text_of(client.get("/tin-tuc/"))
     assert "Was this article useful?" in text_of(client.get(article_url(app, article_id)))
+
+
+def test_ratings_from_one_connection_are_limited(app, client):
+    app.config["NEWS_RATING_LIMIT"] = "2 per hour"
+    article_id = make_article(app)
+    for _ in range(2):
+        app.test_client().post(f"/tin-tuc/{article_id}/danh-gia", data={"stars": "5"}, environ_base={"REMOTE_ADDR": "10.7.7.7"})
+    page = text_of(app.test_client().post(
+        f"/tin-tuc/{article_id}/danh-gia", data={"stars": "1"}, environ_base={"REMOTE_ADDR": "10.7.7.7"}, follow_redirects=True
+    ))
+    assert "Có nhiều lượt đánh giá từ kết nối của bạn trong một giờ qua" in page
+    with app.app_context():
+        assert db.session.get(Article, article_id).rating_count == 2

@@ -131,3 +131,29 @@ def test_reading_rating_and_paging_without_javascript(page_nojs, live_server, ch
     assert "Cảm ơn bạn đã đánh giá." in page.locator("main").inner_text()
     assert "Bạn đã chấm bài này 5 sao." in page.locator("#danh-gia").inner_text()
     check_accessibility(page)
+
+
+def test_load_more_appends_articles_in_place(page, live_server, check_accessibility):
+    from datetime import timedelta
+
+    from wardsite.extensions import db
+    from wardsite.news.models import Article
+    from wardsite.timeutil import utcnow
+
+    with live_server.app.app_context():
+        for number in range(12):
+            article = Article(kind="notice", summary="Thông báo thử.", body="Nội dung.", status="published",
+                              published_at=utcnow() - timedelta(days=60, hours=number))
+            article.set_title(f"Thông báo xem thêm {number:02d}")
+            db.session.add(article)
+        db.session.commit()
+
+    page.goto("/tin-tuc/?loai=notice")
+    items = page.locator("#news-list > li:not(#load-more)")
+    before = items.count()
+    assert before == 10
+    page.get_by_role("button", name="Xem thêm bài").click()
+    page.get_by_role("link", name="Thông báo xem thêm 11").wait_for()
+    assert items.count() > before
+    assert "trang=" not in page.url  # the list grew in place
+    check_accessibility(page)

@@ -179,11 +179,14 @@ def rate(article_id: int):
     rated = _rated_articles()
     message, category = None, "success"
     cookie = None
+    address = request.remote_addr or ""
     if str(article.id) in rated:
         message, category = _("You have already rated this article. Thank you."), "info"
+    elif not services.rating_allowed(address):
+        message, category = _("Many ratings have come from your connection in the last hour. Please try again later."), "warning"
     elif form.validate_on_submit():
         stars = int(form.stars.data)
-        services.add_rating(article.id, stars)
+        services.add_rating(article.id, stars, address)
         rated[str(article.id)] = stars
         kept = dict(list(rated.items())[-RATINGS_KEPT:])
         cookie = URLSafeSerializer(current_app.secret_key, salt="news-ratings").dumps(kept)
@@ -191,7 +194,8 @@ def rate(article_id: int):
     if is_htmx():
         response = make_response(
             render_template(
-                "news/_rating.html", article=article, rating_form=form, my_rating=rated.get(str(article.id)), rating_message=message
+                "news/_rating.html", article=article, rating_form=form, my_rating=rated.get(str(article.id)), rating_message=message,
+                rating_category=category,
             )
         )
         response.vary.add("HX-Request")

@@ -116,9 +116,19 @@ def set_pinned(article: Article, pinned: bool) -> None:
 # Ratings ---------------------------------------------------------------------
 
 
-def add_rating(article_id: int, stars: int) -> None:
+def _rating_limit():
+    # The cookie stops honest repeat ratings; this stops a script that throws its cookies away.
+    return parse(current_app.config.get("NEWS_RATING_LIMIT", "30 per hour"))
+
+
+def rating_allowed(address: str) -> bool:
+    return limiter.limiter.test(_rating_limit(), "news-rating", address or "unknown")
+
+
+def add_rating(article_id: int, stars: int, address: str = "") -> None:
     if not 1 <= stars <= 5:
         raise ValueError("stars must be 1 to 5")
+    limiter.limiter.hit(_rating_limit(), "news-rating", address or "unknown")
     db.session.execute(
         update(Article)
         .where(Article.id == article_id)
