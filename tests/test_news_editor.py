@@ -246,3 +246,26 @@ def test_the_staff_home_counts_waiting_comments_for_editors_only(client, app, lo
 def test_unknown_articles_give_404_to_editors(client, login, url):
     login("editor")
     assert client.get(url).status_code == 404
+
+
+def test_the_comment_queue_reads_all_waiting_comments_in_a_few_queries(client, app, login):
+    from sqlalchemy import event
+
+    from wardsite.news.models import Comment
+
+    with app.app_context():
+        for number in range(15):
+            article_id = make_article(app, f"Bài {number}")
+            db.session.add(Comment(article_id=article_id, author_name=f"Người đọc {number}", body="Cảm ơn"))
+        db.session.commit()
+        engine = db.engine
+    login("editor")
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = text_of(client.get("/quan-tri/binh-luan/"))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert "Có 15 bình luận đang chờ duyệt." in page and "Bài 14" in page
+    assert len(statements) < 10

@@ -11,6 +11,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.routes import add_dashboard_section
@@ -440,7 +441,11 @@ def article_pin(article_id: int):
 @roles_required("editor")
 def comment_queue():
     waiting = db.session.scalars(
-        select(Comment).where(Comment.status == COMMENT_WAITING).order_by(Comment.created_at, Comment.id).limit(200)
+        select(Comment)
+        .options(joinedload(Comment.article))  # one query, not one per comment
+        .where(Comment.status == COMMENT_WAITING)
+        .order_by(Comment.created_at, Comment.id)
+        .limit(200)
     ).all()
     return render_template("news/admin_comments.html", comments=waiting, waiting_count=services.waiting_comment_count())
 
