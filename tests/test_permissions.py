@@ -51,6 +51,13 @@ STAFF_ROUTES = [
     staff("news.comment_queue", "/quan-tri/binh-luan/", "editor"),
     staff("news.comment_approve", "/quan-tri/binh-luan/{comment_id}/duyet", "editor", method="POST", success=(303,)),
     staff("news.comment_reject", "/quan-tri/binh-luan/{comment_id}/tu-choi", "editor", method="POST", success=(303,)),
+    # procedures
+    staff("procedures.admin_procedures", "/quan-tri/thu-tuc/", "editor"),
+    staff("procedures.procedure_new", "/quan-tri/thu-tuc/moi", "editor"),
+    staff("procedures.procedure_edit", "/quan-tri/thu-tuc/{procedure_id}", "editor"),
+    staff("procedures.procedure_publish", "/quan-tri/thu-tuc/{procedure_id}/dang", "editor", method="POST", success=(303,)),
+    staff("procedures.procedure_unpublish", "/quan-tri/thu-tuc/{procedure_id}/go-xuong", "editor", method="POST", success=(303,)),
+    staff("procedures.procedure_mark_checked", "/quan-tri/thu-tuc/{procedure_id}/da-kiem-tra", "editor", method="POST", success=(303,)),
 ]
 
 VISITORS = ["anonymous", *ROLES]
@@ -72,8 +79,13 @@ def url_values(app):
         article.set_title("Bài thử quyền")
         comment = Comment(article=article, author_name="Bà Năm", body="Cảm ơn")
         db.session.add_all([article, comment])
+        # procedures
+        from wardsite.procedures.models import Procedure
+
+        procedure = Procedure(code="1.001193", name="Đăng ký khai sinh")
+        db.session.add(procedure)
         db.session.commit()
-        return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id}
+        return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id, "procedure_id": procedure.id}
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

@@ -1,0 +1,1 @@
+"""The procedure catalogue: what each administrative procedure needs, for residents and editors."""

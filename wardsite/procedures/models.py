@@ -1,0 +1,190 @@
+"""Procedures (thủ tục hành chính) with their sector, channels, steps and documents.
+
+A procedure keeps two folded copies of its text, maintained on every save by
+`Procedure.refresh_search_text()`: its name, and everything else a resident
+might type (steps, documents, who may apply...). Search compares folded text
+with LIKE, so it behaves the same on SQLite and PostgreSQL, and a match in the
+name can rank above a match in the body.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wardsite.extensions import db
+from wardsite.text import fold
+from wardsite.timeutil import UTCDateTime, utcnow
+
+# National codes look like 1.001193; provinces add a suffix (1.001699.000.00.00.H17).
+CODE_PATTERN = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.H\d{2})?$")
+PORTAL_DETAIL_URL = "https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc={code}"
+
+LEVELS = {
+    "ward": _l("Ward level"),
+    "province": _l("Province level"),
+}
+
+# Decree 42/2022: fully online (toàn trình), partly online (một phần), or not online.
+ONLINE_LEVELS = {
+    "full": _l("Fully online"),
+    "partial": _l("Partly online"),
+    "none": _l("Not online"),
+}
+# The public filter's values, in the Vietnamese the address bar shows.
+ONLINE_FILTERS = {"toan-trinh": "full", "mot-phan": "partial"}
+
+CHANNEL_KINDS = {
+    "in_person": _l("In person"),
+    "online": _l("Online"),
+    "post": _l("By post"),
+}
+
+
+def is_valid_code(code: str) -> bool:
+    return bool(CODE_PATTERN.match(code or ""))
+
+
+class Sector(db.Model):
+    """A lĩnh vực: hộ tịch, chứng thực, cư trú..."""
+
+    __tablename__ = "procedure_sector"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(db.Model):
+    __tablename__ = "procedure"
+    __table_args__ = (Index("ix_procedure_published_name", "published", "name_folded"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    # Codes change when a procedure is re-published: the decision says which one is current.
+    decision_number: Mapped[str] = mapped_column(String(120), default="")
+    name: Mapped[str] = mapped_column(String(300))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_sector.id", ondelete="SET NULL"), index=True)
+    level: Mapped[str] = mapped_column(String(20), default="ward")
+    online: Mapped[str] = mapped_column(String(20), default="none")
+    postal_send: Mapped[bool] = mapped_column(default=False)
+    postal_receive: Mapped[bool] = mapped_column(default=False)
+    same_day: Mapped[bool] = mapped_column(default=False)
+    applicants: Mapped[str] = mapped_column(Text, default="")
+    authority: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(default=False)
+    last_checked_on: Mapped[date | None] = mapped_column(Date)
+    # Shown to residents as a warning until an editor marks the record as checked.
+    check_note: Mapped[str] = mapped_column(Text, default="")
+    name_folded: Mapped[str] = mapped_column(String(300), default="")
+    body_folded: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    sector: Mapped[Sector | None] = relationship(lazy="joined")
+    channels: Mapped[list[Channel]] = relationship(
+        cascade="all, delete-orphan", order_by="Channel.position", back_populates="procedure"
+    )
+    steps: Mapped[list[Step]] = relationship(cascade="all, delete-orphan", order_by="Step.position", back_populates="procedure")
+    documents: Mapped[list[Document]] = relationship(
+        cascade="all, delete-orphan", order_by="Document.position", back_populates="procedure"
+    )
+
+    @property
+    def portal_url(self) -> str:
+        return PORTAL_DETAIL_URL.format(code=self.code)
+
+    @property
+    def level_label(self) -> str:
+        return str(LEVELS.get(self.level, self.level))
+
+    @property
+    def online_label(self) -> str:
+        return str(ONLINE_LEVELS.get(self.online, self.online))
+
+    @property
+    def is_online(self) -> bool:
+        return self.online in ("full", "partial")
+
+    def refresh_search_text(self) -> None:
+        """Fold the name and the rest of the record for search; call after every change."""
+        self.name_folded = fold(self.name)[:300]
+        parts = [
+            self.code,
+            self.decision_number,
+            self.sector.name if self.sector else "",
+            self.applicants,
+            self.authority,
+            self.result,
+            self.requirements,
+            *(step.text for step in self.steps),
+            *(document.name for document in self.documents),
+        ]
+        self.body_folded = fold(" ".join(part for part in parts if part))
+
+    def can_edit(self, user) -> bool:
+        return user.is_authenticated and user.has_role("editor")
+
+    def can_view(self, user) -> bool:
+        """Residents see published procedures; editors also preview drafts."""
+        return self.published or self.can_edit(user)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Channel(db.Model):
+    """One way to file the procedure (in person, online, by post) with its time and fee."""
+
+    __tablename__ = "procedure_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(20), default="in_person")
+    processing_time: Mapped[str] = mapped_column(String(300), default="")
+    fee: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    procedure: Mapped[Procedure] = relationship(back_populates="channels")
+
+    @property
+    def kind_label(self) -> str:
+        return str(CHANNEL_KINDS.get(self.kind, self.kind))
+
+
+class Step(db.Model):
+    __tablename__ = "procedure_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="steps")
+
+
+class Document(db.Model):
+    """A paper to bring: its name, a link to the form template, how many originals and copies."""
+
+    __tablename__ = "procedure_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(Text)
+    template_url: Mapped[str] = mapped_column(String(500), default="")
+    originals: Mapped[int] = mapped_column(default=0)
+    copies: Mapped[int] = mapped_column(default=0)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="documents")
