@@ -139,8 +139,9 @@ def fill(
 
     # Lexicographically (sum of squared loads, rotation cost) goes down at
     # every step, so this loop ends.
+    # Rotation never moves what the previous run decided: it is the last goal.
     _spread(state, pinned)
-    while _rotate(state, pinned, history, weeks):
+    while _rotate(state, pinned | previous, history, weeks):
         _spread(state, pinned)
     return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs()))
 
@@ -317,7 +318,7 @@ def _spread(state: _State, pinned: set) -> None:
     return moved_any
 
 
-def _rotate(state: _State, pinned: set, history: dict, weeks: dict) -> bool:
+def _rotate(state: _State, fixed: set, history: dict, weeks: dict) -> bool:
     """Exchange two volunteers' shifts in a week when both may take the other's
     and they end up at stations they have served less (counting the history
     and this roster, the sum over volunteers and stations of count² drops).
@@ -346,7 +347,7 @@ def _rotate(state: _State, pinned: set, history: dict, weeks: dict) -> bool:
     swapped = False
     for week_shifts in weeks.values():
         ids = {shift.id for shift in week_shifts}
-        pairs = sorted((v, s) for v, s in state.pairs() if s in ids and (v, s) not in pinned)
+        pairs = sorted((v, s) for v, s in state.pairs() if s in ids and (v, s) not in fixed)
         for i, (a, s) in enumerate(pairs):
             for b, t in pairs[i + 1:]:
                 if a == b or s == t or s not in state.by_volunteer[a] or t not in state.by_volunteer[b]:
