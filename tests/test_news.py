@@ -151,9 +151,10 @@ def test_a_comment_waits_for_an_editor_then_appears(client, app, login):
     url = article_url(app, article_id)
     response = comment_on(client, article_id, body="Thứ Bảy có mở cửa không ạ?")
     assert response.status_code == 303
-    assert response.headers["Location"] == url + "#binh-luan"
-    page = text_of(client.get(url))
-    assert "Bình luận sẽ hiện ở đây sau khi biên tập viên đọc và duyệt." in page
+    assert response.headers["Location"] == url + "?binh-luan=da-gui#binh-luan"
+    page = text_of(client.get(response.headers["Location"]))
+    comments = page[page.index('id="binh-luan"'):]  # the thanks is where the page scrolls to
+    assert "Bình luận sẽ hiện ở đây sau khi biên tập viên đọc và duyệt." in comments
     assert "Thứ Bảy có mở cửa không ạ?" not in page
 
     editor = login("editor")
@@ -237,9 +238,11 @@ def test_one_rating_per_browser_with_average_and_count(client, app):
     article_id = make_article(app)
     url = article_url(app, article_id)
     response = client.post(f"/tin-tuc/{article_id}/danh-gia", data={"stars": "4"})
-    assert response.status_code == 303 and response.headers["Location"] == url + "#danh-gia"
+    assert response.status_code == 303 and response.headers["Location"] == url + "?danh-gia=cam-on#danh-gia"
     assert "HttpOnly" in response.headers["Set-Cookie"]
-    page = text_of(client.get(url))
+    page = text_of(client.get(response.headers["Location"]))
+    rating = page[page.index('id="danh-gia"'):]
+    assert "Cảm ơn bạn đã đánh giá bài viết." in rating
     assert "4,0 trên 5 sao, 1 lượt đánh giá" in page
     assert "Bạn đã chấm bài này 4 sao." in page
     assert "Gửi đánh giá" not in page
@@ -270,7 +273,7 @@ def test_rating_with_htmx_returns_the_updated_block(client, app):
     fragment = text_of(response)
     assert response.status_code == 200
     assert "<html" not in fragment and 'id="danh-gia"' in fragment
-    assert "Cảm ơn bạn đã đánh giá." in fragment and "5,0 trên 5 sao, 1 lượt đánh giá" in fragment
+    assert "Cảm ơn bạn đã đánh giá bài viết." in fragment and "5,0 trên 5 sao, 1 lượt đánh giá" in fragment
     assert "news_ratings=" in response.headers["Set-Cookie"]
 
 

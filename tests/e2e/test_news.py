@@ -51,7 +51,7 @@ def test_editor_posts_resident_comments_and_rates_editor_approves(
     page.get_by_label("Ảnh đại diện (JPEG, PNG hoặc WebP, tối đa 5 MB)").set_input_files(str(cover_image))
     page.get_by_label("Ảnh có gì (cho người đọc không nhìn thấy ảnh)").fill("Nhà văn hóa sơn màu vàng")
     page.get_by_label("Chú thích dưới ảnh").fill("Nhà văn hóa Tổ dân phố 3")
-    page.get_by_label("Trạng thái").select_option("published")
+    page.get_by_label("Trạng thái đăng").select_option("published")
     check_accessibility(page)
     page.get_by_role("button", name="Lưu", exact=True).click()
     page.get_by_text(f"Đã lưu bài «{TITLE}»: Đã đăng.").wait_for()
@@ -77,14 +77,14 @@ def test_editor_posts_resident_comments_and_rates_editor_approves(
     rating = resident.locator("#danh-gia")
     rating.get_by_label("4 trên 5 sao").check()
     rating.get_by_role("button", name="Gửi đánh giá").click()
-    resident.get_by_text("Cảm ơn bạn đã đánh giá.").wait_for()
+    resident.get_by_text("Cảm ơn bạn đã đánh giá bài viết.").wait_for()
     assert "4,0 trên 5 sao, 1 lượt đánh giá" in resident.locator("#danh-gia").inner_text()
 
     # Comments: it waits for the editor and says so.
     resident.get_by_label("Tên của bạn").fill("Bác Hoàng")
     resident.get_by_label("Ý kiến của bạn").fill("Có cần mang căn cước không ạ?")
     resident.get_by_role("button", name="Gửi bình luận").click()
-    resident.get_by_text("Bình luận sẽ hiện ở đây sau khi biên tập viên đọc và duyệt.").wait_for()
+    resident.locator("#binh-luan").get_by_text("Bình luận sẽ hiện ở đây sau khi biên tập viên đọc và duyệt.").wait_for()
     assert "Có cần mang căn cước không ạ?" not in resident.locator("#binh-luan").inner_text()
     check_accessibility(resident)
 
@@ -128,7 +128,7 @@ def test_reading_rating_and_paging_without_javascript(page_nojs, live_server, ch
     page.get_by_label("5 trên 5 sao").check()
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_url(re.compile(r"#danh-gia$"))
-    assert "Cảm ơn bạn đã đánh giá." in page.locator("main").inner_text()
+    assert "Cảm ơn bạn đã đánh giá bài viết." in page.locator("#danh-gia").inner_text()
     assert "Bạn đã chấm bài này 5 sao." in page.locator("#danh-gia").inner_text()
     check_accessibility(page)
 

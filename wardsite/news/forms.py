@@ -42,7 +42,7 @@ class ArticleForm(FlaskForm):
         ],
     )
     kind = SelectField(
-        _l("Kind"),
+        _l("Kind of article"),
         choices=[SelectChoice(value, label) for value, label in KINDS.items()],
         validate_choice=False,
         validators=[AnyOf(list(KINDS), message=_l("Please choose a kind from the list."))],
@@ -67,7 +67,7 @@ class ArticleForm(FlaskForm):
     )
     remove_cover = BooleanField(_l("Remove the current cover image"))
     status = SelectField(
-        _l("Status"),
+        _l("Publication status"),
         choices=[SelectChoice(DRAFT, _l("Draft: only editors see it")), SelectChoice(PUBLISHED, _l("Published (or scheduled)"))],
         validate_choice=False,
         validators=[AnyOf([DRAFT, PUBLISHED], message=_l("Please choose a status from the list."))],

@@ -145,8 +145,19 @@ def _article_or_404(article_id: int) -> Article:
     return article
 
 
+# What became of a rating, as `?danh-gia=<outcome>` after the redirect: the
+# message is then shown beside the stars, where the page scrolls to, not at the top.
+RATING_OUTCOMES = {
+    "cam-on": (_l("Thank you for rating this article."), "success"),
+    "roi": (_l("You have already rated this article. Thank you."), "info"),
+    "gioi-han": (_l("Many ratings have come from your connection in the last hour. Please try again later."), "warning"),
+}
+COMMENT_SENT = "da-gui"
+
+
 def _article_page(article: Article, comment_form: CommentForm | None = None, rating_form: RatingForm | None = None,
                   counted: bool = False):
+    rating_message, rating_category = RATING_OUTCOMES.get(request.args.get("danh-gia", ""), (None, None))
     return render_template(
         "news/article.html",
         article=article,
@@ -155,6 +166,9 @@ def _article_page(article: Article, comment_form: CommentForm | None = None, rat
         comment_form=comment_form or CommentForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         my_rating=_rated_articles().get(str(article.id)),
+        rating_message=rating_message,
+        rating_category=rating_category,
+        comment_sent=request.args.get("binh-luan") == COMMENT_SENT,
     )
 
 
@@ -178,33 +192,33 @@ def rate(article_id: int):
         abort(404)
     form = RatingForm()
     rated = _rated_articles()
-    message, category = None, "success"
-    cookie = None
+    outcome, cookie = None, None
     address = request.remote_addr or ""
     if str(article.id) in rated:
-        message, category = _("You have already rated this article. Thank you."), "info"
+        outcome = "roi"
     elif not services.rating_allowed(address):
-        message, category = _("Many ratings have come from your connection in the last hour. Please try again later."), "warning"
+        outcome = "gioi-han"
     elif form.validate_on_submit():
         stars = int(form.stars.data)
         services.add_rating(article.id, stars, address)
         rated[str(article.id)] = stars
         kept = dict(list(rated.items())[-RATINGS_KEPT:])
         cookie = URLSafeSerializer(current_app.secret_key, salt="news-ratings").dumps(kept)
-        message = _("Thank you for your rating.")
+        outcome = "cam-on"
     if is_htmx():
+        message, category = RATING_OUTCOMES.get(outcome, (None, None))
         response = make_response(
             render_template(
-                "news/_rating.html", article=article, rating_form=form, my_rating=rated.get(str(article.id)), rating_message=message,
-                rating_category=category,
+                "news/_rating.html", article=article, rating_form=form, my_rating=rated.get(str(article.id)),
+                rating_message=message, rating_category=category,
             )
         )
         response.vary.add("HX-Request")
-    elif form.errors and not message:
+    elif outcome is None:
         return _article_page(article, rating_form=form)  # the error is shown next to the stars
     else:
-        flash(message, category)
-        response = redirect(url_for("news.article", article_id=article.id, slug=article.slug, _anchor="danh-gia"), 303)
+        url = url_for("news.article", article_id=article.id, slug=article.slug, _anchor="danh-gia", **{"danh-gia": outcome})
+        response = redirect(url, 303)
     if cookie:
         response.set_cookie(
             RATINGS_COOKIE, cookie, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax",
@@ -227,8 +241,10 @@ def comment(article_id: int):
             )
         else:
             services.add_comment(article, form.author_name.data, form.body.data, address)
-            flash(_("Thank you. Your comment will appear here after an editor has read it."), "success")
-            return redirect(url_for("news.article", article_id=article.id, slug=article.slug, _anchor="binh-luan"), 303)
+            url = url_for(
+                "news.article", article_id=article.id, slug=article.slug, _anchor="binh-luan", **{"binh-luan": COMMENT_SENT}
+            )
+            return redirect(url, 303)
     return _article_page(article, comment_form=form)
 
 
