@@ -58,6 +58,16 @@ STAFF_ROUTES = [
     staff("procedures.procedure_publish", "/quan-tri/thu-tuc/{procedure_id}/dang", "editor", method="POST", success=(303,)),
     staff("procedures.procedure_unpublish", "/quan-tri/thu-tuc/{procedure_id}/go-xuong", "editor", method="POST", success=(303,)),
     staff("procedures.procedure_mark_checked", "/quan-tri/thu-tuc/{procedure_id}/da-kiem-tra", "editor", method="POST", success=(303,)),
+    # visits
+    staff("visits.admin_visits", "/quan-tri/lich-hen/", "leader"),
+    staff("visits.admin_book", "/quan-tri/lich-hen/moi", "leader"),
+    staff("visits.admin_visit", "/quan-tri/lich-hen/{visit_id}", "leader"),
+    staff("visits.admin_confirm", "/quan-tri/lich-hen/{visit_id}/xac-nhan", "leader", method="POST", success=(303,)),
+    staff("visits.admin_team", "/quan-tri/lich-hen/{visit_id}/doi", "leader", method="POST", success=(200, 303)),
+    staff("visits.admin_outcome", "/quan-tri/lich-hen/{visit_id}/ket-qua", "leader", method="POST",
+          data={"people_guided": "1", "dossiers_filed": "0"}, success=(303,)),
+    staff("visits.admin_no_show", "/quan-tri/lich-hen/{visit_id}/vang-nha", "leader", method="POST", success=(303,)),
+    staff("visits.admin_cancel", "/quan-tri/lich-hen/{visit_id}/huy", "leader", method="POST", success=(303,)),
 ]
 
 VISITORS = ["anonymous", *ROLES]
@@ -84,8 +94,18 @@ def url_values(app):
 
         procedure = Procedure(code="1.001193", name="Đăng ký khai sinh")
         db.session.add(procedure)
+        # visits
+        from datetime import timedelta
+
+        from wardsite.timeutil import utcnow
+        from wardsite.visits.models import Visit
+
+        start = utcnow() + timedelta(days=2)
+        visit = Visit(slot_start=start, slot_end=start + timedelta(hours=1), full_name="Bà Sáu", phone="0912345678")
+        db.session.add(visit)
         db.session.commit()
-        return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id, "procedure_id": procedure.id}
+        return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id, "procedure_id": procedure.id,
+                "visit_id": visit.id}
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

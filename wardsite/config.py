@@ -57,3 +57,17 @@ MAIL_SENDER = "no-reply@localhost"
 # The ward's logo and other uploads are stored under instance/uploads.
 UPLOAD_FOLDER = ""
 LOGO_MAX_BYTES = 1024 * 1024
+
+# Home guidance visits (wardsite/visits): each staffed mobile-team shift is cut
+# into slots of this many minutes, one visit per slot; residents book from
+# VISIT_LEAD_DAYS days ahead (1 = tomorrow) up to VISIT_HORIZON_DAYS ahead.
+VISIT_SLOT_MINUTES = 60
+VISIT_LEAD_DAYS = 1
+VISIT_HORIZON_DAYS = 14
+# Personal fields of a booking are erased this many days after the visit
+# (`flask --app wardsite purge`).
+VISIT_RETENTION_DAYS = 90
+VISIT_MAX_ACTIVE_PER_PHONE = 3
+# Per network address, on the booking and lookup forms (POSTs only).
+VISIT_BOOKING_RATE_LIMIT = "10 per hour"
+VISIT_LOOKUP_RATE_LIMIT = "30 per hour"

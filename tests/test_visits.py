@@ -1,0 +1,632 @@
+"""Home-visit booking: the resident's form and its rules, confirmation, lookup,
+move, cancel, erase, rating, the leader's screens and the retention purge.
+
+The helpers at the top arrange a roster to book from; the concurrency tests
+(test_visits_concurrency.py) use them too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from wardsite.extensions import db
+from wardsite.timeutil import from_local, local_today, utcnow
+
+SLOT_RADIO = re.compile(r'name="slot" id="[^"]+" value="([^"]+)"')
+TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
+TAKEN_TEXT = "vừa có người đặt"
+
+
+@dataclass
+class Roster:
+    group_id: int
+    procedure_id: int
+    procedure_code: str
+    shift_id: int
+    day: date
+    volunteer_ids: list[int]
+
+
+def make_mobile_shift(day: date, start: int = 8, end: int = 11, *, volunteers=(), published=True, cancelled=False,
+                      kind="mobile") -> int:
+    from wardsite.volunteers.models import Assignment, Shift
+
+    shift = Shift(
+        kind=kind,
+        starts_at=from_local(datetime.combine(day, time(start))),
+        ends_at=from_local(datetime.combine(day, time(end))),
+        seats=max(1, len(volunteers)),
+        published_at=utcnow() if published else None,
+        cancelled=cancelled,
+    )
+    shift.assignments = [Assignment(volunteer_id=volunteer_id) for volunteer_id in volunteers]
+    db.session.add(shift)
+    db.session.commit()
+    return shift.id
+
+
+def make_volunteer(name: str, experienced: bool = True) -> int:
+    from wardsite.volunteers.models import Volunteer
+
+    volunteer = Volunteer(name=name, experienced=experienced)
+    db.session.add(volunteer)
+    db.session.commit()
+    return volunteer.id
+
+
+def arrange_roster(app, days_ahead: int = 2) -> Roster:
+    """A residential group, a published procedure with papers, two volunteers
+    rostered on a mobile-team shift 08:00–11:00 (three one-hour slots)."""
+    from wardsite.admin.models import ResidentialGroup
+    from wardsite.procedures.models import Document, Procedure
+
+    with app.app_context():
+        group = ResidentialGroup(name="Tổ dân phố 3")
+        procedure = Procedure(code="1.001193", name="Đăng ký khai sinh", published=True)
+        procedure.documents = [
+            Document(name="Tờ khai đăng ký khai sinh", originals=1, position=1),
+            Document(name="Giấy chứng sinh", originals=1, position=2),
+        ]
+        db.session.add_all([group, procedure])
+        db.session.commit()
+        volunteers = [make_volunteer("Nguyễn Văn An"), make_volunteer("Trần Thị Bích", experienced=False)]
+        day = local_today() + timedelta(days=days_ahead)
+        shift_id = make_mobile_shift(day, volunteers=volunteers)
+        return Roster(group.id, procedure.id, procedure.code, shift_id, day, volunteers)
+
+
+def slot_value(day: date, hour: int) -> str:
+    return f"{day.isoformat()}T{hour:02d}:00"
+
+
+def booking_data(roster: Roster, hour: int = 8, **changes) -> dict:
+    data = {
+        "full_name": "Lê Thị Năm",
+        "phone": "0912 345 678",
+        "address": "Số 12, ngõ 4, đường Hòa Phong",
+        "residential_group": str(roster.group_id),
+        "slot": slot_value(roster.day, hour),
+        "procedures": [str(roster.procedure_id)],
+        "help_needed": "Kích hoạt VNeID mức 2",
+        "consent": "y",
+        "form_token": f"token-{hour}-{changes.get('phone', '0912345678')}",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def visit_rows(app):
+    from wardsite.visits.models import Visit
+
+    with app.app_context():
+        return db.session.scalars(db.select(Visit).order_by(Visit.id)).all()
+
+
+def book(client, roster, **changes):
+    return client.post("/dat-lich/", data=booking_data(roster, **changes))
+
+
+# The form --------------------------------------------------------------------
+
+
+def test_form_offers_the_rostered_slots_and_an_unticked_consent(app, client):
+    roster = arrange_roster(app)
+    html = client.get("/dat-lich/").get_data(as_text=True)
+    assert SLOT_RADIO.findall(html) == [slot_value(roster.day, h) for h in (8, 9, 10)]
+    consent = re.search(r"<input[^>]*name=\"consent\"[^>]*>", html).group(0)
+    assert "checked" not in consent
+    assert "90 ngày" in html  # how long the data is kept
+    for name in ("full_name", "phone", "address", "residential_group", "procedures", "help_needed", "consent"):
+        assert f'name="{name}"' in html
+
+
+def test_procedure_from_the_catalogue_is_preselected(app, client):
+    roster = arrange_roster(app)
+    html = client.get(f"/dat-lich/?thu-tuc={roster.procedure_code}").get_data(as_text=True)
+    box = re.search(rf'<input[^>]*value="{roster.procedure_id}"[^>]*>', html).group(0)
+    assert "checked" in box
+    html = client.get("/dat-lich/?thu-tuc=khong-co").get_data(as_text=True)
+    assert "checked" not in re.search(rf'<input[^>]*value="{roster.procedure_id}"[^>]*>', html).group(0)
+
+
+def test_only_published_staffed_mobile_shifts_inside_the_window_are_bookable(app, client):
+    from wardsite.visits import services
+
+    roster = arrange_roster(app)
+    with app.app_context():
+        volunteer = roster.volunteer_ids[0]
+        today = local_today()
+        make_mobile_shift(today, 0, 23, volunteers=[volunteer])  # today: before the lead time
+        make_mobile_shift(today + timedelta(days=15), 8, 9, volunteers=[volunteer])  # beyond the horizon
+        make_mobile_shift(roster.day, 14, 15, volunteers=[])  # nobody rostered
+        make_mobile_shift(roster.day, 15, 16, volunteers=[volunteer], published=False)
+        make_mobile_shift(roster.day, 16, 17, volunteers=[volunteer], cancelled=True)
+        make_mobile_shift(roster.day, 17, 18, volunteers=[volunteer], kind="counter")
+        make_mobile_shift(roster.day + timedelta(days=1), 19, 20, volunteers=[volunteer])  # bookable
+        with app.test_request_context():
+            values = [slot.value for slot in services.free_slots()]
+    assert values == [slot_value(roster.day, h) for h in (8, 9, 10)] + [slot_value(roster.day + timedelta(days=1), 19)]
+
+
+def test_slot_length_is_configurable(app, client):
+    roster = arrange_roster(app)
+    app.config["VISIT_SLOT_MINUTES"] = 90
+    html = client.get("/dat-lich/").get_data(as_text=True)
+    assert SLOT_RADIO.findall(html) == [f"{roster.day.isoformat()}T08:00", f"{roster.day.isoformat()}T09:30"]
+
+
+def test_choosing_a_day_with_htmx_returns_only_that_days_slots(app, client):
+    roster = arrange_roster(app)
+    with app.app_context():
+        make_mobile_shift(roster.day + timedelta(days=1), 8, 9, volunteers=[roster.volunteer_ids[0]])
+    response = client.get(f"/dat-lich/?ngay={roster.day.isoformat()}", headers={"HX-Request": "true", "HX-Target": "slots"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="slots"')
+    assert SLOT_RADIO.findall(html) == [slot_value(roster.day, h) for h in (8, 9, 10)]
+    assert "HX-Request" in response.headers["Vary"]
+    # Without JavaScript the same link gives the whole page.
+    assert "<html" in client.get(f"/dat-lich/?ngay={roster.day.isoformat()}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["?ngay=hom-qua", "?ngay=2026-13-45", "?thu-tuc=%00", "?ngay=&thu-tuc="])
+def test_garbage_in_the_address_is_ignored(app, client, query):
+    arrange_roster(app)
+    assert client.get(f"/dat-lich/{query}").status_code == 200
+
+
+# Booking and its rules --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("0912 345 678", "0912345678"),
+        ("0912.345.678", "0912345678"),
+        ("+84 912 345 678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("024 3825 1234", "02438251234"),  # a landline
+    ],
+)
+def test_phone_numbers_are_normalised(app, client, typed, stored):
+    roster = arrange_roster(app)
+    response = book(client, roster, phone=typed)
+    assert response.status_code == 303
+    assert [visit.phone for visit in visit_rows(app)] == [stored]
+
+
+@pytest.mark.parametrize("typed", ["12345", "0112345678", "091234567", "abc", "+1 202 555 0100"])
+def test_bad_phone_numbers_are_refused_next_to_the_field(app, client, typed):
+    roster = arrange_roster(app)
+    response = book(client, roster, phone=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Xin nhập số điện thoại Việt Nam" in html
+    assert f'value="{typed}"' in html  # what was typed is kept
+    assert visit_rows(app) == []
+
+
+def test_consent_is_required(app, client):
+    roster = arrange_roster(app)
+    response = book(client, roster, consent=None)
+    html = response.get_data(as_text=True)
+    assert "Xin đánh dấu vào ô này" in html
+    assert 'value="Lê Thị Năm"' in html
+    assert visit_rows(app) == []
+
+
+@pytest.mark.parametrize("missing", ["full_name", "address", "residential_group", "slot"])
+def test_required_fields(app, client, missing):
+    roster = arrange_roster(app)
+    response = book(client, roster, **{missing: ""})
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert visit_rows(app) == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"residential_group": "abc"},
+        {"residential_group": "99999"},
+        {"procedures": ["x", "99999"]},
+        {"slot": "2026-02-30T08:00"},
+        {"slot": "garbage"},
+        {"help_needed": "x" * 5000},
+    ],
+)
+def test_garbage_in_the_form_gets_a_message_not_an_error_page(app, client, changes):
+    roster = arrange_roster(app)
+    response = book(client, roster, **changes)
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert visit_rows(app) == []
+
+
+def test_a_booking_redirects_to_its_confirmation(app, client):
+    from wardsite.visits.models import CODE_ALPHABET
+
+    roster = arrange_roster(app)
+    response = book(client, roster, hour=9)
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    assert len(visit.code) == 6 and set(visit.code) <= set(CODE_ALPHABET)
+    assert not set(visit.code) & set("0O1IL")
+    assert response.headers["Location"] == f"/dat-lich/xac-nhan/{visit.code}"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert visit.code in html
+    assert roster.day.strftime("%d/%m/%Y") in html
+    assert "09:00–10:00" in html
+    assert "Số 12, ngõ 4, đường Hòa Phong" in html
+    assert "Giấy chứng sinh" in html  # the chosen procedure's checklist
+    assert "mật khẩu" in html and "OTP" in html  # the warning
+    assert "/xac-minh/" in html
+    assert "0912345678" not in html and "0912 345 678" not in html
+    assert visit.consent_at is not None
+
+
+def test_the_confirmation_does_not_open_in_another_browser(app, client):
+    roster = arrange_roster(app)
+    location = book(client, roster).headers["Location"]
+    assert app.test_client().get(location).status_code == 404
+
+
+def test_double_submission_creates_one_booking(app, client):
+    roster = arrange_roster(app)
+    first = book(client, roster, form_token="same")
+    second = book(client, roster, form_token="same")
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(visit_rows(app)) == 1
+
+
+def test_at_most_three_active_bookings_per_phone(app, client):
+    roster = arrange_roster(app)
+    with app.app_context():
+        make_mobile_shift(roster.day, 14, 15, volunteers=[roster.volunteer_ids[0]])
+    for hour in (8, 9, 10):
+        assert book(client, roster, hour=hour, phone="0912.345.678").status_code == 303
+    response = book(client, roster, hour=14, phone="+84912345678")
+    assert response.status_code == 200
+    assert "đã có 3 lịch hẹn" in response.get_data(as_text=True)
+    assert len(visit_rows(app)) == 3
+    # Cancelling one frees the phone for another booking.
+    from wardsite.visits.models import Visit
+
+    with app.app_context():
+        visit = db.session.scalars(db.select(Visit)).first()
+        visit.cancel(by_resident=True)
+        db.session.commit()
+    assert book(client, roster, hour=14, phone="0912345678", form_token="again").status_code == 303
+
+
+def test_a_taken_slot_gets_the_kind_answer_with_the_nearest_free_times(app, client):
+    roster = arrange_roster(app)
+    assert book(client, roster, hour=9, phone="0987654321").status_code == 303
+    response = book(client, roster, hour=9, form_token="late")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert TAKEN_TEXT in html
+    assert "08:00–09:00" in html and "10:00–11:00" in html
+    assert len(visit_rows(app)) == 1
+
+
+def test_inline_validation_uses_the_same_rules(app, client):
+    arrange_roster(app)
+    response = client.post("/dat-lich/kiem-tra?truong=phone", data={"phone": "+84 912.345.678"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="check-phone"')
+    assert 'value="0912345678"' in html and 'class="error"' not in html
+    html = client.post("/dat-lich/kiem-tra?truong=phone", data={"phone": "123"}).get_data(as_text=True)
+    assert "Xin nhập số điện thoại Việt Nam" in html
+    assert client.post("/dat-lich/kiem-tra?truong=nothing", data={}).status_code == 404
+
+
+def test_new_bookings_notify_the_leaders(app, client, make_user):
+    from wardsite.volunteers.models import OutboxMessage
+
+    leader = make_user("leader")
+    make_user("editor")
+    roster = arrange_roster(app)
+    book(client, roster)
+    with app.app_context():
+        messages = db.session.scalars(db.select(OutboxMessage)).all()
+        assert [message.recipient for message in messages] == [leader.email]
+        assert "0912345678" not in messages[0].body  # no personal data in e-mail
+
+
+def test_booking_is_rate_limited_per_address(app, client):
+    roster = arrange_roster(app)
+    app.config["VISIT_BOOKING_RATE_LIMIT"] = "2 per hour"
+    for number in range(2):
+        assert book(client, roster, full_name="", form_token=f"t{number}").status_code == 200
+    assert book(client, roster).status_code == 429
+    assert visit_rows(app) == []
+
+
+# Lookup, move, cancel, erase, rate -----------------------------------------------
+
+
+def booked_code(app, client, roster, **changes) -> str:
+    response = book(client, roster, **changes)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("phone", ["0999999999", "0912345679", "abc", ""])
+def test_lookup_with_a_wrong_phone_shows_nothing(app, client, phone):
+    roster = arrange_roster(app)
+    code = booked_code(app, client, roster)
+    stranger = app.test_client()
+    response = stranger.post("/dat-lich/tra-cuu", data={"code": code, "phone": phone})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Lê Thị Năm" not in html and "ngõ 4" not in html
+    assert stranger.get(f"/dat-lich/tra-cuu/{code}").status_code == 404
+
+
+def test_lookup_with_code_and_phone_shows_the_booking(app, client):
+    roster = arrange_roster(app)
+    code = booked_code(app, client, roster)
+    resident = app.test_client()
+    response = resident.post("/dat-lich/tra-cuu", data={"code": f" {code.lower()} ", "phone": "+84 912 345 678"})
+    assert response.status_code == 303
+    html = resident.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Lê Thị Năm" in html and "Đang chờ xác nhận" in html
+    assert "0912345678" not in html
+    # The team's first names, each with a link to the volunteer's card check.
+    assert "An" in html and "Bích" in html
+    assert html.count("/xac-minh/") >= 2
+
+
+def test_lookup_of_an_unknown_code_says_so(app, client):
+    arrange_roster(app)
+    html = client.post("/dat-lich/tra-cuu", data={"code": "ABCDEF", "phone": "0912345678"}).get_data(as_text=True)
+    assert "Không tìm thấy lịch hẹn nào" in html
+
+
+def test_lookup_is_rate_limited(app, client):
+    arrange_roster(app)
+    app.config["VISIT_LOOKUP_RATE_LIMIT"] = "3 per hour"
+    for _ in range(3):
+        assert client.post("/dat-lich/tra-cuu", data={"code": "ABCDEF", "phone": "0912345678"}).status_code == 200
+    assert client.post("/dat-lich/tra-cuu", data={"code": "ABCDEF", "phone": "0912345678"}).status_code == 429
+
+
+def test_resident_cancels(app, client):
+    roster = arrange_roster(app)
+    code = booked_code(app, client, roster, hour=8)
+    response = client.post(f"/dat-lich/tra-cuu/{code}/huy")
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    assert visit.status == "cancelled" and visit.seat is None
+    # The slot is free again for someone else.
+    assert book(app.test_client(), roster, hour=8, phone="0987654321", form_token="other").status_code == 303
+
+
+def test_resident_moves_to_another_free_slot(app, client):
+    roster = arrange_roster(app)
+    code = booked_code(app, client, roster, hour=8)
+    booked_code(app, app.test_client(), roster, hour=9, phone="0987654321", form_token="other")
+    html = client.get(f"/dat-lich/tra-cuu/{code}/doi-gio").get_data(as_text=True)
+    assert SLOT_RADIO.findall(html) == [slot_value(roster.day, 8), slot_value(roster.day, 10)]
+    # The 09:00 seat is someone else's: "just taken".
+    response = client.post(f"/dat-lich/tra-cuu/{code}/doi-gio", data={"slot": slot_value(roster.day, 9)})
+    assert TAKEN_TEXT in response.get_data(as_text=True)
+    response = client.post(f"/dat-lich/tra-cuu/{code}/doi-gio", data={"slot": slot_value(roster.day, 10)})
+    assert response.status_code == 303
+    visit = next(v for v in visit_rows(app) if v.code == code)
+    assert to_local_hour(visit.slot_start) == 10
+    assert book(app.test_client(), roster, hour=8, phone="0911111111", form_token="third").status_code == 303
+
+
+def to_local_hour(moment) -> int:
+    from wardsite.timeutil import to_local
+
+    return to_local(moment).hour
+
+
+def test_resident_erases_their_data(app, client):
+    roster = arrange_roster(app)
+    code = booked_code(app, client, roster)
+    response = client.post(f"/dat-lich/tra-cuu/{code}/xoa")
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    assert (visit.full_name, visit.phone, visit.address, visit.help_needed) == ("", None, "", "")
+    assert visit.status == "cancelled" and visit.purged_at is not None
+    assert client.get(f"/dat-lich/tra-cuu/{code}").status_code == 404
+
+
+def test_resident_rates_a_done_visit(app, client):
+    from wardsite.visits.models import Visit
+
+    roster = arrange_roster(app)
+    code = booked_code(app, client, roster)
+    assert 'name="rating"' not in client.get(f"/dat-lich/tra-cuu/{code}").get_data(as_text=True)
+    assert client.post(f"/dat-lich/tra-cuu/{code}/danh-gia", data={"rating": "5"}).status_code == 303
+    assert visit_rows(app)[0].rating is None  # not done yet: refused
+    with app.app_context():
+        visit = db.session.scalar(db.select(Visit))
+        visit.record_outcome(1, 1, "", "", [])
+        db.session.commit()
+    html = client.get(f"/dat-lich/tra-cuu/{code}").get_data(as_text=True)
+    assert 'name="rating"' in html
+    assert "Xin chọn một số từ 1 đến 5" in client.post(f"/dat-lich/tra-cuu/{code}/danh-gia", data={"rating": "9"}).get_data(as_text=True)
+    response = client.post(f"/dat-lich/tra-cuu/{code}/danh-gia", data={"rating": "4", "comment": "Các em rất nhiệt tình"})
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    assert (visit.rating, visit.rating_comment) == (4, "Các em rất nhiệt tình")
+
+
+def test_resident_pages_refuse_get_for_changes(app, client):
+    roster = arrange_roster(app)
+    code = booked_code(app, client, roster)
+    for action in ("huy", "xoa", "danh-gia"):
+        assert client.get(f"/dat-lich/tra-cuu/{code}/{action}").status_code == 405
+
+
+# The leader's side -----------------------------------------------------------
+
+
+def test_leader_confirms_changes_the_team_and_records_the_outcome(app, client, login):
+    from wardsite.audit import AuditEntry
+
+    roster = arrange_roster(app)
+    code = booked_code(app, app.test_client(), roster)
+    [visit] = visit_rows(app)
+    login("leader")
+    html = client.get(f"/quan-tri/lich-hen/?ngay={roster.day.isoformat()}").get_data(as_text=True)
+    assert code in html and "Nguyễn Văn An" in html
+    html = client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True)
+    assert "0912345678" in html  # staff see the phone to call ahead
+    assert "mật khẩu" not in re.search(r'action="/quan-tri/lich-hen/\d+/ket-qua".*?</form>', html, re.S).group(0).split("</p>")[-1]
+    assert 'type="password"' not in html
+
+    assert client.post(f"/quan-tri/lich-hen/{visit.id}/xac-nhan").status_code == 303
+    with app.app_context():
+        other = make_volunteer("Phạm Minh Châu")
+    response = client.post(f"/quan-tri/lich-hen/{visit.id}/doi", data={"volunteers": [str(roster.volunteer_ids[0]), str(other)]})
+    assert response.status_code == 303
+    response = client.post(
+        f"/quan-tri/lich-hen/{visit.id}/ket-qua",
+        data={"people_guided": "2", "dossiers_filed": "1", "dossier_codes": "000.00.21.H17-261124-0001",
+              "procedures_done": [str(roster.procedure_id)], "note": "Đã kích hoạt VNeID"},
+    )
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    assert visit.status == "done" and (visit.people_guided, visit.dossiers_filed) == (2, 1)
+    with app.app_context():
+        from wardsite.visits.models import Visit
+
+        stored = db.session.get(Visit, visit.id)
+        assert sorted(v.name for v in stored.team) == ["Nguyễn Văn An", "Phạm Minh Châu"]
+        assert [p.code for p in stored.procedures_done] == [roster.procedure_code]
+        actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["visit.confirmed", "visit.team_changed", "visit.done"]
+
+
+@pytest.mark.parametrize("people", ["-1", "abc", "", "1000"])
+def test_outcome_form_refuses_bad_numbers(app, client, login, people):
+    roster = arrange_roster(app)
+    booked_code(app, app.test_client(), roster)
+    [visit] = visit_rows(app)
+    login("leader")
+    response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data={"people_guided": people, "dossiers_filed": "0"})
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert visit_rows(app)[0].status == "requested"
+
+
+def test_leader_books_on_behalf_of_a_resident(app, client, login):
+    from wardsite.audit import AuditEntry
+
+    roster = arrange_roster(app)
+    leader = login("leader")
+    html = client.get("/quan-tri/lich-hen/moi").get_data(as_text=True)
+    token = TOKEN.search(html).group(1)
+    response = client.post("/quan-tri/lich-hen/moi", data=booking_data(roster, form_token=token))
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    assert visit.booked_by_id == leader.id
+    with app.app_context():
+        assert db.session.scalar(db.select(AuditEntry.action)) == "visit.booked_for_resident"
+    assert "đặt giúp người dân" in client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True)
+
+
+def test_roster_changes_show_the_affected_bookings(app, client, login):
+    from wardsite.volunteers.models import Shift
+
+    roster = arrange_roster(app)
+    code = booked_code(app, app.test_client(), roster)
+    login("leader")
+    assert "Lịch trực đã thay đổi" not in client.get("/quan-tri/lich-hen/").get_data(as_text=True)
+    with app.app_context():
+        shift = db.session.get(Shift, roster.shift_id)
+        shift.cancelled = True
+        db.session.commit()
+    html = client.get("/quan-tri/lich-hen/").get_data(as_text=True)
+    assert "Lịch trực đã thay đổi" in html and code in html and "Ca trực của đội đã bị hủy" in html
+
+
+@pytest.mark.parametrize("query", ["?ngay=abc", "?trang-thai=zzz", "?ngay=2026-02-30&trang-thai=done"])
+def test_leader_list_ignores_garbage_filters(app, client, login, query):
+    login("leader")
+    assert client.get(f"/quan-tri/lich-hen/{query}").status_code == 200
+
+
+def test_unknown_visit_is_404(app, client, login):
+    login("leader")
+    assert client.get("/quan-tri/lich-hen/999999").status_code == 404
+
+
+# Retention -------------------------------------------------------------------
+
+
+def test_purge_erases_personal_data_after_the_retention_period(app, client, runner):
+    from wardsite.visits.models import Visit
+
+    roster = arrange_roster(app)
+    with app.app_context():
+        old_day = local_today() - timedelta(days=100)
+        recent_day = local_today() - timedelta(days=10)
+        for day, status in ((old_day, "done"), (old_day, "cancelled"), (old_day, "no_show"), (old_day, "requested"), (recent_day, "done")):
+            start = from_local(datetime.combine(day, time(8)))
+            db.session.add(Visit(slot_start=start, slot_end=start + timedelta(hours=1), status=status, seat=None,
+                                 full_name="Ông Bảy", phone="0911222333", address="Số 7", help_needed="Giúp tôi",
+                                 residential_group_id=roster.group_id, people_guided=2, dossiers_filed=1,
+                                 dossier_codes="H17-1", rating_comment="Tốt"))
+        db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0 and "4" in result.output
+    visits = visit_rows(app)
+    old, recent = visits[:4], visits[4]
+    for visit in old:
+        assert (visit.full_name, visit.phone, visit.address, visit.help_needed, visit.dossier_codes, visit.rating_comment) == (
+            "", None, "", "", "", "")
+        assert visit.purged_at is not None
+    assert [v.status for v in old] == ["done", "cancelled", "no_show", "no_show"]
+    assert (old[0].people_guided, old[0].dossiers_filed, old[0].residential_group_id) == (2, 1, roster.group_id)
+    assert recent.full_name == "Ông Bảy" and recent.purged_at is None
+    # Idempotent: a second run finds nothing and changes nothing.
+    again = runner.invoke(args=["purge"])
+    assert again.exit_code == 0 and " 0 " in again.output
+    assert [v.purged_at for v in visit_rows(app)[:4]] == [v.purged_at for v in old]
+
+
+def test_retention_period_is_configurable(app, client, runner):
+    from wardsite.visits.models import Visit
+
+    arrange_roster(app)
+    app.config["VISIT_RETENTION_DAYS"] = 5
+    with app.app_context():
+        start = utcnow() - timedelta(days=6)
+        db.session.add(Visit(slot_start=start, slot_end=start + timedelta(hours=1), status="done", full_name="Bà Tư", phone="0911222333"))
+        db.session.commit()
+    runner.invoke(args=["purge"])
+    assert visit_rows(app)[0].full_name == ""
+
+
+# Object rules ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "upcoming", "resident_may_change", "may_rate"),
+    [
+        ("requested", True, True, False),
+        ("confirmed", True, True, False),
+        ("requested", False, False, False),
+        ("done", False, False, True),
+        ("no_show", False, False, False),
+        ("cancelled", True, False, False),
+    ],
+)
+def test_resident_rules_by_state(app, status, upcoming, resident_may_change, may_rate):
+    from wardsite.visits.models import Visit
+
+    start = utcnow() + timedelta(days=1 if upcoming else -1)
+    visit = Visit(status=status, slot_start=start, slot_end=start + timedelta(hours=1))
+    assert visit.can_change_by_resident() is resident_may_change
+    assert visit.can_rate() is may_rate

@@ -1,0 +1,213 @@
+"""Forms of the visits area: the resident's booking, lookup, move and rating,
+and the leader's team and outcome forms."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from wardsite.accounts.forms import MultiCheckboxField
+from wardsite.phone import normalize_phone
+from wardsite.visits.models import CODE_ALPHABET, CODE_LENGTH, clean_code
+
+
+TAKEN_MESSAGE = _l("Sorry, someone has just booked this time. Please choose another one.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _normalized_phone(form, field) -> None:
+    number = normalize_phone(field.data or "")
+    if number is None:
+        raise ValidationError(
+            _l("Please enter a Vietnamese phone number, e.g. 0912 345 678 or 024 3825 1234.")
+        )
+    field.data = number
+
+
+def _int_or_none(value):
+    """Coerce for id fields: garbage becomes None (then "choose from the list"), never an error page."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def offered(field) -> set:
+    return {choice.value for choice in field.choices or []}
+
+
+class SlotField(RadioField):
+    """The free slots as radio buttons (choices are SelectChoice(value, label,
+    optgroup=day)); the template lays them out by day."""
+
+
+class BookingForm(FlaskForm):
+    # The field names are part of the public contract (the issue lists them).
+    full_name = StringField(
+        _l("Full name of the person who needs help"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter a name.")), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = StringField(
+        _l("Phone number"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter a phone number so the team can call before coming.")),
+                    Length(max=30), _normalized_phone],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    address = StringField(
+        _l("Address (house number, lane, street)"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter the address where the team should come.")), Length(max=300)],
+        render_kw={"autocomplete": "street-address"},
+    )
+    residential_group = SelectField(
+        _l("Residential group"),
+        coerce=_int_or_none,
+        validate_choice=False,
+        validators=[DataRequired(_l("Please choose your residential group."))],
+    )
+    slot = SlotField(
+        _l("Time of the visit"),
+        validators=[InputRequired(_l("Please choose a time for the visit."))],
+        validate_choice=False,
+    )
+    procedures = MultiCheckboxField(_l("What do you need help with?"), coerce=_int_or_none, validate_choice=False)
+    help_needed = TextAreaField(
+        _l("Anything else the team should know (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=1000, message=_l("Please keep this under 1,000 characters."))],
+    )
+    consent = BooleanField(
+        _l("I agree"),  # the full wording, with the retention period, is set in __init__
+        validators=[DataRequired(_l("Please tick this box: without it we cannot keep your details for the visit."))],
+    )
+    form_token = HiddenField()
+
+    def __init__(self, *args, retention_days: int = 90, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent.label.text = _(
+            "I agree that the ward keeps this name, phone number and address only to arrange this visit, "
+            "and erases them %(days)s days after the visit.",
+            days=retention_days,
+        )
+
+    def validate_residential_group(self, field) -> None:
+        if field.data not in offered(field):
+            raise ValidationError(_l("Please choose your residential group."))
+
+    def validate_slot(self, field) -> None:
+        if field.data and field.data not in offered(field):
+            raise ValidationError(TAKEN_MESSAGE)
+
+    def validate_procedures(self, field) -> None:
+        if any(value not in offered(field) for value in field.data or []):
+            raise ValidationError(_l("Please choose from the list."))
+
+
+class LookupForm(FlaskForm):
+    code = StringField(
+        _l("Booking code (6 characters)"),
+        filters=[clean_code],
+        validators=[DataRequired(_l("Please enter the booking code."))],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    phone = StringField(
+        _l("Phone number used for the booking"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter the phone number.")), Length(max=30), _normalized_phone],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+
+    def validate_code(self, field) -> None:
+        if len(field.data) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in field.data):
+            raise ValidationError(_l("A booking code has 6 letters and digits, e.g. K7M2QX."))
+
+
+class MoveForm(FlaskForm):
+    slot = SlotField(
+        _l("New time"),
+        validators=[InputRequired(_l("Please choose a new time."))],
+        validate_choice=False,
+    )
+
+    def validate_slot(self, field) -> None:
+        if field.data and field.data not in offered(field):
+            raise ValidationError(TAKEN_MESSAGE)
+
+
+class RatingForm(FlaskForm):
+    rating = RadioField(
+        _l("How helpful was the visit? (1 = not at all, 5 = very helpful)"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+        validators=[InputRequired(_l("Please choose a number from 1 to 5."))],
+        validate_choice=False,
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=1000, message=_l("Please keep this under 1,000 characters."))],
+    )
+
+
+    def validate_rating(self, field) -> None:
+        if field.data not in offered(field):
+            raise ValidationError(_l("Please choose a number from 1 to 5."))
+
+
+class TeamForm(FlaskForm):
+    volunteers = MultiCheckboxField(_l("Volunteers sent"), coerce=_int_or_none, validate_choice=False)
+
+    def validate_volunteers(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Please choose at least one volunteer."))
+        if any(value not in offered(field) for value in field.data):
+            raise ValidationError(_l("Please choose from the list."))
+
+
+class OutcomeForm(FlaskForm):
+    """What the team achieved. Never asks for portal passwords or OTP codes."""
+
+    people_guided = IntegerField(
+        _l("People guided"),
+        validators=[InputRequired(_l("Please enter a number (0 if nobody).")),
+                    NumberRange(min=0, max=50, message=_l("Please enter a number from 0 to 50."))],
+    )
+    dossiers_filed = IntegerField(
+        _l("Dossiers filed online"),
+        validators=[InputRequired(_l("Please enter a number (0 if none).")),
+                    NumberRange(min=0, max=50, message=_l("Please enter a number from 0 to 50."))],
+    )
+    dossier_codes = TextAreaField(
+        _l("Dossier codes (optional, one per line)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=1000)],
+    )
+    procedures_done = MultiCheckboxField(_l("Procedures done"), coerce=_int_or_none, validate_choice=False)
+    note = TextAreaField(
+        _l("Note (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+    def validate_procedures_done(self, field) -> None:
+        if any(value not in offered(field) for value in field.data or []):
+            raise ValidationError(_l("Please choose from the list."))

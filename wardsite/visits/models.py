@@ -1,0 +1,220 @@
+"""A booked home visit (`Visit`), its requested procedures and the team sent.
+
+A visit holds one seat: the slot `slot_start` of a mobile-team shift. The seat
+is claimed by `seat = 1` under UNIQUE(shift_id, slot_start, seat); releasing it
+(cancel, erase) sets `seat` to NULL, and NULLs never collide, so the database
+itself refuses a second active booking of the same team and slot, on SQLite
+and PostgreSQL alike, however many requests race.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wardsite.accounts.models import User
+from wardsite.admin.models import ResidentialGroup
+from wardsite.extensions import db
+from wardsite.procedures.models import Procedure
+from wardsite.timeutil import UTCDateTime, utcnow
+from wardsite.volunteers.models import Shift, Volunteer
+
+REQUESTED = "requested"
+CONFIRMED = "confirmed"
+DONE = "done"
+NO_SHOW = "no_show"
+CANCELLED = "cancelled"
+
+STATUSES = {
+    REQUESTED: _l("Requested"),
+    CONFIRMED: _l("Confirmed"),
+    DONE: _l("Done"),
+    NO_SHOW: _l("Nobody at home"),
+    CANCELLED: _l("Cancelled"),
+}
+ACTIVE = (REQUESTED, CONFIRMED)
+
+# No 0/O, 1/I/L: the code is read aloud on the phone and typed by elderly people.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+def new_booking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def clean_code(raw: str | None) -> str:
+    """What a resident typed, as a code: upper case, no spaces or dashes."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+visit_procedure = Table(
+    "visit_procedure",
+    db.metadata,
+    Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
+    Column("procedure_id", ForeignKey(f"{Procedure.__tablename__}.id", ondelete="CASCADE"), primary_key=True),
+)
+
+visit_procedure_done = Table(
+    "visit_procedure_done",
+    db.metadata,
+    Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
+    Column("procedure_id", ForeignKey(f"{Procedure.__tablename__}.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# The team the leader sends, when it differs from the shift's rostered team.
+visit_team_member = Table(
+    "visit_team_member",
+    db.metadata,
+    Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
+    Column("volunteer_id", ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Visit(db.Model):
+    __tablename__ = "visit"
+    __table_args__ = (
+        UniqueConstraint("shift_id", "slot_start", "seat", name="uq_visit_seat"),
+        Index("ix_visit_slot_start", "slot_start"),
+        Index("ix_visit_phone", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True, default=new_booking_code)
+    status: Mapped[str] = mapped_column(String(20), default=REQUESTED)
+
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id", ondelete="SET NULL"))
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    seat: Mapped[int | None] = mapped_column(Integer, default=1)
+
+    # Personal data: erased by `purge` after the retention period.
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str | None] = mapped_column(String(15))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    help_needed: Mapped[str] = mapped_column(Text, default="")
+    residential_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residential_group.id", ondelete="SET NULL")
+    )
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A double click or a resubmitted page carries the same token: one booking.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # done, no-show or cancelled
+    cancelled_by_resident: Mapped[bool] = mapped_column(default=False)
+
+    # The outcome: anonymous figures kept for the ward's statistics.
+    people_guided: Mapped[int | None] = mapped_column(Integer)
+    dossiers_filed: Mapped[int | None] = mapped_column(Integer)
+    dossier_codes: Mapped[str] = mapped_column(Text, default="")
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift | None] = relationship()
+    residential_group: Mapped[ResidentialGroup | None] = relationship()
+    booked_by: Mapped[User | None] = relationship()
+    procedures: Mapped[list[Procedure]] = relationship(secondary=visit_procedure, order_by=Procedure.id)
+    procedures_done: Mapped[list[Procedure]] = relationship(secondary=visit_procedure_done, order_by=Procedure.id)
+    chosen_team: Mapped[list[Volunteer]] = relationship(secondary=visit_team_member, order_by=Volunteer.name)
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUSES.get(self.status, self.status))
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def upcoming(self) -> bool:
+        return self.slot_start > utcnow()
+
+    @property
+    def team(self) -> list[Volunteer]:
+        """The leader's choice, else whoever is rostered on the shift."""
+        if self.chosen_team:
+            return list(self.chosen_team)
+        if self.shift is None or self.shift.cancelled:
+            return []
+        return [assignment.volunteer for assignment in self.shift.assignments]
+
+    @property
+    def personal_data_erased(self) -> bool:
+        return self.purged_at is not None
+
+    # Transitions ---------------------------------------------------------------
+
+    def release_seat(self) -> None:
+        self.seat = None
+
+    def confirm(self) -> None:
+        self.status = CONFIRMED
+        self.confirmed_at = utcnow()
+
+    def cancel(self, by_resident: bool = False) -> None:
+        self.status = CANCELLED
+        self.closed_at = utcnow()
+        self.cancelled_by_resident = by_resident
+        self.release_seat()
+
+    def mark_no_show(self) -> None:
+        self.status = NO_SHOW
+        self.closed_at = utcnow()
+
+    def record_outcome(self, people_guided: int, dossiers_filed: int, dossier_codes: str, note: str, procedures) -> None:
+        self.status = DONE
+        self.closed_at = self.closed_at or utcnow()
+        self.people_guided = people_guided
+        self.dossiers_filed = dossiers_filed
+        self.dossier_codes = dossier_codes
+        self.outcome_note = note
+        self.procedures_done = list(procedures)
+
+    def erase_personal_data(self) -> None:
+        """Keep the anonymous figures (when, where, what, how many), drop the person."""
+        self.full_name = ""
+        self.phone = None
+        self.address = ""
+        self.help_needed = ""
+        self.dossier_codes = ""
+        self.outcome_note = ""
+        self.rating_comment = ""
+        self.form_token = None
+        self.purged_at = utcnow()
+
+    # Object rules --------------------------------------------------------------
+
+    def can_change_by_resident(self) -> bool:
+        """Cancel or move: only while it is still ahead and active."""
+        return self.active and self.upcoming and not self.personal_data_erased
+
+    def can_rate(self) -> bool:
+        return self.status == DONE and self.rating is None and not self.personal_data_erased
+
+    def can_confirm(self, user) -> bool:
+        return user.is_authenticated and user.has_role("leader") and self.status == REQUESTED
+
+    def can_record_outcome(self, user) -> bool:
+        return user.is_authenticated and user.has_role("leader") and self.status in (REQUESTED, CONFIRMED, DONE) \
+            and not self.personal_data_erased
+
+    def can_change_team(self, user) -> bool:
+        return user.is_authenticated and user.has_role("leader") and self.active
+
+    def can_cancel(self, user) -> bool:
+        return user.is_authenticated and user.has_role("leader") and self.active

@@ -1,0 +1,558 @@
+"""Home-visit pages: the resident's booking (/dat-lich/), confirmation, lookup
+with change, cancel, erase and rating (/dat-lich/tra-cuu); the leader's screens
+(/quan-tri/lich-hen/); the `purge` command.
+
+A resident never has an account: the pages of one booking open only in the
+browser that booked it or looked it up with code and phone (the codes are
+kept in the signed session cookie).
+"""
+
+from __future__ import annotations
+
+import secrets
+import click
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import SelectChoice
+
+from wardsite.accounts.permissions import require, roles_required
+from wardsite.admin.models import ResidentialGroup
+from wardsite.admin.routes import add_dashboard_section
+from wardsite.audit import record_audit
+from wardsite.extensions import db, limiter
+from wardsite.forms import EmptyForm
+from wardsite.htmx import render
+from wardsite.procedures.models import Procedure
+from wardsite.public.routes import add_home_door
+from wardsite.templating import add_public_link, add_staff_link
+from wardsite.timeutil import local_today, to_local
+from wardsite.visits import services
+from wardsite.visits.forms import TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, OutcomeForm, RatingForm, TeamForm
+from wardsite.visits.models import ACTIVE, REQUESTED, STATUSES, Visit, clean_code
+from wardsite.volunteers.models import WEEKDAYS, Volunteer
+
+bp = Blueprint("visits", __name__, cli_group=None)
+
+add_public_link("visits.book", _l("Book a home visit"))
+add_home_door(
+    "visits.book",
+    _l("Book a volunteer to help at home"),
+    _l("A youth-union team comes to your home and helps you file online: VNeID, birth registration, certified copies…"),
+)
+add_staff_link("visits.admin_visits", _l("Home visits"), "leader")
+
+SESSION_KEY = "visit_codes"
+SESSION_KEEP = 10  # a shared phone may hold a few families' bookings
+INLINE_FIELDS = ("full_name", "phone", "address", "residential_group", "consent")
+
+
+def choice(value, label) -> SelectChoice:
+    return SelectChoice(value, label)
+
+
+def _booking_limit() -> str:
+    return current_app.config["VISIT_BOOKING_RATE_LIMIT"]
+
+
+def _lookup_limit() -> str:
+    return current_app.config["VISIT_LOOKUP_RATE_LIMIT"]
+
+
+@bp.app_template_filter("visit_day")
+def visit_day(day) -> str:
+    """A day (or a visit's day) as "Thứ Bảy, 28/11/2026"."""
+    if isinstance(day, Visit):
+        day = to_local(day.slot_start).date()
+    return f"{WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y}"
+
+
+@bp.app_template_filter("visit_time")
+def visit_time(visit: Visit) -> str:
+    return f"{to_local(visit.slot_start):%H:%M}–{to_local(visit.slot_end):%H:%M}"
+
+
+@bp.app_template_global()
+def procedure_documents(procedure: Procedure) -> list[str]:
+    """The procedure's papers to bring, each with how many originals and copies."""
+    lines = []
+    for document in procedure.documents:
+        counts = []
+        if document.originals:
+            counts.append(_("%(num)s original(s)", num=document.originals))
+        if document.copies:
+            counts.append(_("%(num)s copy(ies)", num=document.copies))
+        lines.append(f"{document.name} ({', '.join(counts)})" if counts else document.name)
+    return lines
+
+
+@bp.app_template_global()
+def slots_url(day) -> str:
+    """This page again, showing only the slots of `day` (all days for None)."""
+    values = dict(request.view_args or {})
+    values.update(request.args.to_dict())
+    values["ngay"] = day.isoformat() if day else None
+    return url_for(request.endpoint, **values)
+
+
+@bp.app_template_global()
+def procedure_url(procedure: Procedure) -> str:
+    return f"/thu-tuc/{procedure.code}"
+
+
+# Access of a resident's browser to its bookings ------------------------------
+
+
+def _remember(code: str) -> None:
+    codes = [c for c in session.get(SESSION_KEY, []) if c != code]
+    session[SESSION_KEY] = (codes + [code])[-SESSION_KEEP:]
+
+
+def _forget(code: str) -> None:
+    session[SESSION_KEY] = [c for c in session.get(SESSION_KEY, []) if c != code]
+
+
+def _own_visit(code: str) -> Visit:
+    """The booking, if this browser booked or looked it up; 404 otherwise, so
+    that a guessed code shows nothing."""
+    code = clean_code(code)
+    if code not in session.get(SESSION_KEY, []):
+        abort(404)
+    visit = db.session.scalar(select(Visit).where(Visit.code == code))
+    if visit is None or visit.personal_data_erased:
+        _forget(code)
+        abort(404)
+    return visit
+
+
+# Booking form ----------------------------------------------------------------
+
+
+def _group_choices():
+    groups = db.session.scalars(select(ResidentialGroup).order_by(ResidentialGroup.position, ResidentialGroup.name))
+    return [choice("", _("Choose…"))] + [choice(group.id, group.name) for group in groups]
+
+
+def _procedure_choices():
+    procedures = db.session.scalars(_published_procedures().order_by(Procedure.name))
+    return [choice(procedure.id, procedure.name) for procedure in procedures]
+
+
+def _published_procedures():
+    return select(Procedure).where(Procedure.published.is_(True))
+
+
+def _slot_choices(slots):
+    # The template lays the slots out by day itself; the choices are for validation.
+    return [choice(slot.value, slot.label) for slot in slots]
+
+
+def _booking_form(slots) -> BookingForm:
+    form = BookingForm(retention_days=current_app.config["VISIT_RETENTION_DAYS"])
+    form.residential_group.choices = _group_choices()
+    form.procedures.choices = _procedure_choices()
+    form.slot.choices = _slot_choices(slots)
+    return form
+
+
+def _preselect_procedure(form: BookingForm) -> None:
+    code = (request.args.get("thu-tuc") or "").strip()[:60]
+    if code:
+        procedure_id = db.session.scalar(_published_procedures().with_only_columns(Procedure.id).where(Procedure.code == code))
+        if procedure_id is not None:
+            form.procedures.data = [procedure_id]
+
+
+def _render_booking(form, slots, *, chosen_day=None, taken=None, template="visits/book.html", action=None):
+    days = services.slots_by_day(slots)
+    if chosen_day not in days:
+        chosen_day = None
+    return render(
+        template,
+        "visits/_slots.html",
+        target="slots",
+        form=form,
+        days=days,
+        chosen_day=chosen_day,
+        taken=taken,
+        action=action or url_for("visits.book"),
+        retention_days=current_app.config["VISIT_RETENTION_DAYS"],
+        max_active=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"],
+    )
+
+
+def _details(form: BookingForm) -> services.BookingDetails:
+    return services.BookingDetails(
+        full_name=form.full_name.data,
+        phone=form.phone.data,
+        address=form.address.data,
+        residential_group_id=form.residential_group.data,
+        help_needed=form.help_needed.data or "",
+        procedure_ids=[pid for pid in form.procedures.data or [] if pid is not None],
+    )
+
+
+def _after_booking(visit: Visit, booked_by):
+    if booked_by is not None:
+        flash(_("Visit %(code)s has been booked for the resident.", code=visit.code), "success")
+        return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+    _remember(visit.code)
+    return redirect(url_for("visits.confirmation", code=visit.code), 303)
+
+
+def _handle_booking(booked_by=None):
+    """GET shows the form; POST books and says what happened. Shared by the
+    resident's page and the leader's "book for a resident"."""
+    slots = services.free_slots()
+    form = _booking_form(slots)
+    chosen_day = services.parse_day(request.args.get("ngay"))
+    taken = None
+    already = services.visit_for_token(form.form_token.data) if request.method == "POST" else None
+    if already is not None and not already.personal_data_erased:
+        # The same form sent twice (double click, back and resend): one booking.
+        return _after_booking(already, booked_by)
+    if request.method == "GET":
+        form.form_token.data = secrets.token_urlsafe(16)
+        _preselect_procedure(form)
+    elif form.validate_on_submit():
+        moment = services.parse_slot(form.slot.data)
+        try:
+            visit, _new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by)
+        except services.TooManyBookings:
+            form.phone.errors.append(
+                _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
+                  count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
+            )
+        except services.SlotTaken:
+            slots = services.free_slots()
+            form.slot.choices = _slot_choices(slots)
+            form.slot.data = None
+            taken = services.nearest_free_slots(moment)
+            form.slot.errors = [str(TAKEN_MESSAGE)]
+        else:
+            return _after_booking(visit, booked_by)
+    elif form.slot.errors and services.parse_slot(form.slot.data) is not None:
+        # A real time that is no longer free: taken since the page was shown.
+        form.slot.data = None
+        taken = services.nearest_free_slots(services.parse_slot(request.form.get("slot")))
+    if request.method == "POST" and not form.form_token.data:
+        form.form_token.data = secrets.token_urlsafe(16)
+    action = url_for("visits.admin_book") if booked_by is not None else None
+    template = "visits/admin_book.html" if booked_by is not None else "visits/book.html"
+    return _render_booking(form, slots, chosen_day=chosen_day, taken=taken, template=template, action=action)
+
+
+@bp.route("/dat-lich/", methods=["GET", "POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
+def book():
+    return _handle_booking()
+
+
+@bp.route("/dat-lich/kiem-tra", methods=["POST"])
+def check_field():
+    """Inline validation: the same form and rules as the final submit, one field back."""
+    name = request.args.get("truong", "")
+    if name not in INLINE_FIELDS:
+        abort(404)
+    form = _booking_form(services.free_slots())
+    form.validate()
+    return render_template("visits/_inline_field.html", form=form, name=name)
+
+
+@bp.route("/dat-lich/xac-nhan/<code>")
+def confirmation(code: str):
+    visit = _own_visit(code)
+    return render_template("visits/confirmation.html", visit=visit, team=services.first_names(visit.team))
+
+
+# Lookup, change, cancel, erase, rate ------------------------------------------
+
+
+@bp.route("/dat-lich/tra-cuu", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"])
+def lookup():
+    form = LookupForm()
+    not_found = False
+    if form.validate_on_submit():
+        visit = db.session.scalar(
+            select(Visit).where(Visit.code == form.code.data, Visit.phone == form.phone.data, Visit.purged_at.is_(None))
+        )
+        if visit is not None:
+            _remember(visit.code)
+            return redirect(url_for("visits.manage", code=visit.code), 303)
+        not_found = True
+    return render_template("visits/lookup.html", form=form, not_found=not_found)
+
+
+@bp.route("/dat-lich/tra-cuu/<code>")
+def manage(code: str):
+    visit = _own_visit(code)
+    return _render_manage(visit)
+
+
+def _render_manage(visit, rating_form=None):
+    rating_form = rating_form or RatingForm()
+    return render_template(
+        "visits/manage.html",
+        visit=visit,
+        team=services.first_names(visit.team),
+        rating_form=rating_form,
+        empty_form=EmptyForm(),
+    )
+
+
+@bp.route("/dat-lich/tra-cuu/<code>/huy", methods=["POST"])
+def cancel(code: str):
+    visit = _own_visit(code)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if not visit.can_change_by_resident():
+            flash(_("This visit can no longer be cancelled here. Please call the ward."), "error")
+        else:
+            services.cancel_by_resident(visit)
+            flash(_("Your visit has been cancelled. Thank you for letting us know."), "success")
+    return redirect(url_for("visits.manage", code=visit.code), 303)
+
+
+@bp.route("/dat-lich/tra-cuu/<code>/doi-gio", methods=["GET", "POST"])
+def move(code: str):
+    visit = _own_visit(code)
+    if not visit.can_change_by_resident():
+        flash(_("This visit can no longer be moved here. Please call the ward."), "error")
+        return redirect(url_for("visits.manage", code=visit.code), 303)
+    slots = services.free_slots(ignore=visit)
+    form = MoveForm()
+    form.slot.choices = _slot_choices(slots)
+    taken = None
+    if form.validate_on_submit():
+        moment = services.parse_slot(form.slot.data)
+        try:
+            services.move(visit, moment)
+        except services.SlotTaken:
+            slots = services.free_slots(ignore=visit)
+            form.slot.choices = _slot_choices(slots)
+            form.slot.data = None
+            form.slot.errors = [str(TAKEN_MESSAGE)]
+            taken = services.nearest_free_slots(moment, ignore=visit)
+        else:
+            flash(_("Your visit has been moved to %(when)s.", when=visit_day(to_local(visit.slot_start).date()) + " " + visit_time(visit)), "success")
+            return redirect(url_for("visits.manage", code=visit.code), 303)
+    days = services.slots_by_day(slots)
+    chosen_day = services.parse_day(request.args.get("ngay"))
+    return render(
+        "visits/move.html",
+        "visits/_slots.html",
+        target="slots",
+        visit=visit,
+        form=form,
+        days=days,
+        taken=taken,
+        chosen_day=chosen_day if chosen_day in days else None,
+    )
+
+
+@bp.route("/dat-lich/tra-cuu/<code>/xoa", methods=["POST"])
+def erase(code: str):
+    visit = _own_visit(code)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.erase_by_resident(visit)
+        _forget(visit.code)
+        flash(_("Your name, phone number and address have been erased. The booking is closed."), "success")
+        return redirect(url_for("visits.lookup"), 303)
+    return redirect(url_for("visits.manage", code=visit.code), 303)
+
+
+@bp.route("/dat-lich/tra-cuu/<code>/danh-gia", methods=["POST"])
+def rate(code: str):
+    visit = _own_visit(code)
+    form = RatingForm()
+    if not visit.can_rate():
+        flash(_("This visit cannot be rated."), "error")
+        return redirect(url_for("visits.manage", code=visit.code), 303)
+    if form.validate_on_submit():
+        services.rate(visit, int(form.rating.data), form.comment.data or "")
+        flash(_("Thank you for your rating."), "success")
+        return redirect(url_for("visits.manage", code=visit.code), 303)
+    return _render_manage(visit, rating_form=form)
+
+
+# Leader's screens ------------------------------------------------------------
+
+
+def _dashboard_context():
+    if not current_user.has_role("leader"):
+        return None
+    waiting = db.session.scalar(
+        select(func.count()).select_from(Visit).where(Visit.status == REQUESTED)
+    )
+    return {"visits_waiting": waiting, "visits_affected": len(services.affected_visits())}
+
+
+add_dashboard_section("visits/_dashboard.html", _dashboard_context)
+
+
+@bp.route("/quan-tri/lich-hen/")
+@roles_required("leader")
+def admin_visits():
+    day = services.parse_day(request.args.get("ngay"))
+    status = request.args.get("trang-thai")
+    if status not in STATUSES:
+        status = None
+    visits = services.visits_on(day, status)
+    if day is None and status is None:
+        # By default: from today on, plus anything still open from before.
+        visits = [v for v in visits if to_local(v.slot_start).date() >= local_today() or v.status in ACTIVE]
+    by_day: dict = {}
+    for visit in visits:
+        by_day.setdefault(to_local(visit.slot_start).date(), []).append(visit)
+    return render_template(
+        "visits/admin_visits.html",
+        by_day=by_day,
+        day=day,
+        status=status,
+        statuses=STATUSES,
+        affected=services.affected_visits(),
+    )
+
+
+@bp.route("/quan-tri/lich-hen/moi", methods=["GET", "POST"])
+@roles_required("leader")
+def admin_book():
+    return _handle_booking(booked_by=current_user)
+
+
+def _admin_forms(visit, team_form=None, outcome_form=None):
+    volunteers = services.team_choices(visit)
+    if team_form is None:
+        team_form = TeamForm()
+        team_form.volunteers.data = [v.id for v in visit.team]
+    team_form.volunteers.choices = [choice(v.id, v.name + (" ★" if v.experienced else "")) for v in volunteers]
+    procedures = list(db.session.scalars(_published_procedures().order_by(Procedure.name)))
+    if outcome_form is None:
+        outcome_form = OutcomeForm()
+        if visit.status == "done":
+            outcome_form.people_guided.data = visit.people_guided
+            outcome_form.dossiers_filed.data = visit.dossiers_filed
+            outcome_form.dossier_codes.data = visit.dossier_codes
+            outcome_form.note.data = visit.outcome_note
+            outcome_form.procedures_done.data = [p.id for p in visit.procedures_done]
+        else:
+            outcome_form.procedures_done.data = [p.id for p in visit.procedures]
+    outcome_form.procedures_done.choices = [choice(p.id, p.name) for p in procedures]
+    return team_form, outcome_form
+
+
+def _render_admin_visit(visit, team_form=None, outcome_form=None):
+    team_form, outcome_form = _admin_forms(visit, team_form, outcome_form)
+    return render_template(
+        "visits/admin_visit.html",
+        visit=visit,
+        team_form=team_form,
+        outcome_form=outcome_form,
+        problem=services.roster_problem(visit),
+        empty_form=EmptyForm(),
+    )
+
+
+def _visit_or_404(visit_id: int) -> Visit:
+    return db.session.get(Visit, visit_id) or abort(404)
+
+
+@bp.route("/quan-tri/lich-hen/<int:visit_id>")
+@roles_required("leader")
+def admin_visit(visit_id: int):
+    return _render_admin_visit(_visit_or_404(visit_id))
+
+
+@bp.route("/quan-tri/lich-hen/<int:visit_id>/xac-nhan", methods=["POST"])
+@roles_required("leader")
+def admin_confirm(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    require(visit.can_confirm(current_user))
+    if EmptyForm().validate_on_submit():
+        visit.confirm()
+        record_audit("visit.confirmed", visit, visit.code)
+        db.session.commit()
+        flash(_("Visit %(code)s is confirmed.", code=visit.code), "success")
+    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+
+
+@bp.route("/quan-tri/lich-hen/<int:visit_id>/doi", methods=["POST"])
+@roles_required("leader")
+def admin_team(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    require(visit.can_change_team(current_user))
+    form = TeamForm()
+    _admin_forms(visit, team_form=form)
+    if form.validate_on_submit():
+        chosen = set(form.volunteers.data)
+        rostered = {a.volunteer_id for a in visit.shift.assignments} if visit.shift and not visit.shift.cancelled else set()
+        # Same as the roster: store nothing, so later roster changes still show.
+        visit.chosen_team = [] if chosen == rostered else list(
+            db.session.scalars(select(Volunteer).where(Volunteer.id.in_(chosen)).order_by(Volunteer.name))
+        )
+        record_audit("visit.team_changed", visit, f"{visit.code}: {', '.join(v.name for v in visit.team)}")
+        db.session.commit()
+        flash(_("The team for %(code)s has been saved.", code=visit.code), "success")
+        return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+    return _render_admin_visit(visit, team_form=form)
+
+
+@bp.route("/quan-tri/lich-hen/<int:visit_id>/ket-qua", methods=["POST"])
+@roles_required("leader")
+def admin_outcome(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    require(visit.can_record_outcome(current_user))
+    form = OutcomeForm()
+    _admin_forms(visit, outcome_form=form)
+    if form.validate_on_submit():
+        procedures = db.session.scalars(select(Procedure).where(Procedure.id.in_(form.procedures_done.data or []))).all()
+        visit.record_outcome(
+            form.people_guided.data, form.dossiers_filed.data, form.dossier_codes.data or "", form.note.data or "", procedures
+        )
+        record_audit(
+            "visit.done", visit, f"{visit.code}: {visit.people_guided} guided, {visit.dossiers_filed} dossiers"
+        )
+        db.session.commit()
+        flash(_("The outcome of %(code)s has been saved.", code=visit.code), "success")
+        return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+    return _render_admin_visit(visit, outcome_form=form)
+
+
+@bp.route("/quan-tri/lich-hen/<int:visit_id>/vang-nha", methods=["POST"])
+@roles_required("leader")
+def admin_no_show(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    require(visit.can_record_outcome(current_user) and visit.status != "done")
+    if EmptyForm().validate_on_submit():
+        visit.mark_no_show()
+        record_audit("visit.no_show", visit, visit.code)
+        db.session.commit()
+        flash(_("Visit %(code)s is marked: nobody at home.", code=visit.code), "success")
+    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+
+
+@bp.route("/quan-tri/lich-hen/<int:visit_id>/huy", methods=["POST"])
+@roles_required("leader")
+def admin_cancel(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    require(visit.can_cancel(current_user))
+    if EmptyForm().validate_on_submit():
+        visit.cancel()
+        record_audit("visit.cancelled", visit, visit.code)
+        db.session.commit()
+        flash(_("Visit %(code)s has been cancelled.", code=visit.code), "success")
+    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+
+
+# Command line ----------------------------------------------------------------
+
+
+@bp.cli.command("purge")
+def purge_command() -> None:
+    """Erase residents' personal data from visits past the retention period."""
+    count = services.purge()
+    click.echo(f"Personal data erased from {count} visit booking(s).")

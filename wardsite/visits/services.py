@@ -1,0 +1,415 @@
+"""The rules of home-visit booking, reachable without HTTP.
+
+- Slots: every staffed, published, not cancelled mobile-team shift is cut into
+  slots of VISIT_SLOT_MINUTES; a team takes one visit per slot. Residents see
+  slots from VISIT_LEAD_DAYS to VISIT_HORIZON_DAYS ahead.
+- Booking: the seat is claimed by inserting the visit; the unique seat
+  constraint (see models) decides races, so a loser gets `SlotTaken`, never an
+  overbooking. Each attempt is one short transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from wardsite.accounts.models import User, UserRole
+from wardsite.audit import record_audit
+from wardsite.extensions import db
+from wardsite.procedures.models import Procedure
+from wardsite.timeutil import from_local, local_today, to_local, utcnow
+from wardsite.visits.models import ACTIVE, Visit
+from wardsite.volunteers import services as volunteer_services
+from wardsite.volunteers.models import Shift, Volunteer
+
+SLOT_FORMAT = "%Y-%m-%dT%H:%M"  # a slot's value in forms: its local start time
+
+
+class SlotTaken(Exception):
+    """Someone else booked the last seat of this slot a moment ago."""
+
+
+class TooManyBookings(Exception):
+    """This phone number already has the maximum of active bookings."""
+
+
+@dataclass
+class Slot:
+    start: datetime  # aware, UTC
+    end: datetime
+    free: int  # teams still free at this time
+    shift_ids: list[int] = field(default_factory=list)  # the free ones
+
+    @property
+    def value(self) -> str:
+        return to_local(self.start).strftime(SLOT_FORMAT)
+
+    @property
+    def local_day(self) -> date:
+        return to_local(self.start).date()
+
+    @property
+    def label(self) -> str:
+        return f"{to_local(self.start):%H:%M}–{to_local(self.end):%H:%M}"
+
+
+# Settings --------------------------------------------------------------------
+
+
+def slot_length() -> timedelta:
+    return timedelta(minutes=int(current_app.config["VISIT_SLOT_MINUTES"]))
+
+
+def bookable_window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """From the start of the first bookable day to the end of the last, in UTC."""
+    today = to_local(now).date() if now else local_today()
+    first = today + timedelta(days=int(current_app.config["VISIT_LEAD_DAYS"]))
+    last = today + timedelta(days=int(current_app.config["VISIT_HORIZON_DAYS"]))
+    return (
+        from_local(datetime.combine(first, time(0))),
+        from_local(datetime.combine(last + timedelta(days=1), time(0))),
+    )
+
+
+def parse_slot(value: str | None) -> datetime | None:
+    """A slot value from a form as an aware UTC datetime, or None for garbage."""
+    try:
+        return from_local(datetime.strptime(value or "", SLOT_FORMAT))
+    except ValueError:
+        return None
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+# Slots from the roster -------------------------------------------------------
+
+
+def staffed_mobile_shifts(first: date, last: date) -> list[Shift]:
+    """Mobile-team shifts on ward dates `first`..`last` that residents may book:
+    the roster's staffed shifts (published, not cancelled, someone in a seat),
+    and only while at least one of the team is still an active volunteer."""
+    return [
+        staffed.shift
+        for staffed in volunteer_services.staffed_shifts("mobile", first, last)
+        if any(volunteer.active for volunteer in staffed.volunteers)
+    ]
+
+
+def shift_slot_starts(shift: Shift) -> list[datetime]:
+    length = slot_length()
+    starts, moment = [], shift.starts_at
+    while moment + length <= shift.ends_at:
+        starts.append(moment)
+        moment += length
+    return starts
+
+
+def taken_seats(start: datetime, end: datetime, ignore: Visit | None = None) -> set[tuple[int, datetime]]:
+    query = select(Visit.shift_id, Visit.slot_start).where(
+        Visit.seat.is_not(None), Visit.slot_start >= start, Visit.slot_start < end
+    )
+    if ignore is not None and ignore.id is not None:
+        query = query.where(Visit.id != ignore.id)
+    return {(shift_id, moment) for shift_id, moment in db.session.execute(query)}
+
+
+def free_slots(now: datetime | None = None, ignore: Visit | None = None) -> list[Slot]:
+    """Every bookable time with at least one free team, in order."""
+    now = now or utcnow()
+    start, end = bookable_window(now)
+    start = max(start, now)
+    # A shift that started the evening before may still have slots in the window.
+    shifts = staffed_mobile_shifts(to_local(start).date() - timedelta(days=1), to_local(end).date())
+    taken = taken_seats(start - timedelta(days=1), end, ignore)
+    by_time: dict[datetime, Slot] = {}
+    length = slot_length()
+    for shift in shifts:
+        for moment in shift_slot_starts(shift):
+            if not (start <= moment < end) or (shift.id, moment) in taken:
+                continue
+            slot = by_time.setdefault(moment, Slot(moment, moment + length, 0))
+            slot.free += 1
+            slot.shift_ids.append(shift.id)
+    return [by_time[moment] for moment in sorted(by_time)]
+
+
+def slots_by_day(slots: list[Slot]) -> dict[date, list[Slot]]:
+    days: dict[date, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        days[slot.local_day].append(slot)
+    return dict(days)
+
+
+def nearest_free_slots(moment: datetime | None, count: int = 3, ignore: Visit | None = None) -> list[Slot]:
+    """The free slots closest in time to `moment`, to offer after a lost race."""
+    slots = free_slots(ignore=ignore)
+    if moment is None:
+        return slots[:count]
+    return sorted(slots, key=lambda slot: (abs((slot.start - moment).total_seconds()), slot.start))[:count]
+
+
+def _candidate_shifts(moment: datetime, ignore: Visit | None = None) -> list[int]:
+    for slot in free_slots(ignore=ignore):
+        if slot.start == moment:
+            return slot.shift_ids
+    return []
+
+
+# Booking ---------------------------------------------------------------------
+
+
+@dataclass
+class BookingDetails:
+    full_name: str
+    phone: str
+    address: str
+    residential_group_id: int
+    help_needed: str = ""
+    procedure_ids: list[int] = field(default_factory=list)
+
+
+def visit_for_token(token: str | None) -> Visit | None:
+    if not token:
+        return None
+    return db.session.scalar(select(Visit).where(Visit.form_token == token))
+
+
+def active_bookings_for_phone(phone: str) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Visit).where(
+            Visit.phone == phone, Visit.status.in_(ACTIVE), Visit.slot_end > utcnow()
+        )
+    ) or 0
+
+
+def book(details: BookingDetails, moment: datetime, token: str | None, booked_by: User | None = None) -> tuple[Visit, bool]:
+    """Claim a seat at `moment` for the resident: (visit, True) when booked now,
+    (visit, False) when this form was already sent (same token).
+
+    Raises TooManyBookings or SlotTaken.
+    """
+    existing = visit_for_token(token)
+    if existing is not None:
+        return existing, False
+    limit = int(current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
+    if active_bookings_for_phone(details.phone) >= limit:
+        raise TooManyBookings
+    procedures = _procedures(details.procedure_ids)
+    for shift_id in _candidate_shifts(moment):
+        for _attempt in range(3):  # a second try only if the random code collided
+            visit = Visit(
+                shift_id=shift_id,
+                slot_start=moment,
+                slot_end=moment + slot_length(),
+                full_name=details.full_name,
+                phone=details.phone,
+                address=details.address,
+                residential_group_id=details.residential_group_id,
+                help_needed=details.help_needed,
+                consent_at=utcnow(),
+                form_token=token or None,
+                booked_by_id=booked_by.id if booked_by is not None else None,
+                procedures=procedures,
+            )
+            db.session.add(visit)
+            try:
+                db.session.flush()
+                if booked_by is not None:
+                    record_audit("visit.booked_for_resident", visit, f"{visit.code} {to_local(moment):%d/%m/%Y %H:%M}")
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+            else:
+                notify_leaders(visit)
+                return visit, True
+            existing = visit_for_token(token)
+            if existing is not None:
+                return existing, False
+            if _seat_taken(shift_id, moment):
+                break
+            procedures = _procedures(details.procedure_ids)
+    raise SlotTaken
+
+
+def _seat_taken(shift_id: int, moment: datetime) -> bool:
+    return db.session.scalar(
+        select(Visit.id).where(Visit.shift_id == shift_id, Visit.slot_start == moment, Visit.seat.is_not(None))
+    ) is not None
+
+
+def _procedures(ids) -> list[Procedure]:
+    ids = [pid for pid in ids or [] if isinstance(pid, int)]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Procedure).where(Procedure.id.in_(ids)).order_by(Procedure.id)))
+
+
+def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
+    """Move the visit to another free slot; SlotTaken if it went meanwhile."""
+    visit_id = visit.id
+    for shift_id in _candidate_shifts(moment, ignore=visit):
+        visit = db.session.get(Visit, visit_id)
+        try:
+            with db.session.no_autoflush:
+                visit.chosen_team = []  # a new shift brings its own rostered team
+                visit.shift_id = shift_id
+                visit.slot_start = moment
+                visit.slot_end = moment + slot_length()
+            if not by_resident:
+                record_audit("visit.moved", visit, f"{visit.code} → {to_local(moment):%d/%m/%Y %H:%M}")
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+    raise SlotTaken
+
+
+def cancel_by_resident(visit: Visit) -> None:
+    visit.cancel(by_resident=True)
+    db.session.commit()
+
+
+def erase_by_resident(visit: Visit) -> None:
+    """The resident withdraws consent: cancel if still ahead, then erase."""
+    if visit.active:
+        visit.cancel(by_resident=True)
+    visit.erase_personal_data()
+    db.session.commit()
+
+
+def rate(visit: Visit, rating: int, comment: str) -> None:
+    visit.rating = rating
+    visit.rating_comment = comment
+    visit.rated_at = utcnow()
+    db.session.commit()
+
+
+# Notifications ---------------------------------------------------------------
+
+
+def notify_leaders(visit: Visit) -> None:
+    """Tell every active leader, through the roster's outbox (e-mail when
+    MAIL_SERVER is set). Runs after the booking is committed, so that the seat
+    is held only as long as the insert takes; a mail failure never undoes a
+    booking. No personal data in the message: leaders read it signed in."""
+    try:
+        leaders = db.session.scalars(
+            select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
+        ).all()
+        if not leaders:
+            return
+        when = f"{to_local(visit.slot_start):%d/%m/%Y %H:%M}"
+        link = url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
+            else f"/quan-tri/lich-hen/{visit.id}"
+        subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
+        body = _(
+            "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
+            "Please confirm it and check the team: %(link)s",
+            code=visit.code,
+            when=when,
+            link=link,
+        )
+        for leader in leaders:
+            volunteer_services.queue_message(leader.email, subject, body, f"visit-new:{visit.id}:{leader.id}")
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the booking stands; the leader list shows it anyway
+        db.session.rollback()
+        current_app.logger.exception("could not queue the leaders' notification for visit %s", visit.id)
+
+
+# Leader's side ---------------------------------------------------------------
+
+
+def visits_on(day: date | None, status: str | None) -> list[Visit]:
+    query = select(Visit).options(
+        selectinload(Visit.procedures), selectinload(Visit.chosen_team), selectinload(Visit.residential_group)
+    )
+    if day is not None:
+        query = query.where(
+            Visit.slot_start >= from_local(datetime.combine(day, time(0))),
+            Visit.slot_start < from_local(datetime.combine(day + timedelta(days=1), time(0))),
+        )
+    if status is not None:
+        query = query.where(Visit.status == status)
+    return list(db.session.scalars(query.order_by(Visit.slot_start, Visit.id)))
+
+
+def roster_problem(visit: Visit) -> str | None:
+    """Why the roster no longer covers this active visit, or None."""
+    if not visit.active or visit.slot_end < utcnow():
+        return None
+    shift = visit.shift
+    if shift is None:
+        return _("The team's shift was deleted from the roster.")
+    if shift.cancelled:
+        return _("The team's shift was cancelled.")
+    if not (shift.starts_at <= visit.slot_start and visit.slot_end <= shift.ends_at):
+        return _("The team's shift no longer covers this time.")
+    team = visit.team
+    if not team:
+        return _("Nobody is rostered on the team's shift any more.")
+    if any(not volunteer.active for volunteer in team):
+        return _("A volunteer of the team is no longer active.")
+    return None
+
+
+def affected_visits() -> list[tuple[Visit, str]]:
+    """Upcoming active visits whose shift or team changed under them."""
+    query = (
+        select(Visit)
+        .where(Visit.status.in_(ACTIVE), Visit.slot_end >= utcnow())
+        .options(selectinload(Visit.chosen_team), selectinload(Visit.shift))
+        .order_by(Visit.slot_start)
+    )
+    result = []
+    for visit in db.session.scalars(query):
+        problem = roster_problem(visit)
+        if problem:
+            result.append((visit, problem))
+    return result
+
+
+def team_choices(visit: Visit) -> list[Volunteer]:
+    """Active volunteers, the shift's rostered ones first."""
+    volunteers = list(db.session.scalars(select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.name)))
+    rostered = {v.id for v in visit.team}
+    return sorted(volunteers, key=lambda v: (v.id not in rostered, v.name))
+
+
+# Retention -------------------------------------------------------------------
+
+
+def purge(now: datetime | None = None) -> int:
+    """Erase personal fields of bookings whose visit ended more than
+    VISIT_RETENTION_DAYS ago (whatever their status). Idempotent."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=int(current_app.config["VISIT_RETENTION_DAYS"]))
+    due = db.session.scalars(
+        select(Visit).where(Visit.purged_at.is_(None), Visit.slot_end < cutoff)
+    ).all()
+    for visit in due:
+        if visit.active:  # nobody closed it: it did not happen as far as we know
+            visit.mark_no_show()
+        visit.erase_personal_data()
+    if due:
+        record_audit("visit.purged", None, f"{len(due)}", user=False)
+    db.session.commit()
+    return len(due)
+
+
+def first_names(volunteers) -> list[tuple[str, str]]:
+    """(first name, card code) for the public pages: Vietnamese given names come last."""
+    return [((volunteer.name.split() or [""])[-1], volunteer.card_code) for volunteer in volunteers]
+
