@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wardsite
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres vendor vendor-check translations clean
+.PHONY: run test test-sqlite test-postgres vendor vendor-check translations bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wardsite needs Python 3.11 or newer")'
@@ -35,6 +35,11 @@ test-sqlite: $(STAMP)
 ## Refetch the pinned third-party files from the npm registry and check them
 vendor:
 	bash scripts/vendor.sh
+
+## Load benchmark of the public pages against bare Flask (wrk, loopback only)
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (test "$$(id -u)" = 0 && apt-get install -y -qq wrk) || (echo "install the Debian package 'wrk'" && exit 1)
+	$(BIN)/python benchmarks/load.py
 
 ## Add new messages to the translation catalogues (then translate them)
 translations: $(STAMP)
