@@ -38,7 +38,7 @@ vendor:
 
 ## Load benchmark of the public pages against bare Flask (wrk, loopback only)
 bench: $(STAMP)
-	@command -v wrk >/dev/null || (test "$$(id -u)" = 0 && apt-get install -y -qq wrk) || (echo "install the Debian package 'wrk'" && exit 1)
+	@command -v wrk >/dev/null || (test "$$(id -u)" = 0 && apt-get update -qq && apt-get install -y -qq wrk) || (echo "install the Debian package 'wrk'" && exit 1)
 	$(BIN)/python benchmarks/load.py
 
 ## Add new messages to the translation catalogues (then translate them)
