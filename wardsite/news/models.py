@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+# Lazy, but named pgettext so that the catalogue tools extract the context:
+# "Published" or "Draft" mean other things in other areas' catalogues.
+from flask_babel import lazy_pgettext as pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,9 +16,9 @@ from wardsite.text import slugify
 from wardsite.timeutil import UTCDateTime, utcnow
 
 KINDS = {
-    "news": _l("News"),
-    "notice": _l("Notice"),
-    "guide": _l("Guide"),
+    "news": pgettext("article kind", "News"),
+    "notice": pgettext("article kind", "Notice"),
+    "guide": pgettext("article kind", "Guide"),
 }
 
 # Stored statuses. "Scheduled" is not stored: it is a published article whose
@@ -25,9 +27,9 @@ DRAFT = "draft"
 PUBLISHED = "published"
 SCHEDULED = "scheduled"
 STATUSES = {
-    DRAFT: _l("Draft"),
-    SCHEDULED: _l("Scheduled"),
-    PUBLISHED: _l("Published"),
+    DRAFT: pgettext("article status", "Draft"),
+    SCHEDULED: pgettext("article status", "Scheduled"),
+    PUBLISHED: pgettext("article status", "Published"),
 }
 
 COMMENT_WAITING = "waiting"
