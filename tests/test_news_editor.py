@@ -269,3 +269,18 @@ def test_the_comment_queue_reads_all_waiting_comments_in_a_few_queries(client, a
         event.remove(engine, "before_cursor_execute", listener)
     assert "Có 15 bình luận đang chờ duyệt." in page and "Bài 14" in page
     assert len(statements) < 10
+
+
+def test_replacing_or_removing_the_cover_deletes_the_old_files(client, app, login):
+    login("editor")
+    client.post("/quan-tri/tin-tuc/moi", data=article_form(cover=image_file()), content_type="multipart/form-data")
+    first = only_article(app)
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    assert (uploads / first.cover_filename).exists() and (uploads / first.cover_thumb_filename).exists()
+    client.post(f"/quan-tri/tin-tuc/{first.id}", data=article_form(cover=image_file(size=(640, 360))), content_type="multipart/form-data")
+    second = only_article(app)
+    assert second.cover_filename != first.cover_filename
+    assert not (uploads / first.cover_filename).exists() and not (uploads / first.cover_thumb_filename).exists()
+    client.post(f"/quan-tri/tin-tuc/{first.id}", data=article_form(remove_cover="y"))
+    assert only_article(app).cover_filename is None
+    assert sorted(path.name for path in uploads.iterdir()) == []

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -293,6 +293,7 @@ def admin_articles():
 
 def _fill_article(form: ArticleForm, article: Article) -> bool:
     """Copy the form into `article`; False (with the message on the field) if refused."""
+    replaced = [name for name in (article.cover_filename, article.cover_thumb_filename) if name]
     upload = form.cover.data
     if upload and getattr(upload, "filename", ""):
         try:
@@ -304,6 +305,9 @@ def _fill_article(form: ArticleForm, article: Article) -> bool:
         article.cover_thumb_filename = save_image(upload, max_bytes=COVER_MAX_BYTES, max_side=THUMB_MAX_SIDE, prefix="news-thumb")
     elif form.remove_cover.data:
         article.cover_filename = article.cover_thumb_filename = None
+    else:
+        replaced = []
+    g.news_replaced_files = replaced  # deleted once the change is committed
     article.set_title(form.title.data.strip(), (form.slug.data or "").strip())
     article.kind = form.kind.data
     article.summary = form.summary.data.strip()
@@ -372,6 +376,7 @@ def article_edit(article_id: int):
         record_audit("article.updated", article, article.title)
         _audit_status_change(article, was)
         db.session.commit()
+        services.delete_uploads(g.pop("news_replaced_files", []))
         flash(_("The article «%(title)s» has been saved: %(status)s.", title=article.title, status=article.status_label), "success")
         return redirect(url_for("news.article_edit", article_id=article.id), 303)
     return _editor_page(form, article)

@@ -4,6 +4,7 @@ bodies, finding what residents may see, counting views, ratings, comments."""
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import nh3
 from flask import current_app
@@ -111,6 +112,15 @@ def unpublish(article: Article) -> None:
 def set_pinned(article: Article, pinned: bool) -> None:
     article.pinned = pinned
     record_audit("article.pinned" if pinned else "article.unpinned", article, article.title)
+
+
+def delete_uploads(names) -> None:
+    """Remove cover images an article no longer uses (after the change is committed)."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+    for name in names:
+        path = (folder / name).resolve()
+        if path.parent == folder:  # never outside the uploads folder
+            path.unlink(missing_ok=True)
 
 
 # Ratings ---------------------------------------------------------------------
