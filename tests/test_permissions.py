@@ -68,6 +68,40 @@ STAFF_ROUTES = [
           data={"people_guided": "1", "dossiers_filed": "0"}, success=(303,)),
     staff("visits.admin_no_show", "/quan-tri/lich-hen/{visit_id}/vang-nha", "leader", method="POST", success=(303,)),
     staff("visits.admin_cancel", "/quan-tri/lich-hen/{visit_id}/huy", "leader", method="POST", success=(303,)),
+    # volunteers (a volunteer's own pages need their account linked to a
+    # volunteer: the matrix's fresh accounts are not, hence the 404s)
+    staff("volunteers.my_page", "/tinh-nguyen/", "volunteer"),
+    staff("volunteers.my_availability", "/tinh-nguyen/lich-ranh", "volunteer", success=(404,)),
+    staff("volunteers.my_card", "/tinh-nguyen/the", "volunteer", success=(404,)),
+    staff("volunteers.offer_swap", "/tinh-nguyen/ca/{assignment_id}/doi", "volunteer", method="POST", success=(404,)),
+    staff("volunteers.take_swap", "/tinh-nguyen/doi-ca/{offer_id}/nhan", "volunteer", method="POST", success=(404,)),
+    staff("volunteers.withdraw_swap", "/tinh-nguyen/doi-ca/{offer_id}/rut", "volunteer", method="POST", success=(404,)),
+    staff("volunteers.new_calendar_link", "/tinh-nguyen/lich/moi", "volunteer", method="POST", success=(404,)),
+    # leaders, or the shift's own team (an object rule: others get 403)
+    staff("volunteers.attendance", "/tinh-nguyen/diem-danh/{assignment_id}", "volunteer", "leader", method="POST",
+          data={"status": "present"}, success=(303, 403)),
+    staff("volunteers.admin_stations", "/quan-tri/diem-ho-tro/", "leader"),
+    staff("volunteers.admin_station", "/quan-tri/diem-ho-tro/{station_id}", "leader"),
+    staff("volunteers.volunteers", "/quan-tri/tinh-nguyen-vien/", "leader"),
+    staff("volunteers.volunteer_new", "/quan-tri/tinh-nguyen-vien/moi", "leader"),
+    staff("volunteers.volunteer_edit", "/quan-tri/tinh-nguyen-vien/{volunteer_id}", "leader"),
+    staff("volunteers.volunteer_availability", "/quan-tri/tinh-nguyen-vien/{volunteer_id}/lich-ranh", "leader"),
+    staff("volunteers.volunteer_card", "/quan-tri/tinh-nguyen-vien/{volunteer_id}/the", "leader"),
+    staff("volunteers.roster", "/quan-tri/lich-truc/", "leader"),
+    staff("volunteers.generate", "/quan-tri/lich-truc/tao", "leader", method="POST",
+          data={"gen-start_date": "2026-11-23", "gen-end_date": "2026-11-29"}, success=(303,)),
+    staff("volunteers.fill", "/quan-tri/lich-truc/xep", "leader", method="POST", data={"tuan": "2026-11-23"}, success=(303,)),
+    staff("volunteers.publish", "/quan-tri/lich-truc/cong-bo", "leader", method="POST", data={"tuan": "2026-11-23"}, success=(303,)),
+    staff("volunteers.shift_detail", "/quan-tri/lich-truc/ca/{shift_id}", "leader"),
+    staff("volunteers.unassign", "/quan-tri/lich-truc/phan-cong/{assignment_id}/xoa", "leader", method="POST", success=(303,)),
+    staff("volunteers.cancel_shift", "/quan-tri/lich-truc/ca/{shift_id}/huy", "leader", method="POST", success=(303,)),
+    staff("volunteers.shift_new", "/quan-tri/lich-truc/ca-moi", "leader"),
+    staff("volunteers.templates", "/quan-tri/lich-truc/mau-ca", "leader"),
+    staff("volunteers.template_delete", "/quan-tri/lich-truc/mau-ca/{template_id}/xoa", "leader", method="POST", success=(303,)),
+    staff("volunteers.roster_print", "/quan-tri/lich-truc/in", "leader"),
+    staff("volunteers.hours", "/quan-tri/lich-truc/gio-truc", "leader"),
+    staff("volunteers.swaps", "/quan-tri/lich-truc/doi-ca", "leader"),
+    staff("volunteers.outbox", "/quan-tri/hop-thu", "leader"),
 ]
 
 VISITORS = ["anonymous", *ROLES]
@@ -103,9 +137,13 @@ def url_values(app):
         start = utcnow() + timedelta(days=2)
         visit = Visit(slot_start=start, slot_end=start + timedelta(hours=1), full_name="Bà Sáu", phone="0912345678")
         db.session.add(visit)
+        # volunteers
+        from tests.test_volunteers import make_roster_records
+
+        roster_ids = make_roster_records()
         db.session.commit()
         return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id, "procedure_id": procedure.id,
-                "visit_id": visit.id}
+                "visit_id": visit.id, **roster_ids}
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
