@@ -88,7 +88,7 @@ def test_editing_replaces_the_lists_and_refreshes_the_search_text(client, login,
     assert audit_actions(app) == ["procedure.updated"]
 
 
-@pytest.mark.parametrize("code", ["1001193", "1.00119", "1.0011933", "A.001193", "1.001193.H17", "1.001193.000.00.00.17", "1.001193 ", ""])
+@pytest.mark.parametrize("code", ["1001193", "1.00119", "1.0011933", "A.001193", "1.001193.H17", "1.001193.000.00.00.17", "1.001193\n1", ""])
 def test_bad_codes_are_refused_next_to_the_field(client, login, app, code):
     login("editor")
     response = client.post("/quan-tri/thu-tuc/moi", data=dict(GOOD, code=code))

@@ -123,6 +123,7 @@ class ProcedureForm(FlaskForm):
             DataRequired(_l("Please enter the procedure's code.")),
             Regexp(CODE_PATTERN, message=_l("A code looks like 1.001193, or 1.001699.000.00.00.H17 with a provincial suffix.")),
         ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     decision_number = StringField(

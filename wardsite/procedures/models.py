@@ -21,7 +21,7 @@ from wardsite.text import fold
 from wardsite.timeutil import UTCDateTime, utcnow
 
 # National codes look like 1.001193; provinces add a suffix (1.001699.000.00.00.H17).
-CODE_PATTERN = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.H\d{2})?$")
+CODE_PATTERN = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.H\d{2})?\Z")
 PORTAL_DETAIL_URL = "https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc={code}"
 
 LEVELS = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,16 @@ MAX_CHANNELS = 6
 MAX_COPIES = 50
 
 
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
+_CONTROL[0x7F] = None
+_SLUG = re.compile(r"^[a-z0-9-]{1,120}\Z")
+
+
+def clean_text(value: str) -> str:
+    """Without control characters (PostgreSQL refuses NUL; none belongs in a procedure)."""
+    return (value or "").translate(_CONTROL).replace("\r\n", "\n")
+
+
 # Search ----------------------------------------------------------------------
 
 
@@ -65,7 +76,7 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
         statement = statement.where(Procedure.sector_id == sector.id)
     if online:
         statement = statement.where(Procedure.online == online)
-    text = (query or "").strip()[:MAX_QUERY_LENGTH]
+    text = clean_text(query).strip()[:MAX_QUERY_LENGTH]
     if not text:
         return statement.order_by(Procedure.name_folded, Procedure.id)
     if looks_like_code(text):
@@ -106,7 +117,7 @@ def sectors_in_use() -> list[tuple[Sector, int]]:
 
 
 def sector_by_slug(slug: str | None) -> Sector | None:
-    if not slug or len(slug) > 120:
+    if not slug or not _SLUG.match(slug):
         return None
     return db.session.scalar(select(Sector).where(Sector.slug == slug))
 
@@ -225,6 +236,7 @@ def save(procedure: Procedure, data: ProcedureData) -> None:
     Callers have validated `data` (see `validate_record` and the form) and
     record the audit entry.
     """
+    data = _cleaned(data)
     procedure.code = data.code
     procedure.name = data.name
     procedure.decision_number = data.decision_number
@@ -253,6 +265,19 @@ def save(procedure: Procedure, data: ProcedureData) -> None:
         for n, c in enumerate(data.channels)
     ]
     procedure.refresh_search_text()
+
+
+def _cleaned(data: ProcedureData) -> ProcedureData:
+    def clean(value):
+        if isinstance(value, str):
+            return clean_text(value)
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, (DocumentData, ChannelData)):
+            return type(value)(**{key: clean(item) for key, item in vars(value).items()})
+        return value
+
+    return ProcedureData(**{key: clean(value) for key, value in vars(data).items()})
 
 
 def publish(procedure: Procedure) -> None:
@@ -402,7 +427,7 @@ def _text(record: dict, key: str, limit: int, required: bool = False) -> str:
         value = ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise RowError(f"{key} must be text")
-    value = str(value).strip()
+    value = clean_text(str(value)).strip()
     if required and not value:
         raise RowError(f"{key} is empty")
     if len(value) > limit:
