@@ -630,3 +630,12 @@ def test_resident_rules_by_state(app, status, upcoming, resident_may_change, may
     visit = Visit(status=status, slot_start=start, slot_end=start + timedelta(hours=1))
     assert visit.can_change_by_resident() is resident_may_change
     assert visit.can_rate() is may_rate
+
+
+def test_control_characters_never_reach_the_database(app, client):
+    roster = arrange_roster(app)
+    response = book(client, roster, full_name="Bà\x00 Năm", address="Số 1\x00", help_needed="a\x00b")
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    assert (visit.full_name, visit.address, visit.help_needed) == ("Bà Năm", "Số 1", "ab")
+    assert client.post("/dat-lich/tra-cuu", data={"code": "AB\x00CDE", "phone": "09\x0012345678"}).status_code == 200

@@ -3,6 +3,8 @@ and the leader's team and outcome forms."""
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,8 +28,12 @@ from wardsite.visits.models import CODE_ALPHABET, CODE_LENGTH, clean_code
 TAKEN_MESSAGE = _l("Sorry, someone has just booked this time. Please choose another one.")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Trim, and drop control characters (PostgreSQL refuses NUL in text)."""
+    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
 
 
 def _normalized_phone(form, field) -> None:

@@ -25,7 +25,7 @@ from wardsite.audit import record_audit
 from wardsite.extensions import db, limiter
 from wardsite.forms import EmptyForm
 from wardsite.htmx import render
-from wardsite.procedures.models import Procedure
+from wardsite.procedures.models import Procedure, is_valid_code
 from wardsite.public.routes import add_home_door
 from wardsite.templating import add_public_link, add_staff_link
 from wardsite.timeutil import local_today, to_local
@@ -159,7 +159,7 @@ def _booking_form(slots) -> BookingForm:
 
 def _preselect_procedure(form: BookingForm) -> None:
     code = (request.args.get("thu-tuc") or "").strip()[:60]
-    if code:
+    if is_valid_code(code):
         procedure_id = db.session.scalar(_published_procedures().with_only_columns(Procedure.id).where(Procedure.code == code))
         if procedure_id is not None:
             form.procedures.data = [procedure_id]
