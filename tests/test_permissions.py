@@ -102,6 +102,13 @@ STAFF_ROUTES = [
     staff("volunteers.hours", "/quan-tri/lich-truc/gio-truc", "leader"),
     staff("volunteers.swaps", "/quan-tri/lich-truc/doi-ca", "leader"),
     staff("volunteers.outbox", "/quan-tri/hop-thu", "leader"),
+    # stats
+    staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader"),
+    staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader", method="POST",
+          data={"people_guided": "1", "dossiers_filed": "0"}, success=(200, 303)),
+    staff("stats.report", "/quan-tri/bao-cao/?tu=01/01/2026&den=31/12/2026", "leader"),
+    staff("stats.report_csv", "/quan-tri/bao-cao/thang.csv", "leader"),
+    staff("stats.report_workbook_download", "/quan-tri/bao-cao/bao-cao.xlsx", "leader"),
 ]
 
 VISITORS = ["anonymous", *ROLES]

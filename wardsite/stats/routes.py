@@ -1,0 +1,227 @@
+"""The ward's figures: the guidance log volunteers fill in on duty
+(/tinh-nguyen/ghi-nhan), the leaders' reports with charts and exports
+(/quan-tri/bao-cao/), the staff dashboard's roster and visit lines, and the
+public statistics (/thong-ke/)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from wardsite.accounts.permissions import roles_required
+from wardsite.admin.models import WardSettings
+from wardsite.admin.routes import add_dashboard_section
+from wardsite.audit import record_audit
+from wardsite.extensions import db
+from wardsite.htmx import is_htmx, render
+from wardsite.public.routes import add_home_section
+from wardsite.stats import dashboard, services
+from wardsite.stats.charts import bar_chart
+from wardsite.stats.exports import breakdown_csv, report_workbook
+from wardsite.stats.forms import GuidanceSessionForm, ReportRangeForm
+from wardsite.templating import add_public_link, add_staff_link
+from wardsite.timeutil import local_today, to_local
+
+bp = Blueprint("stats", __name__)
+
+REPORT_ROLES = ("leader",)
+LOG_ROLES = ("volunteer", "leader")
+
+add_public_link("stats.public_figures", _l("Figures"))
+add_home_section("stats/_home_section.html", 40)
+add_staff_link("stats.log_session", _l("Log guidance"), *LOG_ROLES)
+add_staff_link("stats.report", _l("Reports"), *REPORT_ROLES)
+add_dashboard_section("stats/_dashboard.html", dashboard.context)
+
+
+# Guidance log ----------------------------------------------------------------------
+
+
+def _log_form(default_station=None) -> GuidanceSessionForm:
+    form = GuidanceSessionForm()
+    stations = services.station_choices()
+    form.station.choices = [SelectChoice(station.id, station.name) for station in stations]
+    form.procedures.choices = [SelectChoice(procedure.id, procedure.name) for procedure in services.procedure_choices()]
+    if request.method == "GET" and default_station is not None:
+        form.station.data = default_station.id
+    return form
+
+
+@bp.route("/tinh-nguyen/ghi-nhan", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def log_session():
+    on_shift = services.current_station_for(current_user)
+    form = _log_form(on_shift)
+    if form.validate_on_submit():
+        station = db.session.get(services.Station, form.station.data)
+        procedures = services.procedures_by_ids(form.procedures.data or [])
+        entry = services.log_session(
+            station=station,
+            user=current_user,
+            people_guided=form.people_guided.data,
+            dossiers_filed=form.dossiers_filed.data,
+            procedures=procedures,
+            note=form.note.data or "",
+        )
+        db.session.flush()
+        record_audit(
+            "guidance_session.logged", entry,
+            f"{station.name}: {entry.people_guided} người, {entry.dossiers_filed} hồ sơ",
+        )
+        db.session.commit()
+        flash(
+            _("Saved: %(people)s people guided, %(dossiers)s dossiers at %(station)s.",
+              people=entry.people_guided, dossiers=entry.dossiers_filed, station=station.name),
+            "success",
+        )
+        # The same station stays chosen for the next entry.
+        return redirect(url_for("stats.log_session", **{"diem": station.id}), 303)
+    if request.method == "GET":
+        chosen = request.args.get("diem", type=int)
+        if chosen is not None and any(choice.value == chosen for choice in form.station.choices):
+            form.station.data = chosen
+    station_id = form.station.data if isinstance(form.station.data, int) else None
+    today = local_today()
+    return render(
+        "stats/log.html",
+        "stats/_log.html",
+        target="guidance-log",
+        form=form,
+        on_shift=on_shift,
+        fragment=is_htmx(),
+        station_tally=services.day_tally(today, station_id=station_id) if station_id else None,
+        station_name=dict((choice.value, choice.label) for choice in form.station.choices).get(station_id),
+        my_tally=services.day_tally(today, logged_by_id=current_user.id),
+        recent=services.recent_sessions(current_user, today),
+    )
+
+
+# Reports ----------------------------------------------------------------------------
+
+
+def _report_range() -> tuple[ReportRangeForm, date | None, date | None]:
+    """The range asked for; (form, None, None) with messages on the fields if it is wrong."""
+    form = ReportRangeForm(request.args)
+    default_start, default_end = services.month_range(local_today())
+    if not form.validate():
+        return form, None, None
+    start, end = form.start.data, form.end.data
+    if start is None and end is None:
+        start, end = default_start, default_end
+    elif end is None:
+        end = max(start, local_today()) if start <= local_today() else services.month_range(start)[1]
+    elif start is None:
+        start = end.replace(day=1)
+    form.start.data, form.end.data = start, end
+    form.start.raw_data = form.end.raw_data = None
+    return form, start, end
+
+
+def _presets() -> list[tuple[str, date, date]]:
+    today = local_today()
+    this_month = services.month_range(today)
+    last_month = services.month_range(this_month[0] - timedelta(days=1))
+    this_year = services.year_range(today)
+    last_year = services.year_range(date(today.year - 1, 1, 1))
+    return [
+        (_("This month"), *this_month),
+        (_("Last month"), *last_month),
+        (_("This year"), *this_year),
+        (_("Last year"), *last_year),
+    ]
+
+
+def _range_args(start: date, end: date) -> dict:
+    return {"tu": start.strftime("%d/%m/%Y"), "den": end.strftime("%d/%m/%Y")}
+
+
+@bp.route("/quan-tri/bao-cao/")
+@roles_required(*REPORT_ROLES)
+def report():
+    form, start, end = _report_range()
+    report = services.build_report(start, end) if start else None
+    charts = {b.key: bar_chart(b.chart_rows()) for b in report.breakdowns} if report else {}
+    return render_template(
+        "stats/report.html",
+        form=form,
+        report=report,
+        charts=charts,
+        presets=[(label, _range_args(first, last)) for label, first, last in _presets()],
+        range_args=_range_args(start, end) if start else {},
+    )
+
+
+def _export_range() -> tuple[date, date]:
+    form, start, end = _report_range()
+    if start is None:
+        abort(404)
+    return start, end
+
+
+def _download(body, mimetype: str, filename: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/quan-tri/bao-cao/<key>.csv")
+@roles_required(*REPORT_ROLES)
+def report_csv(key: str):
+    start, end = _export_range()
+    report = services.build_report(start, end)
+    breakdown = report.breakdown(key) or abort(404)
+    name = f"bao-cao-{key}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
+    return _download(breakdown_csv(breakdown), "text/csv", name)
+
+
+@bp.route("/quan-tri/bao-cao/bao-cao.xlsx")
+@roles_required(*REPORT_ROLES)
+def report_workbook_download():
+    start, end = _export_range()
+    report = services.build_report(start, end)
+    body = report_workbook(report, WardSettings.current().name)
+    name = f"bao-cao-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+    return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
+
+
+# Public statistics --------------------------------------------------------------------
+
+
+@bp.route("/thong-ke/")
+def public_figures():
+    today = local_today()
+    month = services.public_figures(*services.month_range(today))
+    year = services.public_figures(*services.year_range(today))
+    return render_template(
+        "stats/public.html",
+        month=month,
+        year=year,
+        group_chart=bar_chart([(name, people) for name, people, _dossiers in year["groups"]]),
+    )
+
+
+@bp.app_template_filter("stats_number")
+def format_number(value, decimals: int = 0) -> str:
+    """1.234 or 12,5 in Vietnamese, 1,234 or 12.5 in English."""
+    if value is None or value == "":
+        return ""
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(value, format=pattern)
+
+
+@bp.app_template_filter("stats_time")
+def format_time(moment) -> str:
+    return to_local(moment).strftime("%H:%M") if moment else ""
+
+
+@bp.app_template_global()
+def stats_home():
+    """The home page's figures block: this year's totals."""
+    return services.public_figures(*services.year_range(local_today()))
