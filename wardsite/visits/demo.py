@@ -14,7 +14,7 @@ from wardsite.accounts.models import User, UserRole
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
-from wardsite.timeutil import utcnow
+from wardsite.timeutil import local_today, utcnow
 from wardsite.visits.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, REQUESTED, Visit
 from wardsite.visits.services import shift_slot_starts, slot_length, staffed_mobile_shifts
 
@@ -33,10 +33,11 @@ RESIDENTS = [
 COMMENTS = ["Các em rất nhiệt tình, dễ hiểu.", "Cảm ơn đội đã đến tận nhà.", "Hơi trễ giờ nhưng làm xong hồ sơ.", ""]
 
 
-def load(logins, make_password) -> None:
+def load(logins, make_password) -> None:  # noqa: ARG001 - no accounts of its own
     rng = random.Random(6)
     now = utcnow()
-    shifts = staffed_mobile_shifts(now - timedelta(days=60), now + timedelta(days=60))
+    today = local_today()
+    shifts = staffed_mobile_shifts(today - timedelta(days=120), today + timedelta(days=60))
     groups = db.session.scalars(select(ResidentialGroup).order_by(ResidentialGroup.position)).all()
     procedures = db.session.scalars(select(Procedure).where(Procedure.published.is_(True)).order_by(Procedure.id)).all()
     leader = db.session.scalar(select(User).join(UserRole).where(UserRole.role == "leader").order_by(User.id))
@@ -55,7 +56,7 @@ def load(logins, make_password) -> None:
             if past:
                 status = rng.choices([DONE, NO_SHOW, CANCELLED], weights=[7, 1, 1])[0]
             else:
-                status = rng.choice([REQUESTED, CONFIRMED])
+                status = (REQUESTED, CONFIRMED)[count % 2]
             visit = Visit(
                 shift_id=shift.id,
                 slot_start=moment,
@@ -72,6 +73,7 @@ def load(logins, make_password) -> None:
             if count == 3 and leader is not None:
                 visit.booked_by_id = leader.id
             if status in (CONFIRMED, DONE, NO_SHOW):
+                visit.status = CONFIRMED
                 visit.confirmed_at = visit.created_at + timedelta(hours=3)
             if status == DONE:
                 guided = rng.randint(1, 3)
