@@ -320,3 +320,13 @@ def test_ratings_from_one_connection_are_limited(app, client):
     assert "Có nhiều lượt đánh giá từ kết nối của bạn trong một giờ qua" in page
     with app.app_context():
         assert db.session.get(Article, article_id).rating_count == 2
+
+
+def test_control_characters_are_dropped_from_comments(client, app):
+    # PostgreSQL refuses NUL in text; a resident's stray control key must not break the form.
+    article_id = make_article(app)
+    response = comment_on(client, article_id, name="Bà\x00 Năm\x1b", body="Dòng một\r\nDòng hai\x00\x07")
+    assert response.status_code == 303
+    with app.app_context():
+        comment = db.session.scalar(select(Comment))
+        assert (comment.author_name, comment.body) == ("Bà Năm", "Dòng một\nDòng hai")

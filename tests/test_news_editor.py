@@ -284,3 +284,11 @@ def test_replacing_or_removing_the_cover_deletes_the_old_files(client, app, logi
     client.post(f"/quan-tri/tin-tuc/{first.id}", data=article_form(remove_cover="y"))
     assert only_article(app).cover_filename is None
     assert sorted(path.name for path in uploads.iterdir()) == []
+
+
+def test_control_characters_are_dropped_from_articles(client, app, login):
+    login("editor")
+    response = client.post("/quan-tri/tin-tuc/moi", data=article_form(title="Lịch\x00 trực", body="Nội\x00 dung\x1b"))
+    assert response.status_code == 303
+    article = only_article(app)
+    assert (article.title, article.body) == ("Lịch trực", "Nội dung")

@@ -10,6 +10,16 @@ from wardsite.news.models import DRAFT, KINDS, PUBLISHED
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
 
+_CONTROL = dict.fromkeys(code for code in range(32) if chr(code) not in "\n\t")
+_CONTROL[0x7F] = None
+
+
+def clean_text(value):
+    """Typed text without control characters: PostgreSQL refuses NUL, and none belongs in an article."""
+    return value.replace("\r\n", "\n").translate(_CONTROL) if isinstance(value, str) else value
+
+
+
 
 class WardDateTimeField(DateTimeLocalField):
     """A date and time typed in the ward's time zone, with a message in the visitor's language."""
@@ -31,10 +41,10 @@ class WardDateTimeField(DateTimeLocalField):
 
 class ArticleForm(FlaskForm):
     title = StringField(
-        _l("Title"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=_l("At most 200 characters."))]
+        _l("Title"), filters=[clean_text], validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=_l("At most 200 characters."))]
     )
     slug = StringField(
-        _l("Web address (optional)"),
+        _l("Web address (optional)"), filters=[clean_text],
         validators=[
             Optional(),
             Length(max=100, message=_l("At most 100 characters.")),
@@ -48,22 +58,22 @@ class ArticleForm(FlaskForm):
         validators=[AnyOf(list(KINDS), message=_l("Please choose a kind from the list."))],
     )
     summary = TextAreaField(
-        _l("Summary"),
+        _l("Summary"), filters=[clean_text],
         validators=[DataRequired(_l("Please write a short summary.")), Length(max=500, message=_l("At most 500 characters."))],
         render_kw={"rows": 3},
     )
     body = TextAreaField(
-        _l("Text"),
+        _l("Text"), filters=[clean_text],
         validators=[DataRequired(_l("Please write the text of the article.")), Length(max=50_000, message=_l("The text is too long."))],
         render_kw={"rows": 14},
     )
     cover = FileField(_l("Cover image (JPEG, PNG or WebP, at most 5 MB)"))
     cover_alt = StringField(
-        _l("What the image shows (for readers who cannot see it)"),
+        _l("What the image shows (for readers who cannot see it)"), filters=[clean_text],
         validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
     )
     cover_caption = StringField(
-        _l("Caption under the image"), validators=[Optional(), Length(max=300, message=_l("At most 300 characters."))]
+        _l("Caption under the image"), filters=[clean_text], validators=[Optional(), Length(max=300, message=_l("At most 300 characters."))]
     )
     remove_cover = BooleanField(_l("Remove the current cover image"))
     status = SelectField(
@@ -78,12 +88,12 @@ class ArticleForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     author_name = StringField(
-        _l("Your name"),
+        _l("Your name"), filters=[clean_text],
         validators=[DataRequired(_l("Please enter your name.")), Length(max=80, message=_l("At most 80 characters."))],
         render_kw={"autocomplete": "name"},
     )
     body = TextAreaField(
-        _l("Your comment"),
+        _l("Your comment"), filters=[clean_text],
         validators=[
             DataRequired(_l("Please write your comment.")),
             Length(max=2000, message=_l("At most 2000 characters.")),
