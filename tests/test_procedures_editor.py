@@ -17,7 +17,7 @@ GOOD = {
     "code": "1.001193",
     "decision_number": "1085/QĐ-BTP",
     "name": "Đăng ký khai sinh",
-    "sector": "Hộ tịch",
+    "sector_name": "Hộ tịch",
     "level": "ward",
     "online": "full",
     "same_day": "y",

@@ -132,7 +132,7 @@ class ProcedureForm(FlaskForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(_l("Please enter the procedure's name.")), Length(max=300, message=_l("At most 300 characters."))]
     )
-    sector = StringField(
+    sector_name = StringField(
         _l("Sector"),
         validators=[DataRequired(_l("Please enter a sector, e.g. Hộ tịch.")), Length(max=120, message=_l("At most 120 characters."))],
         render_kw={"list": "sector-names", "autocomplete": "off"},

@@ -101,6 +101,10 @@ class Procedure(db.Model):
     )
 
     @property
+    def sector_name(self) -> str:
+        return self.sector.name if self.sector else ""
+
+    @property
     def portal_url(self) -> str:
         return PORTAL_DETAIL_URL.format(code=self.code)
 

@@ -200,7 +200,7 @@ def _form_data(form: ProcedureForm, procedure: Procedure | None) -> services.Pro
         code=clean(form.code.data),
         name=clean(form.name.data),
         decision_number=clean(form.decision_number.data),
-        sector=clean(form.sector.data),
+        sector=clean(form.sector_name.data),
         level=form.level.data,
         online=form.online.data,
         postal_send=form.postal_send.data,
@@ -279,10 +279,7 @@ def procedure_new():
 @roles_required("editor")
 def procedure_edit(procedure_id: int):
     procedure = _get(procedure_id)
-    form = ProcedureForm(obj=procedure)
-    if request.method == "GET":
-        form.sector.data = procedure.sector.name if procedure.sector else ""
-    return _edit(form, procedure)
+    return _edit(ProcedureForm(obj=procedure), procedure)
 
 
 def _back():
