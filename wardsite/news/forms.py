@@ -19,8 +19,6 @@ def clean_text(value):
     return value.replace("\r\n", "\n").translate(_CONTROL) if isinstance(value, str) else value
 
 
-
-
 class WardDateTimeField(DateTimeLocalField):
     """A date and time typed in the ward's time zone, with a message in the visitor's language."""
 
