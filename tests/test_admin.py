@@ -149,3 +149,11 @@ def test_audit_log_survives_a_silly_page_number(client, login):
 def test_a_fresh_site_shows_default_settings_before_anyone_saves_them(client):
     page = client.get("/").get_data(as_text=True)
     assert "Phường của bạn" in page and "None" not in page
+
+
+def test_control_characters_typed_into_a_form_are_dropped(client, app, login):
+    login("admin")
+    response = client.post("/quan-tri/to-dan-pho/", data={"name": "Tổ dân\x00 phố\x07 8\r\n"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(ResidentialGroup.name)) == "Tổ dân phố 8"

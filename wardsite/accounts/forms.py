@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from wardsite.forms import Form
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -10,7 +10,7 @@ from wardsite.phone import normalize_phone
 MIN_PASSWORD_LENGTH = 10
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(
         _l("E-mail or phone number"),
         validators=[DataRequired(_l("Please enter your e-mail or phone number.")), Length(max=254)],
@@ -24,7 +24,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Please enter your current password."))],
@@ -58,7 +58,7 @@ def validate_phone_field(form, field) -> None:
         field.data = phone
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
     email = EmailField(
         _l("E-mail"),

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from wardsite.forms import Form
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL
@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wardsite.accounts.forms import validate_phone_field
 
 
-class WardSettingsForm(FlaskForm):
+class WardSettingsForm(Form):
     name = StringField(_l("Ward name"), validators=[DataRequired(_l("Please enter the ward's name.")), Length(max=120)])
     address = StringField(_l("Address of the ward office"), validators=[Optional(), Length(max=300)])
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=40), validate_phone_field])
@@ -26,7 +26,7 @@ class WardSettingsForm(FlaskForm):
     remove_logo = BooleanField(_l("Remove the current logo"))
 
 
-class ResidentialGroupForm(FlaskForm):
+class ResidentialGroupForm(Form):
     name = StringField(
         _l("Name of the residential group"),
         validators=[DataRequired(_l("Please enter a name, e.g. Tổ dân phố 1.")), Length(max=120)],
