@@ -1,10 +1,15 @@
 """Vietnamese by default, English on request, and no message left untranslated."""
 
-from wardsite.i18n_tools import missing_translations
+from wardsite.i18n_tools import conflicting_translations, missing_translations
 
 
 def test_every_message_has_a_vietnamese_translation():
     assert missing_translations() == {}
+
+
+def test_no_message_is_translated_two_ways_in_two_catalogues():
+    # The catalogues are merged at run time: one text would replace the other.
+    assert conflicting_translations() == {}
 
 
 def test_vietnamese_is_the_default(client):

@@ -7,7 +7,7 @@ everything else belongs to the core catalogue in `wardsite/translations`.
 
     python -m wardsite.i18n_tools update [AREA]  # add new messages to the .po files
     python -m wardsite.i18n_tools compile   # .po -> .mo (also done at start-up)
-    python -m wardsite.i18n_tools check     # fail on any untranslated message
+    python -m wardsite.i18n_tools check     # fail on untranslated or conflicting messages
 """
 
 from __future__ import annotations
@@ -127,6 +127,28 @@ def missing_translations() -> dict[str, list[str]]:
     return problems
 
 
+def conflicting_translations() -> dict[str, list[str]]:
+    """Messages translated differently in two catalogues.
+
+    Flask-Babel merges the catalogues, so one of the two texts would silently
+    replace the other everywhere; such a message needs a context (pgettext)
+    or the same wording."""
+    seen: dict[tuple, dict[str, str]] = {}
+    for po_path in sorted(PACKAGE.glob("**/translations/vi/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale="vi")
+        for message in catalog:
+            if message.id and message.string and not message.fuzzy:
+                key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+                text = message.string if isinstance(message.string, str) else message.string[0]
+                seen.setdefault(key, {})[str(po_path.relative_to(ROOT))] = text
+    return {
+        f"{key[1]!r}" + (f" (context {key[0]!r})" if key[0] else ""): [f"{path}: {text!r}" for path, text in found.items()]
+        for key, found in seen.items()
+        if len(set(found.values())) > 1
+    }
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else ""
     if command == "update":
@@ -139,7 +161,10 @@ def main(argv: list[str]) -> int:
             print(f"{path}: {len(messages)} untranslated")
             for message in messages:
                 print(f"  {message!r}")
-        return 1 if problems else 0
+        conflicts = conflicting_translations()
+        for message, places in conflicts.items():
+            print(f"{message} is translated differently: " + "; ".join(places))
+        return 1 if problems or conflicts else 0
     else:
         print(__doc__)
         return 2
