@@ -448,3 +448,50 @@ def test_staffed_shifts_for_home_visits(app):
 @pytest.mark.parametrize("url", ["/diem-ho-tro/", "/xac-minh/ABC"])
 def test_public_pages_need_no_account(client, url):
     assert client.get(url).status_code in (200, 404)
+
+
+def test_messages_go_out_over_smtp_when_a_server_is_configured(app, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("tls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, message):
+            sent.append(("send", message["To"], message["Subject"]))
+
+    monkeypatch.setattr("wardsite.volunteers.services.smtplib.SMTP", FakeSMTP)
+    app.config.update(MAIL_SERVER="mail.example.org", MAIL_USERNAME="ward", MAIL_PASSWORD="secret")
+    with app.app_context():
+        volunteer = make_volunteer(email="an@example.org")
+        shift = make_shift(local_today() + timedelta(days=1), published=True)
+        db.session.add(Assignment(shift=shift, volunteer=volunteer))
+        db.session.commit()
+        assert services.send_reminders() == 1
+        assert services.send_reminders() == 0
+        db.session.commit()
+        message = db.session.scalar(select(OutboxMessage))
+        assert message.sent_at is not None
+    assert ("tls",) in sent and ("login", "ward") in sent
+    assert [entry for entry in sent if entry[0] == "send"] == [("send", "an@example.org", message.subject)]
+
+
+def test_dates_far_off_are_refused_politely(client, login):
+    login("leader")
+    assert client.get("/quan-tri/lich-truc/?tuan=0001-01-01").status_code == 200
+    assert client.get("/quan-tri/lich-truc/in?tuan=9999-12-31").status_code == 200
+    response = client.post("/quan-tri/lich-truc/tao", data={"gen-start_date": "0001-01-01", "gen-end_date": "0001-01-02"})
+    assert response.status_code == 400
+    assert "từ năm 2000 đến năm 2100" in html(response)

@@ -52,6 +52,13 @@ def _validate_hours(form, field) -> None:
         raise ValidationError(_l("Please write times like 07:30-11:30, with a comma between periods.")) from None
 
 
+def sane_date(form, field) -> None:
+    """Dates far outside the ward's working life are typing mistakes (and
+    would overflow time arithmetic)."""
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Please enter a date between 2000 and 2100."))
+
+
 def _group_choices(groups, empty_label):
     return [SelectChoice("0", empty_label)] + [SelectChoice(str(group.id), group.name) for group in groups]
 
@@ -84,8 +91,8 @@ class StationForm(FlaskForm):
 
 
 class DateRangeForm(FlaskForm):
-    start_date = DateField(_l("From"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy."))])
-    end_date = DateField(_l("To"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy."))])
+    start_date = DateField(_l("From"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
+    end_date = DateField(_l("To"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
 
     def validate_end_date(self, field) -> None:
         if self.start_date.data and field.data and field.data < self.start_date.data:
@@ -103,7 +110,7 @@ class AwayForm(DateRangeForm):
 
 
 class HostForm(FlaskForm):
-    week_start = DateField(_l("From the week of"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy."))])
+    week_start = DateField(_l("From the week of"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
     host_group = SelectField(_l("Hosted by"))
 
     def __init__(self, groups, *args, **kwargs):
@@ -171,7 +178,7 @@ class ShiftTemplateForm(FlaskForm):
 
 
 class ShiftForm(ShiftTemplateForm):
-    day = DateField(_l("Date"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy."))])
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
     def __init__(self, stations, *args, **kwargs):

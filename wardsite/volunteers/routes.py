@@ -52,6 +52,7 @@ from wardsite.volunteers.models import (
     StationHost,
     SwapOffer,
     Volunteer,
+    day_parts,
     new_calendar_token,
 )
 
@@ -101,10 +102,12 @@ def _stations(active_only: bool = False):
 
 
 def _parse_day(value: str | None, default: date) -> date:
+    """A YYYY-MM-DD query value; anything else (or a year far off) is ignored."""
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if 2000 <= day.year <= 2100 else default
 
 
 def _group_or_none(value: str | None):
@@ -484,8 +487,9 @@ def _week_context(week: date):
     shifts = services.shifts_between(week, week + timedelta(days=6), include_cancelled=True)
     live = [s for s in shifts if not s.cancelled]
     days = [(week + timedelta(days=n), [s for s in shifts if s.local_day == week + timedelta(days=n)]) for n in range(7)]
+    people = _active_volunteers()
     return {
-        "forms": {s.id: AssignForm(_assign_choices(s), prefix=f"s{s.id}", formdata=None) for s in live},
+        "forms": {s.id: AssignForm(_assign_choices(s, people), prefix=f"s{s.id}", formdata=None) for s in live},
         "empty_form": EmptyForm(), "problems": [],
         "week": week, "days": days, "empty": services.empty_seats(live), "reasons": REASONS,
         "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
@@ -493,14 +497,21 @@ def _week_context(week: date):
     }
 
 
-def _assign_choices(shift: Shift):
-    people = db.session.scalars(select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.name))
+def _active_volunteers() -> list[Volunteer]:
+    return list(db.session.scalars(select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.name)))
+
+
+def _assign_choices(shift: Shift, people: list[Volunteer] | None = None):
+    """Everyone active and not on the shift; those outside their availability
+    are marked, since the leader may still choose them after a warning."""
     on_shift = {a.volunteer_id for a in shift.assignments}
+    wanted, day = day_parts(shift.starts_at, shift.ends_at), shift.local_day
     choices = []
-    for volunteer in people:
+    for volunteer in people if people is not None else _active_volunteers():
         if volunteer.id in on_shift:
             continue
-        note = "" if services.is_eligible(volunteer, shift) else " " + _("(not available)")
+        free = wanted <= volunteer.weekly_cells and not volunteer.away_on(day)
+        note = "" if free else " " + _("(not available)")
         mark = " ★" if volunteer.experienced else ""
         choices.append((volunteer, f"{volunteer.name}{mark}{note}"))
     return choices
@@ -524,7 +535,8 @@ def generate():
         db.session.commit()
         flash(_("%(count)s shifts created from the templates.", count=created), "success")
         return redirect(url_for("volunteers.roster", tuan=services.week_start(form.start_date.data).isoformat()), 303)
-    week = services.week_start(form.start_date.data or local_today())
+    shown = form.start_date.data if form.start_date.data and not form.start_date.errors else local_today()
+    week = services.week_start(shown)
     return render_template("volunteers/roster.html", generate_form=form, **_week_context(week)), 400
 
 
