@@ -64,7 +64,7 @@ def _group_choices(groups, empty_label):
 
 
 class StationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter the station's name.")), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(key, label) for key, label in STATION_KINDS.items()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     residential_group = SelectField(_l("Residential group"), default="0")
