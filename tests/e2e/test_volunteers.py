@@ -69,7 +69,16 @@ def test_leader_fills_moves_and_publishes_then_volunteers_swap(browser, live_ser
     check_accessibility(page)
     page.get_by_role("button", name="Công bố lịch tuần").click()
     expect(page.get_by_text("Đã công bố lịch tuần")).to_be_visible()
-    for path in ["/quan-tri/tinh-nguyen-vien/", "/quan-tri/diem-ho-tro/", f"/quan-tri/lich-truc/ca/{empty_id}", "/quan-tri/lich-truc/mau-ca"]:
+    with live_server.app.app_context():
+        station_id = db.session.scalar(select(Station.id))
+        volunteer_id = db.session.scalar(select(Volunteer.id))
+    for path in [
+        "/quan-tri/tinh-nguyen-vien/", "/quan-tri/tinh-nguyen-vien/moi", f"/quan-tri/tinh-nguyen-vien/{volunteer_id}",
+        f"/quan-tri/tinh-nguyen-vien/{volunteer_id}/lich-ranh", f"/quan-tri/tinh-nguyen-vien/{volunteer_id}/the",
+        "/quan-tri/diem-ho-tro/", f"/quan-tri/diem-ho-tro/{station_id}", f"/quan-tri/lich-truc/ca/{empty_id}",
+        "/quan-tri/lich-truc/mau-ca", "/quan-tri/lich-truc/ca-moi", f"/quan-tri/lich-truc/in?tuan={monday.isoformat()}",
+        "/quan-tri/lich-truc/gio-truc", "/quan-tri/lich-truc/doi-ca", "/quan-tri/hop-thu",
+    ]:
         page.goto(path)
         check_accessibility(page)
     page.get_by_role("button", name="Đăng xuất").click()
