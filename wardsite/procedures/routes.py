@@ -87,7 +87,7 @@ def index():
     if online_filter not in ONLINE_FILTERS:
         online_filter = None  # unknown values are ignored, as if not given
     statement = services.search(query, sector, ONLINE_FILTERS.get(online_filter))
-    page = db.paginate(statement, page=_page_number(), per_page=PAGE_SIZE, error_out=False)
+    page = services.SearchPage(statement, page=_page_number(), per_page=PAGE_SIZE)
     if page.page > 1 and not page.items:
         abort(404)
     return render(
@@ -99,7 +99,8 @@ def index():
         sector=sector,
         online_filter=online_filter,
         online_filters={"toan-trinh": ONLINE_LEVELS["full"], "mot-phan": ONLINE_LEVELS["partial"]},
-        sectors=services.sectors_in_use(),
+        # Only the full page and an empty result show the sectors: not every keystroke.
+        sectors_in_use=services.sectors_in_use,
     )
 
 

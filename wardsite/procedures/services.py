@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, case, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, case, false, func, literal_column, or_, select
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
@@ -45,6 +46,7 @@ MAX_COPIES = 50
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
 _CONTROL[0x7F] = None
+_WILDCARDS = str.maketrans("", "", "%_\\")
 _SLUG = re.compile(r"^[a-z0-9-]{1,120}\Z")
 
 
@@ -71,7 +73,7 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
     """
     statement = select(Procedure)
     if not drafts:
-        statement = statement.where(Procedure.published.is_(True))
+        statement = statement.where(Procedure.published == True)  # noqa: E712  ("IS 1" would not use the index)
     if sector is not None:
         statement = statement.where(Procedure.sector_id == sector.id)
     if online:
@@ -81,23 +83,53 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
         return statement.order_by(Procedure.name_folded, Procedure.id)
     if looks_like_code(text):
         code = text.upper()  # the provincial suffix is stored as "H17"
+        # The range lets the unique index on code find the prefix; LIKE then
+        # keeps exactly the codes that start with it, whatever the collation.
+        after = code[:-1] + chr(ord(code[-1]) + 1)
         return statement.where(
-            or_(Procedure.code == code, Procedure.code.startswith(code, autoescape=True))
+            Procedure.code >= code, Procedure.code < after, Procedure.code.like(f"{code.translate(_WILDCARDS)}%")
         ).order_by(func.length(Procedure.code), Procedure.code)
-    phrase = fold(text)
+    # LIKE's wildcards (and PostgreSQL's escape character) are dropped rather
+    # than escaped: they are never part of a procedure's words, and a plain
+    # pattern keeps the scan as quick as it can be.
+    phrase = " ".join(fold(text).translate(_WILDCARDS).split())
     words = phrase.split()[:MAX_QUERY_WORDS]
     if not words:
-        return statement.where(False)
-    in_name = [Procedure.name_folded.contains(word, autoescape=True) for word in words]
-    in_body = [Procedure.body_folded.contains(word, autoescape=True) for word in words]
-    statement = statement.where(and_(*(or_(name, body) for name, body in zip(in_name, in_body))))
+        return statement.where(false())
+    in_name = [Procedure.name_folded.like(f"%{word}%") for word in words]
+    in_body = [Procedure.body_folded.like(f"%{word}%") for word in words]
+    statement = statement.where(*(or_(name, body) for name, body in zip(in_name, in_body)))
     rank = case(
-        (Procedure.name_folded.startswith(phrase, autoescape=True), 0),
-        (Procedure.name_folded.contains(phrase, autoescape=True), 1),
-        (and_(*in_name), 2),
-        else_=3,
+        (Procedure.name_folded.like(f"{phrase}%"), literal_column("0")),
+        (Procedure.name_folded.like(f"%{phrase}%"), literal_column("1")),
+        (and_(*in_name), literal_column("2")),
+        else_=literal_column("3"),
     )
     return statement.order_by(rank, Procedure.name_folded, Procedure.id)
+
+
+class SearchPage(Pagination):
+    """One page of a search, from a single scan of the table.
+
+    The search statement is run once for the ids of every match, in order:
+    that gives the count and the page together, where the usual pagination
+    scans the folded text twice (once for the count). Then only the page's
+    procedures are loaded.
+    """
+
+    def __init__(self, statement, page: int, per_page: int):
+        self._ids = list(db.session.scalars(statement.with_only_columns(Procedure.id)))
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
+
+    def _query_items(self) -> list[Procedure]:
+        chosen = self._ids[(self.page - 1) * self.per_page : self.page * self.per_page]
+        if not chosen:
+            return []
+        found = {p.id: p for p in db.session.scalars(select(Procedure).where(Procedure.id.in_(chosen)))}
+        return [found[procedure_id] for procedure_id in chosen if procedure_id in found]
+
+    def _query_count(self) -> int:
+        return len(self._ids)
 
 
 def sectors() -> list[Sector]:
