@@ -199,7 +199,7 @@ class OutcomeForm(FlaskForm):
     )
     dossiers_filed = IntegerField(
         _l("Dossiers filed online"),
-        validators=[InputRequired(_l("Please enter a number (0 if none).")),
+        validators=[InputRequired(_l("Please enter a number (0 if there were none).")),
                     NumberRange(min=0, max=50, message=_l("Please enter a number from 0 to 50."))],
     )
     dossier_codes = TextAreaField(

@@ -42,7 +42,7 @@ add_home_door(
     _l("Book a volunteer to help at home"),
     _l("A youth-union team comes to your home and helps you file online: VNeID, birth registration, certified copies…"),
 )
-add_staff_link("visits.admin_visits", _l("Home visits"), "leader")
+add_staff_link("visits.admin_visits", _l("Home visit bookings"), "leader")
 
 SESSION_KEY = "visit_codes"
 SESSION_KEEP = 10  # a shared phone may hold a few families' bookings
