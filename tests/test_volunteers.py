@@ -495,3 +495,13 @@ def test_dates_far_off_are_refused_politely(client, login):
     response = client.post("/quan-tri/lich-truc/tao", data={"gen-start_date": "0001-01-01", "gen-end_date": "0001-01-02"})
     assert response.status_code == 400
     assert "từ năm 2000 đến năm 2100" in html(response)
+
+
+def test_a_resident_types_a_card_code(app, client):
+    with app.app_context():
+        code = make_volunteer().card_code
+        db.session.commit()
+    response = client.get("/xac-minh/", query_string={"ma": f" {code[:5]} {code[5:]} "})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/xac-minh/{code}")
+    assert client.get("/xac-minh/").headers["Location"].endswith("/diem-ho-tro/#check-heading")
+    assert 'name="ma"' in html(client.get("/diem-ho-tro/"))

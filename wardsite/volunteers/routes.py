@@ -150,6 +150,15 @@ def verify(code: str):
     return response
 
 
+@bp.route("/xac-minh/")
+def verify_lookup():
+    """The card code typed into the form on /diem-ho-tro/."""
+    code = "".join(request.args.get("ma", "").split())[:20]
+    if code:
+        return redirect(url_for("volunteers.verify", code=code), 303)
+    return redirect(url_for("volunteers.stations") + "#check-heading", 303)
+
+
 @bp.route("/tinh-nguyen/lich/<token>.ics")
 def calendar_feed(token: str):
     volunteer = db.session.scalar(select(Volunteer).where(Volunteer.calendar_token == token))
