@@ -83,12 +83,9 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
         return statement.order_by(Procedure.name_folded, Procedure.id)
     if looks_like_code(text):
         code = text.upper()  # the provincial suffix is stored as "H17"
-        # The range lets the unique index on code find the prefix; LIKE then
-        # keeps exactly the codes that start with it, whatever the collation.
-        after = code[:-1] + chr(ord(code[-1]) + 1)
-        return statement.where(
-            Procedure.code >= code, Procedure.code < after, Procedure.code.like(f"{code.translate(_WILDCARDS)}%")
-        ).order_by(func.length(Procedure.code), Procedure.code)
+        return statement.where(Procedure.code.like(f"{code.translate(_WILDCARDS)}%")).order_by(
+            func.length(Procedure.code), Procedure.code
+        )
     # LIKE's wildcards (and PostgreSQL's escape character) are dropped rather
     # than escaped: they are never part of a procedure's words, and a plain
     # pattern keeps the scan as quick as it can be.
