@@ -251,3 +251,24 @@ def test_load_is_spread():
 def test_overlap_detection():
     assert overlaps(ShiftSpec(1, "counter", 0, 3, 1, 0), ShiftSpec(2, "counter", 2, 4, 1, 0))
     assert not overlaps(ShiftSpec(1, "counter", 0, 3, 1, 0), ShiftSpec(2, "counter", 3, 4, 1, 0))
+
+
+def test_volunteers_rotate_between_stations_over_the_weeks():
+    shifts = []
+    for week in range(4):
+        for station in ("A", "B"):
+            shifts.append(ShiftSpec(len(shifts) + 1, "counter", week * 100, week * 100 + 3, 1, week, station=station))
+    everyone = frozenset(s.id for s in shifts)
+    volunteers = [VolunteerSpec(1, True, 1, everyone), VolunteerSpec(2, True, 1, everyone)]
+    result = fill(shifts, volunteers)
+    stations = {s.id: s.station for s in shifts}
+    for volunteer_id in (1, 2):
+        served = Counter(stations[s] for v, s in result.assignments if v == volunteer_id)
+        assert served == {"A": 2, "B": 2}
+
+
+def test_rotation_counts_earlier_weeks():
+    shifts = [ShiftSpec(1, "counter", 0, 3, 1, 0, station="A"), ShiftSpec(2, "counter", 0, 3, 1, 0, station="B")]
+    volunteers = [VolunteerSpec(1, True, 1, frozenset({1, 2})), VolunteerSpec(2, True, 1, frozenset({1, 2}))]
+    result = fill(shifts, volunteers, history={1: Counter({"A": 3}), 2: Counter({"B": 3})})
+    assert result.assignments == {(1, 2), (2, 1)}
