@@ -639,3 +639,18 @@ def test_control_characters_never_reach_the_database(app, client):
     [visit] = visit_rows(app)
     assert (visit.full_name, visit.address, visit.help_needed) == ("Bà Năm", "Số 1", "ab")
     assert client.post("/dat-lich/tra-cuu", data={"code": "AB\x00CDE", "phone": "09\x0012345678"}).status_code == 200
+
+
+def test_lead_time_and_horizon_are_configurable(app, client):
+    roster = arrange_roster(app)  # the team is out in two days
+    app.config["VISIT_LEAD_DAYS"] = 3
+    assert SLOT_RADIO.findall(client.get("/dat-lich/").get_data(as_text=True)) == []
+    app.config["VISIT_LEAD_DAYS"] = 0
+    app.config["VISIT_HORIZON_DAYS"] = 1
+    assert SLOT_RADIO.findall(client.get("/dat-lich/").get_data(as_text=True)) == []
+    app.config["VISIT_HORIZON_DAYS"] = 2
+    assert len(SLOT_RADIO.findall(client.get("/dat-lich/").get_data(as_text=True))) == 3
+    # A slot outside the window is refused even when sent by hand.
+    app.config["VISIT_LEAD_DAYS"] = 3
+    assert book(client, roster).status_code == 200
+    assert visit_rows(app) == []

@@ -96,7 +96,7 @@ class BookingForm(FlaskForm):
         validators=[InputRequired(_l("Please choose a time for the visit."))],
         validate_choice=False,
     )
-    procedures = MultiCheckboxField(_l("What do you need help with?"), coerce=_int_or_none, validate_choice=False)
+    procedures = MultiCheckboxField(_l("Procedures to do"), coerce=_int_or_none, validate_choice=False)
     help_needed = TextAreaField(
         _l("Anything else the team should know (optional)"),
         filters=[_strip],
