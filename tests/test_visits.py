@@ -587,7 +587,7 @@ def test_purge_erases_personal_data_after_the_retention_period(app, client, runn
         assert (visit.full_name, visit.phone, visit.address, visit.help_needed, visit.dossier_codes, visit.rating_comment) == (
             "", None, "", "", "", "")
         assert visit.purged_at is not None
-    assert [v.status for v in old] == ["done", "cancelled", "no_show", "no_show"]
+    assert [v.status for v in old] == ["done", "cancelled", "no_show", "requested"]  # statuses kept
     assert (old[0].people_guided, old[0].dossiers_filed, old[0].residential_group_id) == (2, 1, roster.group_id)
     assert recent.full_name == "Ông Bảy" and recent.purged_at is None
     # Idempotent: a second run finds nothing and changes nothing.

@@ -403,8 +403,12 @@ def admin_visits():
         status = None
     visits = services.visits_on(day, status)
     if day is None and status is None:
-        # By default: from today on, plus anything still open from before.
-        visits = [v for v in visits if to_local(v.slot_start).date() >= local_today() or v.status in ACTIVE]
+        # By default: from today on, plus anything still open from before
+        # (until its personal data is purged: then there is nobody to call).
+        visits = [
+            v for v in visits
+            if to_local(v.slot_start).date() >= local_today() or (v.status in ACTIVE and not v.personal_data_erased)
+        ]
     by_day: dict = {}
     for visit in visits:
         by_day.setdefault(to_local(visit.slot_start).date(), []).append(visit)

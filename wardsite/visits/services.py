@@ -400,8 +400,7 @@ def purge(now: datetime | None = None) -> int:
         select(Visit).where(Visit.purged_at.is_(None), Visit.slot_end < cutoff)
     ).all()
     for visit in due:
-        if visit.active:  # nobody closed it: it did not happen as far as we know
-            visit.mark_no_show()
+        # The status stays as it was: a booking nobody closed is not made a no-show.
         visit.erase_personal_data()
     if due:
         record_audit("visit.purged", None, f"{len(due)}", user=False)
