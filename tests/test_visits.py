@@ -508,6 +508,13 @@ def test_leader_confirms_changes_the_team_and_records_the_outcome(app, client, l
     assert actions == ["visit.confirmed", "visit.team_changed", "visit.done"]
 
 
+def test_staff_home_counts_bookings_waiting_for_the_leader(app, client, login):
+    roster = arrange_roster(app)
+    booked_code(app, app.test_client(), roster)
+    login("leader")
+    assert "Lịch hẹn chờ xác nhận: 1" in client.get("/quan-tri/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("people", ["-1", "abc", "", "1000"])
 def test_outcome_form_refuses_bad_numbers(app, client, login, people):
     roster = arrange_roster(app)

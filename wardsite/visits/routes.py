@@ -256,7 +256,8 @@ def check_field():
     name = request.args.get("truong", "")
     if name not in INLINE_FIELDS:
         abort(404)
-    form = _booking_form(services.free_slots())
+    # Only one field comes back, never the slot: no need to compute the free slots.
+    form = _booking_form([])
     form.validate()
     return render_template("visits/_inline_field.html", form=form, name=name)
 
