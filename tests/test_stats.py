@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup

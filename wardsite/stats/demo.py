@@ -27,7 +27,7 @@ from wardsite.procedures.models import Procedure
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import from_local, local_today, utcnow
 from wardsite.visits.models import CANCELLED, DONE, NO_SHOW, Visit
-from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
+from wardsite.volunteers.models import Assignment, Shift, Station, StationHost, Volunteer
 
 DAYS = 365
 # First day of Tết (lunar new year): the counter and e-stations close around it.
@@ -86,10 +86,29 @@ def load(logins, make_password) -> None:
     if roster_start is not None:
         history_end = min(history_end, roster_start.date())
 
+    _past_rotation(stations, groups, today)
     _guidance_sessions(rng, stations, take_up, procedures, weights, volunteers, first, today)
     if volunteers:
         mobile_shifts = _past_shifts(rng, stations, volunteers, first, history_end)
         _past_visits(rng, mobile_shifts, groups, take_up, procedures, weights)
+
+
+def _past_rotation(stations, groups, today: date) -> None:
+    """Residents asked for the e-stations to move between groups: in the demo
+    each one spent two months at a neighbouring group's cultural house last year."""
+    monday = today - timedelta(days=today.weekday())
+    for index, station in enumerate(s for s in stations if s.kind == "estation"):
+        if station.residential_group is None or any(h.week_start < monday for h in station.hosts):
+            continue
+        others = [g for g in groups if g.id != station.residential_group_id]
+        if not others:
+            continue
+        away = monday - timedelta(weeks=30 - 4 * index)
+        station.hosts.append(StationHost(week_start=away, residential_group=others[-index]))
+        station.hosts.append(StationHost(week_start=away + timedelta(weeks=9), residential_group=station.residential_group))
+    db.session.flush()
+    for station in stations:
+        db.session.expire(station, ["hosts"])  # read back in week order
 
 
 def _guidance_sessions(rng, stations, take_up, procedures, weights, volunteers, first: date, today: date) -> None:

@@ -101,7 +101,7 @@ class GuidanceSessionForm(FlaskForm):
     )
     procedures = MultiCheckboxField(_l("Procedures (tick all that apply)"), coerce=int, validators=[Optional()])
     people_guided = CountField(
-        _l("People guided"),
+        _l("Number of people guided"),
         default=1,
         validators=[
             InputRequired(_l("Please enter how many people you guided.")),
@@ -110,7 +110,7 @@ class GuidanceSessionForm(FlaskForm):
         render_kw={"inputmode": "numeric", "min": 1, "max": 200},
     )
     dossiers_filed = CountField(
-        _l("Dossiers filed online"),
+        _l("Number of dossiers filed online"),
         default=0,
         validators=[
             InputRequired(_l("Please enter how many dossiers were filed online (0 if none).")),

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -209,11 +210,18 @@ def public_figures():
 
 @bp.app_template_filter("stats_number")
 def format_number(value, decimals: int = 0) -> str:
-    """1.234 or 12,5 in Vietnamese, 1,234 or 12.5 in English."""
+    """1.234 or 12,5 in Vietnamese, 1,234 or 12.5 in English. A report has a
+    thousand figures: the locale's symbols are looked up once per request."""
     if value is None or value == "":
         return ""
-    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(value, format=pattern)
+    if "stats_symbols" not in g:
+        locale = get_locale()
+        g.stats_symbols = (get_group_symbol(locale), get_decimal_symbol(locale))
+    group, decimal = g.stats_symbols
+    text = f"{value:,.{decimals}f}" if decimals else f"{round(value):,d}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    return text.translate({ord(","): group, ord("."): decimal})
 
 
 @bp.app_template_filter("stats_time")

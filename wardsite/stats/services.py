@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
+# Lazy, but named pgettext so that the catalogue tools extract the context.
+from flask_babel import lazy_pgettext as pgettext
 from sqlalchemy import and_, case, func, select
 
 from wardsite.admin.models import ResidentialGroup
@@ -150,6 +152,9 @@ def recent_sessions(user, day: date, limit: int = 5) -> list[GuidanceSession]:
 # The report --------------------------------------------------------------------
 
 
+CHART_BARS = 12  # a chart of sixty procedures helps nobody; the table beside it has them all
+
+
 @dataclass
 class Column:
     label: object  # a lazy msgid, for the screen
@@ -172,7 +177,15 @@ class Breakdown:
     note: object = None
 
     def chart_rows(self) -> list[tuple[str, float]]:
-        return [(row[0], row[self.chart] or 0) for row in self.rows]
+        """What the chart draws: months in order, otherwise the largest few."""
+        rows = [(row[0], row[self.chart] or 0) for row in self.rows]
+        if self.key == "thang":
+            return rows
+        return sorted(rows, key=lambda row: -row[1])[:CHART_BARS]
+
+    @property
+    def chart_is_partial(self) -> bool:
+        return self.key != "thang" and len(self.rows) > CHART_BARS
 
     def top_row(self) -> tuple | None:
         """The row with the largest charted value: the chart's one-line summary."""
@@ -417,8 +430,8 @@ def build_report(start: date, end: date) -> Report:
     totals.shifts_attended = sum(row[2] for row in hours)
     procedures = figures.by_procedure()
 
-    people = Column(_l("People guided"), "Lượt người được hướng dẫn")
-    dossiers = Column(_l("Dossiers filed online"), "Hồ sơ trực tuyến đã nộp")
+    people = Column(pgettext("figures", "People guided"), "Lượt người được hướng dẫn")
+    dossiers = Column(pgettext("figures", "Dossiers filed online"), "Hồ sơ trực tuyến đã nộp")
     sessions = Column(_l("Sessions at stations"), "Lượt hướng dẫn tại điểm")
     visits = Column(_l("Home visits done"), "Lượt hướng dẫn tại nhà")
     times = Column(_l("Times dealt with"), "Số lượt hướng dẫn")
