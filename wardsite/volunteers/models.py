@@ -308,6 +308,11 @@ class Shift(db.Model):
         return to_local(self.starts_at).date()
 
     @property
+    def time_range(self) -> str:
+        """"07:30–11:30" in the ward's time."""
+        return f"{to_local(self.starts_at):%H:%M}–{to_local(self.ends_at):%H:%M}"
+
+    @property
     def hours(self) -> float:
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
