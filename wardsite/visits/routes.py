@@ -10,6 +10,7 @@ kept in the signed session cookie).
 from __future__ import annotations
 
 import secrets
+
 import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -99,7 +100,7 @@ def slots_url(day) -> str:
 
 @bp.app_template_global()
 def procedure_url(procedure: Procedure) -> str:
-    return f"/thu-tuc/{procedure.code}"
+    return url_for("procedures.show", code=procedure.code)
 
 
 # Access of a resident's browser to its bookings ------------------------------
