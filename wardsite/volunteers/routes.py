@@ -190,13 +190,17 @@ def my_page():
     volunteer = _me()
     if volunteer is None:
         return render_template("volunteers/my_page.html", volunteer=None)
-    mine = services.published_assignments(volunteer, since=local_today())
+    today = local_today()
+    recent = services.published_assignments(volunteer, since=today - timedelta(days=14))
+    mine = [a for a in recent if a.shift.local_day >= today]
+    # Shifts of the last two weeks, for the team to mark who came.
+    past = [a for a in reversed(recent) if a.shift.local_day < today]
     my_offers = {
         offer.shift_id: offer
         for offer in db.session.scalars(select(SwapOffer).where(SwapOffer.from_volunteer_id == volunteer.id, SwapOffer.status == "open"))
     }
     return render_template(
-        "volunteers/my_page.html", volunteer=volunteer, mine=mine, my_offers=my_offers,
+        "volunteers/my_page.html", volunteer=volunteer, mine=mine, past=past, my_offers=my_offers,
         offers=services.open_offers_for(volunteer), feed_url=url_for("volunteers.calendar_feed", token=volunteer.calendar_token, _external=True),
     )
 
