@@ -130,7 +130,7 @@ class ProcedureForm(FlaskForm):
         _l("Publishing decision number"), validators=[Optional(), Length(max=120, message=_l("At most 120 characters."))]
     )
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Please enter the procedure's name.")), Length(max=300, message=_l("At most 300 characters."))]
+        _l("Procedure name"), validators=[DataRequired(_l("Please enter the procedure's name.")), Length(max=300, message=_l("At most 300 characters."))]
     )
     sector_name = StringField(
         _l("Sector"),

@@ -1,0 +1,116 @@
+"""The procedure catalogue in a real browser: the search box finds "khai sinh"
+as the resident types (no page load, the address follows), the same search
+works with JavaScript off by submitting the form, the procedure page and its
+printable sheet pass axe-core, and an editor builds the ordered lists with
+htmx."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def demo_catalogue(live_server):
+    from wardsite.extensions import db
+    from wardsite.procedures import demo
+
+    with live_server.app.app_context():
+        demo.load(logins=[], make_password=lambda: "x")
+        db.session.commit()
+    return live_server
+
+
+def test_typing_in_the_search_box_shows_results_without_a_page_load(page, demo_catalogue, check_accessibility):
+    page.goto("/thu-tuc/")
+    page.get_by_role("heading", level=1, name="Thủ tục hành chính").wait_for()
+    check_accessibility(page)
+    page.evaluate("() => { window.stillTheSamePage = true; }")
+    page.get_by_label("Tên hoặc mã thủ tục").press_sequentially("khai sinh", delay=40)
+    page.get_by_text("Tìm thấy 3 thủ tục cho «khai sinh».").wait_for()
+    results = page.locator("#procedure-results")
+    assert results.get_by_role("link").first.inner_text() == "Đăng ký khai sinh"
+    assert page.evaluate("() => window.stillTheSamePage === true"), "the page was reloaded"
+    # The address bar follows, so the search can be shared or bookmarked.
+    assert re.search(r"/thu-tuc/\?q=khai(\+|%20)sinh", page.url), page.url
+    check_accessibility(page)
+
+    # A word found nowhere says so and offers the sectors.
+    box = page.get_by_label("Tên hoặc mã thủ tục")
+    box.fill("")
+    box.press_sequentially("giay phep lai tau", delay=20)
+    page.get_by_text("Không tìm thấy thủ tục nào.").wait_for()
+    assert page.locator(".procedure-sectors").get_by_role("link", name=re.compile("Hộ tịch")).is_visible()
+    check_accessibility(page)
+
+    # The address bar's URL opened afresh gives the same results.
+    page.goto("/thu-tuc/?q=DANG+KY+KHAI+SINH")
+    assert page.locator("#procedure-results").get_by_role("link").first.inner_text() == "Đăng ký khai sinh"
+
+
+def test_search_without_javascript_submits_the_form(page_nojs, demo_catalogue, check_accessibility):
+    page = page_nojs
+    page.goto("/thu-tuc/")
+    page.get_by_label("Tên hoặc mã thủ tục").fill("khai sinh")
+    page.get_by_label("Trực tuyến", exact=True).select_option("toan-trinh")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    page.wait_for_url(re.compile(r"/thu-tuc/\?q=khai\+sinh.*truc-tuyen=toan-trinh"))
+    page.get_by_text(re.compile(r"Tìm thấy \d+ thủ tục cho «khai sinh».")).wait_for()
+    assert page.locator("#procedure-results").get_by_role("link").first.inner_text() == "Đăng ký khai sinh"
+    assert "Đăng ký lại khai sinh" not in page.locator("#procedure-results").inner_text()  # partly online only
+    page.get_by_role("link", name="Đăng ký khai sinh", exact=True).click()
+    page.get_by_role("heading", level=1, name="Đăng ký khai sinh").wait_for()
+    check_accessibility(page)
+
+
+def test_procedure_page_and_printable_sheet(page, demo_catalogue, check_accessibility):
+    page.goto("/thu-tuc/1.001193")
+    page.get_by_role("heading", level=1, name="Đăng ký khai sinh").wait_for()
+    # The papers are a checklist a resident can tick.
+    paper = page.get_by_label("Giấy chứng sinh do cơ sở y tế cấp")
+    paper.check()
+    assert paper.is_checked()
+    assert page.locator("ol.procedure-steps li").count() == 4
+    booking = page.get_by_role("button", name="Đặt lịch tình nguyện viên giúp tôi làm trực tuyến")
+    assert booking.get_attribute("href") == "/dat-lich/?thu-tuc=1.001193"
+    assert page.get_by_text("Dữ liệu mẫu để minh họa").is_visible()
+    check_accessibility(page)
+
+    page.get_by_role("button", name="Tờ hướng dẫn để in").click()
+    page.wait_for_url("**/thu-tuc/1.001193/in")
+    page.get_by_role("heading", level=1, name="Đăng ký khai sinh").wait_for()
+    assert page.locator("nav").count() == 0
+    assert page.get_by_text("Thông tin được đối chiếu với Cổng dịch vụ công quốc gia ngày 01/07/2025.").is_visible()
+    check_accessibility(page)
+    # Printed on A4: the sheet fits one page.
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
+
+
+def test_editor_builds_the_lists_with_htmx(page, demo_catalogue, sign_in, check_accessibility):
+    editor = demo_catalogue.create_user("editor")
+    sign_in(page, editor)
+    page.goto("/quan-tri/thu-tuc/moi")
+    page.get_by_label(re.compile(r"^Mã ")).fill("1.009999")
+    page.get_by_label("Tên thủ tục").fill("Thủ tục thử trên trình duyệt")
+    page.get_by_label("Lĩnh vực").fill("Hộ tịch")
+    page.get_by_label("Bước 1").fill("Thứ hai")
+    page.evaluate("() => { window.stillTheSamePage = true; }")
+    page.get_by_role("button", name="Thêm bước").click()
+    page.get_by_label("Bước 2").fill("Thứ nhất")
+    page.get_by_role("button", name="Chuyển lên bước 2").click()
+    expect(page.get_by_label("Bước 1")).to_have_value("Thứ nhất")
+    expect(page.get_by_label("Bước 2")).to_have_value("Thứ hai")
+    assert page.evaluate("() => window.stillTheSamePage === true"), "the page was reloaded"
+    page.get_by_role("button", name="Xóa giấy tờ 1").click()
+    expect(page.get_by_label("Giấy tờ 1: tên")).to_have_count(0)
+    check_accessibility(page)
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.get_by_text("Đã lưu thủ tục «Thủ tục thử trên trình duyệt».").wait_for()
+    check_accessibility(page)
+    page.get_by_role("link", name="Mở trang người dân xem").click()
+    expect(page.locator("ol.procedure-steps li")).to_have_text(["Thứ nhất", "Thứ hai"])
