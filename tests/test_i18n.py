@@ -32,3 +32,10 @@ def test_the_language_switch_remembers_english_and_returns_to_the_page(client):
 def test_the_language_switch_refuses_other_sites_and_unknown_languages(client):
     assert client.get("/ngon-ngu/en?next=https://evil.example/").headers["Location"] == "/"
     assert client.get("/ngon-ngu/fr").status_code == 404
+
+
+def test_messages_outside_a_request_are_in_the_default_language(app):
+    from flask_babel import gettext
+
+    with app.app_context():
+        assert gettext("Sign in") == "Đăng nhập"

@@ -86,9 +86,10 @@ def _translation_directories() -> str:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
-    chosen = request.cookies.get("lang")
+    # Outside a request (command line, demo data) the default language holds.
+    chosen = request.cookies.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
