@@ -202,6 +202,7 @@ def test_the_report_defaults_to_this_month(client, login, figures):
         ("tu=hôm qua&den=01/01/2026", "Vui lòng nhập ngày theo dạng dd/mm/yyyy"),
         ("tu=10/01/2026&den=01/01/2026", "Ngày kết thúc phải bằng hoặc sau ngày bắt đầu"),
         ("tu=01/01/2000&den=01/01/2026", "tối đa mười năm"),
+        ("tu=31/12/9999", "Vui lòng nhập ngày theo dạng dd/mm/yyyy"),
     ],
 )
 def test_bad_dates_are_explained_next_to_the_field(client, login, query, message):
@@ -341,12 +342,15 @@ def test_dashboard_shows_todays_shifts_visits_and_empty_seats(client, app, login
                       phone="0911000111")
         db.session.add_all([station, volunteer, busy, visit])
         db.session.commit()
-        code = visit.code
+        code, shift_id, visit_id = visit.code, busy.id, visit.id
     page = client.get("/quan-tri/").get_data(as_text=True)
     assert "Đỗ Minh Trực" in page
     assert "09:00–11:00" in page
     assert code in page
     assert "0911000111" not in page
+    # Each line leads to where it is handled.
+    assert f'href="/quan-tri/lich-truc/ca/{shift_id}"' in page
+    assert f'href="/quan-tri/lich-hen/{visit_id}"' in page
     assert "Còn 2 chỗ trống" in page
 
 

@@ -113,6 +113,7 @@ def test_the_station_defaults_to_the_volunteers_shift(client, app, login, place)
         ({"dossiers_filed": "-1"}, "Vui lòng nhập một số từ 0 đến 200."),
         ({"station": "999"}, "Vui lòng chọn nơi bạn đang trực."),
         ({"station": "abc"}, "Vui lòng chọn nơi bạn đang trực."),
+        ({"station": "99999999999999999999999"}, "Vui lòng chọn nơi bạn đang trực."),
         ({"note": "x" * 501}, "Tối đa 500 ký tự."),
     ],
 )
@@ -134,7 +135,7 @@ def test_bad_input_is_explained_and_kept(client, app, login, place, changes, mes
 
 def test_garbage_station_in_the_address_is_ignored(client, login, place):
     login("volunteer")
-    for value in ("999", "abc", "-1"):
+    for value in ("999", "abc", "-1", "99999999999999999999999"):
         assert client.get(f"{URL}?diem={value}").status_code == 200
 
 

@@ -7,14 +7,15 @@ from datetime import datetime, time, timedelta
 
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.routing import BuildError
 
 from wardsite.extensions import db
 from wardsite.stats import services
 from wardsite.timeutil import from_local, local_today
 from wardsite.visits.models import CANCELLED, Visit
-from wardsite.volunteers.models import Assignment, Shift
+from wardsite.volunteers.models import Assignment, Shift, Volunteer
 
 
 def link(endpoint: str, **values) -> str | None:
@@ -28,6 +29,8 @@ def link(endpoint: str, **values) -> str | None:
 def _shifts_between(first: datetime, last: datetime) -> list[Shift]:
     return db.session.scalars(
         select(Shift)
+        # Only the names of who is on them are needed: not whole volunteers with their availability.
+        .options(joinedload(Shift.station), lazyload(Shift.assignments))
         .where(Shift.cancelled.is_(False), Shift.starts_at >= first, Shift.starts_at < last)
         .order_by(Shift.starts_at, Shift.id)
     ).all()
@@ -42,24 +45,27 @@ def context() -> dict | None:
     week_end = from_local(datetime.combine(today + timedelta(days=7 - today.weekday()), time()))
 
     week_shifts = _shifts_between(start_of_today, week_end)
-    filled = dict(
-        db.session.execute(
-            select(Assignment.shift_id, func.count(Assignment.id))
-            .where(Assignment.shift_id.in_([shift.id for shift in week_shifts]))
-            .group_by(Assignment.shift_id)
-        ).all()
-    ) if week_shifts else {}
-    short_shifts = [(shift, shift.seats - filled.get(shift.id, 0)) for shift in week_shifts
-                    if shift.seats > filled.get(shift.id, 0)]
+    team: dict[int, list[str]] = {shift.id: [] for shift in week_shifts}
+    if team:
+        for shift_id, name in db.session.execute(
+            select(Assignment.shift_id, Volunteer.name)
+            .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+            .where(Assignment.shift_id.in_(list(team)))
+            .order_by(Assignment.id)
+        ):
+            team[shift_id].append(name)
+    short_shifts = [(shift, shift.seats - len(team[shift.id])) for shift in week_shifts if shift.seats > len(team[shift.id])]
 
     visits = db.session.scalars(
         select(Visit)
+        .options(joinedload(Visit.residential_group))
         .where(Visit.slot_start >= start_of_today, Visit.slot_start < tomorrow, Visit.status != CANCELLED)
         .order_by(Visit.slot_start, Visit.id)
     ).all()
     return {
         "stats_dashboard": {
             "today_shifts": [shift for shift in week_shifts if shift.starts_at < tomorrow],
+            "team": team,
             "today_visits": visits,
             "short_shifts": short_shifts,
             "empty_seats": sum(missing for _shift, missing in short_shifts),

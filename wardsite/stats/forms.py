@@ -20,7 +20,7 @@ def parse_date(text: str) -> date | None:
             parsed = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-        if parsed.year >= 2000:
+        if 2000 <= parsed.year <= 2100:  # also keeps date arithmetic far from year 9999
             return parsed
     return None
 

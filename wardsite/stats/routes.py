@@ -87,7 +87,8 @@ def log_session():
         chosen = request.args.get("diem", type=int)
         if chosen is not None and any(choice.value == chosen for choice in form.station.choices):
             form.station.data = chosen
-    station_id = form.station.data if isinstance(form.station.data, int) else None
+    names = {choice.value: choice.label for choice in form.station.choices}
+    station_id = form.station.data if form.station.data in names else None  # never a number someone typed
     today = local_today()
     return render(
         "stats/log.html",
@@ -97,7 +98,7 @@ def log_session():
         on_shift=on_shift,
         fragment=is_htmx(),
         station_tally=services.day_tally(today, station_id=station_id) if station_id else None,
-        station_name=dict((choice.value, choice.label) for choice in form.station.choices).get(station_id),
+        station_name=names.get(station_id),
         my_tally=services.day_tally(today, logged_by_id=current_user.id),
         recent=services.recent_sessions(current_user, today),
     )

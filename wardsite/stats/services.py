@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 # Lazy, but named pgettext so that the catalogue tools extract the context.
 from flask_babel import lazy_pgettext as pgettext
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
 
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
@@ -143,6 +144,7 @@ def day_tally(day: date, *, station_id: int | None = None, logged_by_id: int | N
 def recent_sessions(user, day: date, limit: int = 5) -> list[GuidanceSession]:
     return db.session.scalars(
         select(GuidanceSession)
+        .options(selectinload(GuidanceSession.station), selectinload(GuidanceSession.procedures))
         .where(GuidanceSession.logged_by_id == user.id, GuidanceSession.day == day)
         .order_by(GuidanceSession.logged_at.desc(), GuidanceSession.id.desc())
         .limit(limit)
