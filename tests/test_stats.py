@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
@@ -358,3 +360,28 @@ def test_dashboard_leaves_the_figures_out_for_editors(client, login):
     login("editor")
     page = client.get("/quan-tri/").get_data(as_text=True)
     assert "Chỗ trống tuần này" not in page
+
+
+# Demo data ----------------------------------------------------------------------------
+
+
+def test_demo_has_a_believable_year_of_figures(app, runner, client, login):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    today = local_today()
+    with app.app_context():
+        sessions = db.session.scalars(select(GuidanceSession).options(selectinload(GuidanceSession.station))).all()
+        assert len(sessions) > 1000
+        assert min(s.day for s in sessions) <= today - timedelta(days=360)
+        counter = [s for s in sessions if s.station.kind == "counter"]
+        estation = [s for s in sessions if s.station.kind == "estation"]
+        # Wednesdays and Thursdays are the busy days at the counter; weekends at the e-stations.
+        by_weekday = [sum(1 for s in counter if s.day.weekday() == d) for d in range(7)]
+        assert by_weekday[2] > by_weekday[1] and by_weekday[3] > by_weekday[4] and by_weekday[6] == 0
+        assert sum(1 for s in estation if s.day.weekday() >= 5) > 3 * sum(1 for s in estation if s.day.weekday() < 5)
+        done = db.session.scalars(select(Visit).where(Visit.status == "done")).all()
+        assert len(done) > 50 and all(v.people_guided for v in done)
+    login("leader")
+    last_year = f"tu={today - timedelta(days=364):%d/%m/%Y}&den={today:%d/%m/%Y}"
+    page = client.get(f"/quan-tri/bao-cao/?{last_year}").get_data(as_text=True)
+    assert "Hướng dẫn lưu động (đến tận nhà)" in page and "Tổ dân phố 4" in page
