@@ -385,3 +385,13 @@ def test_demo_has_a_believable_year_of_figures(app, runner, client, login):
     last_year = f"tu={today - timedelta(days=364):%d/%m/%Y}&den={today:%d/%m/%Y}"
     page = client.get(f"/quan-tri/bao-cao/?{last_year}").get_data(as_text=True)
     assert "Hướng dẫn lưu động (đến tận nhà)" in page and "Tổ dân phố 4" in page
+
+
+def test_the_pages_read_in_english_too(client, login, figures):
+    client.set_cookie("lang", "en")
+    assert "People guided" in client.get("/thong-ke/").get_data(as_text=True)
+    login("leader")
+    page = client.get("/quan-tri/bao-cao/?tu=15/12/2025&den=15/01/2026").get_data(as_text=True)
+    assert "By residential group" in page and "Mobile teams (home visits)" in page
+    assert "<dd>11</dd>" in page
+    assert "Number of people guided" in client.get("/tinh-nguyen/ghi-nhan").get_data(as_text=True)

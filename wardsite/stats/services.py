@@ -23,11 +23,10 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.stats.models import GuidanceSession, GuidanceSessionProcedure
 from wardsite.timeutil import from_local, local_now
-from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
-
 from wardsite.visits.models import DONE as VISIT_DONE
 from wardsite.visits.models import NO_SHOW as VISIT_NO_SHOW
 from wardsite.visits.models import Visit, visit_procedure_done
+from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
 
 
 # Date ranges -----------------------------------------------------------------
@@ -175,7 +174,6 @@ class Breakdown:
     columns: list[Column]
     rows: list[tuple] = field(default_factory=list)
     chart: int = 1
-    summary: str = ""
     note: object = None
 
     def chart_rows(self) -> list[tuple[str, float]]:
@@ -290,7 +288,7 @@ class _Figures:
         self.done = [row for row in self.visits if row[0] == VISIT_DONE]
 
     def totals(self) -> Totals:
-        result = Totals()
+        result, rating_sum = Totals(), 0
         for _day, _station, _group, count, people, dossiers in self.sessions:
             result.sessions += count
             result.people_guided += int(people)
@@ -304,8 +302,8 @@ class _Figures:
             result.visit_people_guided += int(people or 0)
             result.visit_dossiers_filed += int(dossiers or 0)
             result.ratings += ratings
-            result.satisfaction = (result.satisfaction or 0) + int(rating_total or 0)  # the sum, for now
-        result.satisfaction = round(result.satisfaction / result.ratings, 2) if result.ratings else None
+            rating_sum += int(rating_total or 0)
+        result.satisfaction = round(rating_sum / result.ratings, 2) if result.ratings else None
         return result
 
     def by_station(self) -> list[tuple]:
