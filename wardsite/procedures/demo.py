@@ -39,29 +39,29 @@ def ways(time: str, fee: str, online: str | None = None, online_fee: str | None 
 
 def civil_steps(form: str, online: bool = True) -> list[str]:
     steps = [
-        f"Bước 1: Chuẩn bị {form} và các giấy tờ kèm theo.",
-        "Bước 2: Nộp hồ sơ tại bộ phận một cửa của phường"
+        f"Chuẩn bị {form} và các giấy tờ kèm theo.",
+        "Nộp hồ sơ tại bộ phận một cửa của phường"
         + (", hoặc nộp trực tuyến trên Cổng dịch vụ công quốc gia (có thể nhờ tình nguyện viên tại Tổ dân phố điện tử)." if online else "."),
-        "Bước 3: Cán bộ tư pháp – hộ tịch kiểm tra hồ sơ; nếu thiếu giấy tờ, cán bộ hướng dẫn bổ sung một lần.",
-        "Bước 4: Nhận kết quả tại bộ phận một cửa hoặc qua bưu điện; kiểm tra kỹ thông tin trước khi ký nhận.",
+        "Cán bộ tư pháp – hộ tịch kiểm tra hồ sơ; nếu thiếu giấy tờ, cán bộ hướng dẫn bổ sung một lần.",
+        "Nhận kết quả tại bộ phận một cửa hoặc qua bưu điện; kiểm tra kỹ thông tin trước khi ký nhận.",
     ]
     return steps
 
 
 def certify_steps(what: str) -> list[str]:
     return [
-        f"Bước 1: Mang {what} đến bộ phận một cửa của phường.",
-        "Bước 2: Cán bộ kiểm tra giấy tờ và đối chiếu với bản chính hoặc người ký.",
-        "Bước 3: Nộp lệ phí và nhận lại giấy tờ đã chứng thực.",
+        f"Mang {what} đến bộ phận một cửa của phường.",
+        "Cán bộ kiểm tra giấy tờ và đối chiếu với bản chính hoặc người ký.",
+        "Nộp lệ phí và nhận lại giấy tờ đã chứng thực.",
     ]
 
 
 def residence_steps(what: str) -> list[str]:
     return [
-        f"Bước 1: Chuẩn bị hồ sơ {what}.",
-        "Bước 2: Nộp tại Công an phường hoặc trực tuyến trên Cổng dịch vụ công quốc gia, ứng dụng VNeID.",
-        "Bước 3: Công an phường kiểm tra, cập nhật thông tin vào Cơ sở dữ liệu về cư trú.",
-        "Bước 4: Nhận thông báo kết quả qua tin nhắn, VNeID hoặc tại Công an phường.",
+        f"Chuẩn bị hồ sơ {what}.",
+        "Nộp tại Công an phường hoặc trực tuyến trên Cổng dịch vụ công quốc gia, ứng dụng VNeID.",
+        "Công an phường kiểm tra, cập nhật thông tin vào Cơ sở dữ liệu về cư trú.",
+        "Nhận thông báo kết quả qua tin nhắn, VNeID hoặc tại Công an phường.",
     ]
 
 
@@ -82,7 +82,7 @@ PROCEDURES: list[dict] = [
          result="Giấy chứng nhận kết hôn (mỗi bên một bản chính).",
          legal_basis="Luật Hộ tịch 2014; Luật Hôn nhân và gia đình 2014; Nghị định 123/2015/NĐ-CP.",
          requirements="Hai bên phải có mặt khi ký Giấy chứng nhận kết hôn.",
-         steps=civil_steps("tờ khai đăng ký kết hôn") + ["Bước 5: Hai bên cùng có mặt, ký vào Sổ hộ tịch và Giấy chứng nhận kết hôn."],
+         steps=civil_steps("tờ khai đăng ký kết hôn") + ["Hai bên cùng có mặt, ký vào Sổ hộ tịch và Giấy chứng nhận kết hôn."],
          documents=[doc("Tờ khai đăng ký kết hôn (theo mẫu)", url=PORTAL_FORMS), doc(CCCD, 2),
                     doc("Giấy xác nhận tình trạng hôn nhân (nếu đăng ký cư trú ở nơi khác)")],
          channels=ways("Ngay trong ngày; tối đa 5 ngày làm việc nếu cần xác minh", "Miễn phí", online="")),
@@ -137,10 +137,10 @@ PROCEDURES: list[dict] = [
     dict(code="1.007073", name="Liên thông đăng ký khai tử, xóa đăng ký thường trú", sector="Hộ tịch", online="full", same_day=True,
          applicants="Người thân của người chết.", result="Trích lục khai tử; thông tin thường trú của người chết được xóa.",
          legal_basis="Luật Hộ tịch 2014; Luật Cư trú 2020; Nghị định 63/2024/NĐ-CP.",
-         steps=["Bước 1: Đăng nhập Cổng dịch vụ công quốc gia bằng tài khoản VNeID.",
-                "Bước 2: Chọn nhóm thủ tục liên thông khai tử – xóa đăng ký thường trú và điền tờ khai.",
-                "Bước 3: Tải ảnh giấy báo tử và nộp hồ sơ; ghi lại mã hồ sơ.",
-                "Bước 4: Nhận trích lục khai tử qua bưu điện hoặc tại phường."],
+         steps=["Đăng nhập Cổng dịch vụ công quốc gia bằng tài khoản VNeID.",
+                "Chọn nhóm thủ tục liên thông khai tử – xóa đăng ký thường trú và điền tờ khai.",
+                "Tải ảnh giấy báo tử và nộp hồ sơ; ghi lại mã hồ sơ.",
+                "Nhận trích lục khai tử qua bưu điện hoặc tại phường."],
          documents=[doc("Giấy báo tử hoặc giấy tờ thay giấy báo tử"), doc(CCCD)],
          channels=ways("Khai tử trong ngày; xóa thường trú theo thời hạn của Công an phường", "Miễn phí", online="")),
     dict(code="2.000815", name="Chứng thực bản sao từ bản chính", sector="Chứng thực", online="none", same_day=True,
@@ -196,38 +196,38 @@ PROCEDURES: list[dict] = [
     dict(code="1.001612", name="Đăng ký thành lập hộ kinh doanh", sector="Kinh tế", online="full", postal_receive=True,
          applicants="Cá nhân hoặc thành viên hộ gia đình muốn kinh doanh.", result="Giấy chứng nhận đăng ký hộ kinh doanh.",
          legal_basis="Luật Doanh nghiệp 2020; Nghị định 01/2021/NĐ-CP; Nghị định 168/2025/NĐ-CP.",
-         steps=["Bước 1: Chuẩn bị giấy đề nghị đăng ký hộ kinh doanh.",
-                "Bước 2: Nộp tại bộ phận một cửa hoặc trên Cổng dịch vụ công quốc gia.",
-                "Bước 3: Cán bộ kiểm tra tên hộ kinh doanh và hồ sơ.",
-                "Bước 4: Nhận Giấy chứng nhận đăng ký hộ kinh doanh."],
+         steps=["Chuẩn bị giấy đề nghị đăng ký hộ kinh doanh.",
+                "Nộp tại bộ phận một cửa hoặc trên Cổng dịch vụ công quốc gia.",
+                "Cán bộ kiểm tra tên hộ kinh doanh và hồ sơ.",
+                "Nhận Giấy chứng nhận đăng ký hộ kinh doanh."],
          documents=[doc("Giấy đề nghị đăng ký hộ kinh doanh (theo mẫu)", url=PORTAL_FORMS), doc(CCCD),
                     doc("Biên bản họp thành viên hộ gia đình (nếu các thành viên cùng góp vốn)", 0, 1)],
          channels=ways("3 ngày làm việc", "Theo quy định của tỉnh", online="")),
     dict(code="1.001699", name="Xác định mức độ khuyết tật, cấp Giấy xác nhận khuyết tật", sector="Bảo trợ xã hội", online="partial",
          applicants="Người khuyết tật hoặc người đại diện.", result="Giấy xác nhận khuyết tật.",
          legal_basis="Luật Người khuyết tật 2010; Nghị định 28/2012/NĐ-CP; Thông tư 01/2019/TT-BLĐTBXH.",
-         steps=["Bước 1: Nộp đơn đề nghị tại bộ phận một cửa.",
-                "Bước 2: Hội đồng xác định mức độ khuyết tật hẹn ngày gặp người khuyết tật.",
-                "Bước 3: Hội đồng quan sát, phỏng vấn và lập biên bản.",
-                "Bước 4: Nhận Giấy xác nhận khuyết tật."],
+         steps=["Nộp đơn đề nghị tại bộ phận một cửa.",
+                "Hội đồng xác định mức độ khuyết tật hẹn ngày gặp người khuyết tật.",
+                "Hội đồng quan sát, phỏng vấn và lập biên bản.",
+                "Nhận Giấy xác nhận khuyết tật."],
          documents=[doc("Đơn đề nghị xác định mức độ khuyết tật (theo mẫu)", url=PORTAL_FORMS),
                     doc("Giấy tờ khám bệnh, điều trị liên quan (nếu có)", 0, 1), doc(CCCD)],
          channels=ways("25 ngày làm việc", "Miễn phí", online="")),
     dict(code="1.001653", name="Đổi, cấp lại Giấy xác nhận khuyết tật", sector="Bảo trợ xã hội", online="partial",
          applicants="Người đã được cấp Giấy xác nhận khuyết tật.", result="Giấy xác nhận khuyết tật mới.",
          legal_basis="Nghị định 28/2012/NĐ-CP.",
-         steps=["Bước 1: Nộp đơn đề nghị đổi, cấp lại tại bộ phận một cửa.", "Bước 2: Cán bộ kiểm tra hồ sơ đã lưu.",
-                "Bước 3: Nhận Giấy xác nhận khuyết tật mới."],
+         steps=["Nộp đơn đề nghị đổi, cấp lại tại bộ phận một cửa.", "Cán bộ kiểm tra hồ sơ đã lưu.",
+                "Nhận Giấy xác nhận khuyết tật mới."],
          documents=[doc("Đơn đề nghị đổi, cấp lại Giấy xác nhận khuyết tật (theo mẫu)", url=PORTAL_FORMS),
                     doc("Giấy xác nhận khuyết tật cũ (nếu bị hỏng)")],
          channels=ways("5 ngày làm việc", "—", online="")),
     dict(code="1.011607", name="Công nhận hộ nghèo, hộ cận nghèo", sector="Bảo trợ xã hội", online="none",
          applicants="Hộ gia đình có mức sống thấp theo chuẩn nghèo.", result="Quyết định công nhận hộ nghèo, hộ cận nghèo.",
          legal_basis="Nghị định 07/2021/NĐ-CP; Quyết định 24/2021/QĐ-TTg.",
-         steps=["Bước 1: Nộp giấy đề nghị tại bộ phận một cửa hoặc qua trưởng tổ dân phố.",
-                "Bước 2: Cán bộ rà soát, chấm điểm mức sống của hộ.",
-                "Bước 3: Niêm yết công khai kết quả tại nhà văn hóa tổ dân phố.",
-                "Bước 4: Ủy ban nhân dân phường ra quyết định công nhận."],
+         steps=["Nộp giấy đề nghị tại bộ phận một cửa hoặc qua trưởng tổ dân phố.",
+                "Cán bộ rà soát, chấm điểm mức sống của hộ.",
+                "Niêm yết công khai kết quả tại nhà văn hóa tổ dân phố.",
+                "Ủy ban nhân dân phường ra quyết định công nhận."],
          documents=[doc("Giấy đề nghị xét duyệt hộ nghèo, hộ cận nghèo (theo mẫu)", url=PORTAL_FORMS)],
          channels=ways("Theo kế hoạch rà soát của phường", "—")),
 ]
