@@ -61,7 +61,7 @@ def test_a_volunteer_logs_a_session(client, app, login, place):
     assert "Tại Điểm TDP 1: 1 lượt hướng dẫn, 3 người được hướng dẫn, 2 hồ sơ nộp trực tuyến." in page
     # The next entry starts at the same station, with fresh numbers.
     assert f'<option selected value="{place["estation"]}">' in page
-    assert re.search(r'name="people_guided"[^>]*value="1"', page)
+    assert re.search(r'autofocus[^>]*name="people_guided"[^>]*value="1"', page)
 
 
 def test_with_htmx_the_form_comes_back_cleared_with_the_tally(client, login, place):

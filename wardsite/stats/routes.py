@@ -97,6 +97,8 @@ def log_session():
         form=form,
         on_shift=on_shift,
         fragment=is_htmx(),
+        # Just saved: the cursor waits in the first number for the next entry.
+        saved=request.method == "GET" and "diem" in request.args,
         station_tally=services.day_tally(today, station_id=station_id) if station_id else None,
         station_name=names.get(station_id),
         my_tally=services.day_tally(today, logged_by_id=current_user.id),
@@ -201,10 +203,14 @@ def public_figures():
     today = local_today()
     month = services.public_figures(*services.month_range(today))
     year = services.public_figures(*services.year_range(today))
+    # Every group with a figure this year, with this month's beside it (0 if none yet).
+    this_month = {str(name): (people, dossiers) for name, people, dossiers in month["groups"]}
+    groups = [(name, *this_month.get(str(name), (0, 0)), people, dossiers) for name, people, dossiers in year["groups"]]
     return render_template(
         "stats/public.html",
         month=month,
         year=year,
+        groups=groups,
         group_chart=bar_chart([(name, people) for name, people, _dossiers in year["groups"]]),
     )
 
