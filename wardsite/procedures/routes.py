@@ -15,7 +15,7 @@ from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
 from wardsite.extensions import db
-from wardsite.htmx import render
+from wardsite.htmx import htmx_target, render
 from wardsite.news.sitemap import add_sitemap_endpoint, add_sitemap_source
 from wardsite.procedures import services
 from wardsite.procedures.forms import ProcedureForm, apply_list_action
@@ -94,6 +94,7 @@ def index():
         "procedures/index.html",
         "procedures/_results.html",
         target="procedure-results",
+        fragment=htmx_target() == "procedure-results",
         results=page,
         query=query,
         sector=sector,
