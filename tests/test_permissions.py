@@ -106,6 +106,8 @@ STAFF_ROUTES = [
     staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader"),
     staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader", method="POST",
           data={"people_guided": "1", "dossiers_filed": "0"}, success=(200, 303)),
+    staff("stats.delete_session", "/tinh-nguyen/ghi-nhan/{guidance_session_id}/xoa", "volunteer", "leader", method="POST",
+          success=(303, 403)),
     staff("stats.report", "/quan-tri/bao-cao/?tu=01/01/2026&den=31/12/2026", "leader"),
     staff("stats.report_csv", "/quan-tri/bao-cao/thang.csv", "leader"),
     staff("stats.report_workbook_download", "/quan-tri/bao-cao/bao-cao.xlsx", "leader"),
@@ -148,9 +150,14 @@ def url_values(app):
         from tests.test_volunteers import make_roster_records
 
         roster_ids = make_roster_records()
+        # stats: an entry nobody's own, so a volunteer gets 403 and a leader deletes it
+        from wardsite.stats.models import GuidanceSession
+
+        guidance_session = GuidanceSession(people_guided=1, dossiers_filed=0)
+        db.session.add(guidance_session)
         db.session.commit()
         return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id, "procedure_id": procedure.id,
-                "visit_id": visit.id, **roster_ids}
+                "visit_id": visit.id, "guidance_session_id": guidance_session.id, **roster_ids}
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

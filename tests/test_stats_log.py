@@ -143,3 +143,45 @@ def test_residents_and_editors_cannot_log(client, login):
     assert client.get(URL).status_code == 302
     login("editor")
     assert client.get(URL).status_code == 403
+
+
+def _entry(app, person_id: int | None, days_ago: int = 0) -> int:
+    with app.app_context():
+        entry = GuidanceSession(people_guided=30, dossiers_filed=1, logged_by_id=person_id,
+                                logged_at=utcnow() - timedelta(days=days_ago))
+        db.session.add(entry)
+        db.session.commit()
+        return entry.id
+
+
+def _exists(app, entry_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(GuidanceSession, entry_id) is not None
+
+
+def test_a_volunteer_deletes_a_wrong_entry_of_today(client, app, login, place):
+    person = login("volunteer")
+    entry_id = _entry(app, person.id)
+    page = client.get(URL).get_data(as_text=True)
+    assert f'action="/tinh-nguyen/ghi-nhan/{entry_id}/xoa"' in page
+    response = client.post(f"{URL}/{entry_id}/xoa", headers=HTMX, follow_redirects=True)
+    assert "Đã xóa lượt ghi nhận." in response.get_data(as_text=True)
+    assert not _exists(app, entry_id)
+    with app.app_context():
+        audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "guidance_session.deleted"))
+        assert audit.user_id == person.id and "30 người" in audit.summary
+
+
+def test_only_ones_own_entries_of_today_unless_leader(client, app, login, make_user, place):
+    someone = make_user("volunteer")
+    person = login("volunteer")
+    others = _entry(app, someone.id)
+    yesterday = _entry(app, person.id, days_ago=1)
+    assert client.post(f"{URL}/{others}/xoa").status_code == 403
+    assert client.post(f"{URL}/{yesterday}/xoa").status_code == 403
+    assert client.post(f"{URL}/999999/xoa").status_code == 404
+    assert _exists(app, others) and _exists(app, yesterday)
+    client.post("/dang-xuat")
+    login("leader")
+    assert client.post(f"{URL}/{yesterday}/xoa").status_code == 303
+    assert not _exists(app, yesterday)

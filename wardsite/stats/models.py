@@ -68,6 +68,14 @@ class GuidanceSession(db.Model):
             self.residential_group = self.station.host_on(self.day)
         self.set_procedures(procedures)
 
+    def can_delete(self, user) -> bool:
+        """A slip of the finger is undone the same day by whoever logged it; leaders any time."""
+        if not user.is_authenticated:
+            return False
+        if user.has_role("leader"):
+            return True
+        return self.logged_by_id == user.id and self.day == to_local(utcnow()).date()
+
     def set_procedures(self, procedures) -> None:
         """Link the procedures dealt with, copying the figures the report sums."""
         unique = {procedure.id: procedure for procedure in procedures}

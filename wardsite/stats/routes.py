@@ -15,17 +15,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from wardsite.accounts.permissions import roles_required
+from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.models import WardSettings
 from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
 from wardsite.extensions import db
+from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
 from wardsite.public.routes import add_home_section
 from wardsite.stats import dashboard, services
 from wardsite.stats.charts import bar_chart
 from wardsite.stats.exports import breakdown_csv, report_workbook
 from wardsite.stats.forms import GuidanceSessionForm, ReportRangeForm
+from wardsite.stats.models import GuidanceSession
 from wardsite.templating import add_public_link, add_staff_link
 from wardsite.timeutil import local_today, to_local
 
@@ -104,6 +106,21 @@ def log_session():
         my_tally=services.day_tally(today, logged_by_id=current_user.id),
         recent=services.recent_sessions(current_user, today),
     )
+
+
+@bp.route("/tinh-nguyen/ghi-nhan/<int:session_id>/xoa", methods=["POST"])
+@roles_required(*LOG_ROLES)
+def delete_session(session_id: int):
+    entry = db.session.get(GuidanceSession, session_id) or abort(404)
+    require(entry.can_delete(current_user))
+    if EmptyForm().validate_on_submit():
+        station = entry.station.name if entry.station else ""
+        record_audit("guidance_session.deleted", entry,
+                     f"{station}: {entry.people_guided} người, {entry.dossiers_filed} hồ sơ, ngày {entry.day:%d/%m/%Y}")
+        db.session.delete(entry)
+        db.session.commit()
+        flash(_("The entry has been deleted."), "success")
+    return redirect(url_for("stats.log_session", **({"diem": entry.station_id} if entry.station_id else {})), 303)
 
 
 # Reports ----------------------------------------------------------------------------
