@@ -395,3 +395,12 @@ def test_the_pages_read_in_english_too(client, login, figures):
     assert "By residential group" in page and "Mobile teams (home visits)" in page
     assert "<dd>11</dd>" in page
     assert "Number of people guided" in client.get("/tinh-nguyen/ghi-nhan").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key", ["diem-ho-tro", "to-dan-pho", "thu-tuc", "linh-vuc", "thang", "gio-tinh-nguyen"])
+def test_every_breakdown_downloads_as_csv(client, login, figures, key):
+    login("leader")
+    response = client.get(f"/quan-tri/bao-cao/{key}.csv?tu=01/12/2025&den=31/01/2026")
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(table) > 1 and all(len(row) == len(table[0]) for row in table)
