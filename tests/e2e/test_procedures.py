@@ -114,3 +114,22 @@ def test_editor_builds_the_lists_with_htmx(page, demo_catalogue, sign_in, check_
     check_accessibility(page)
     page.get_by_role("link", name="Mở trang người dân xem").click()
     expect(page.locator("ol.procedure-steps li")).to_have_text(["Thứ nhất", "Thứ hai"])
+
+
+def test_editor_lists_work_without_javascript(page_nojs, demo_catalogue, sign_in, check_accessibility):
+    page = page_nojs
+    editor = demo_catalogue.create_user("editor")
+    sign_in(page, editor)
+    page.goto("/quan-tri/thu-tuc/moi")
+    page.get_by_label("Bước 1").fill("Bước đã gõ")
+    page.get_by_role("button", name="Thêm bước").click()
+    page.get_by_label("Bước 2").wait_for()
+    expect(page.get_by_label("Bước 1")).to_have_value("Bước đã gõ")  # what was typed is kept
+    page.get_by_role("button", name="Xóa bước 1").click()
+    expect(page.get_by_label("Bước 2")).to_have_count(0)
+    expect(page.get_by_label("Bước 1")).to_have_value("")
+    # Saving with a bad code keeps everything and says what is wrong.
+    page.get_by_label(re.compile(r"^Mã ")).fill("1.0011")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.get_by_text("Mã thủ tục có dạng 1.001193").wait_for()
+    check_accessibility(page)
