@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## Serve the site with demo data on http://127.0.0.1:5000
 run: $(STAMP)
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 	$(FLASK) demo
 	@cat instance/demo-logins.txt 2>/dev/null || true
 	$(FLASK) run --host 127.0.0.1 --port 5000

@@ -51,13 +51,13 @@ def migrated_database(tmp_path_factory) -> str:
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
-            upgrade(revision="heads")
+            upgrade()
             db.engine.dispose()
         return uri
     path = tmp_path_factory.mktemp("template") / "template.db"
     app = create_app(app_settings(f"sqlite:///{path}"))
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.engine.dispose()
     return str(path)
 

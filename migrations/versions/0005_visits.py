@@ -13,8 +13,7 @@ import sqlalchemy as sa
 revision = '0005'
 down_revision = '0004'
 branch_labels = None
-# The bookings name the procedures they need help with.
-depends_on = '0002'
+depends_on = None
 
 
 def upgrade():

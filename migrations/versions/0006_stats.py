@@ -13,8 +13,7 @@ import sqlalchemy as sa
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
-# Sessions point at stations (0004) and procedures (0002); an index on visits (0005).
-depends_on = ('0002', '0004')
+depends_on = None
 
 
 def upgrade():

@@ -84,7 +84,7 @@ def live_server(tmp_path_factory):
     )
     app.instance_path = str(folder)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
