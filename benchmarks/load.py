@@ -37,7 +37,7 @@ def run(*args, env=None, **kwargs):
 
 
 def prepare_database(env: dict) -> None:
-    run(str(BIN / "flask"), "--app", "wardsite", "db", "upgrade", "heads", env=env, capture_output=True)
+    run(str(BIN / "flask"), "--app", "wardsite", "db", "upgrade", env=env, capture_output=True)
     run(str(BIN / "flask"), "--app", "wardsite", "demo", env=env, capture_output=True)
     scaled = ROOT / "benchmarks" / "scaled_data.py"
     if scaled.exists():

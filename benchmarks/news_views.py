@@ -59,7 +59,7 @@ def main() -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": uri, "UPLOAD_FOLDER": str(folder / "uploads")})
     app.instance_path = str(folder)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         for number in range(200):
             article = Article(kind="news", summary="Tóm tắt bài thử.", body=BODY, status=PUBLISHED, published_at=utcnow())
             article.set_title(f"Bài đo thời gian {number}")

@@ -117,7 +117,7 @@ def main() -> None:
     app.instance_path = str(folder)
     rng = random.Random(options.seed)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         began = time.perf_counter()
         generate(rng, options.procedures)
         print(f"generated {options.procedures} procedures in {time.perf_counter() - began:.1f} s ({uri.split(':')[0]})")

@@ -39,7 +39,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "TESTING": True})
     rng = random.Random(1)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         stations = [Station(name=f"Điểm {n}", kind="counter" if n == 0 else "estation") for n in range(3)]
         db.session.add_all(stations)
         parts = list(DAY_PARTS)

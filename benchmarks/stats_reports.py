@@ -145,7 +145,7 @@ def main() -> None:
                       "RATELIMIT_STORAGE_URI": "memory://", "UPLOAD_FOLDER": str(folder / "uploads")})
     app.instance_path = str(folder)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         started = time.perf_counter()
         fill(options.sessions, options.visits)
         print(f"filled {options.sessions:,} sessions and {options.visits:,} visits in {time.perf_counter() - started:.1f} s ({uri.split(':')[0]})")

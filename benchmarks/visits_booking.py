@@ -63,7 +63,7 @@ def arrange(app) -> tuple[int, list[str]]:
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
-        upgrade(revision="heads")
+        upgrade()
         group = ResidentialGroup(name="Tổ dân phố 1")
         db.session.add(group)
         slots = []
