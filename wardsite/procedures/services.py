@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, false, func, literal_column, or_, select
+from sqlalchemy.orm import selectinload
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
@@ -349,7 +350,13 @@ def to_record(procedure: Procedure) -> dict:
 
 
 def _published_procedures():
-    return db.session.scalars(select(Procedure).where(Procedure.published.is_(True)).order_by(Procedure.code))
+    # Steps, documents and channels in one query each, not one per procedure.
+    return db.session.scalars(
+        select(Procedure)
+        .where(Procedure.published.is_(True))
+        .order_by(Procedure.code)
+        .options(selectinload(Procedure.steps), selectinload(Procedure.documents), selectinload(Procedure.channels))
+    )
 
 
 def export_json() -> str:
