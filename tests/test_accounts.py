@@ -54,6 +54,14 @@ def test_failed_logins_are_limited_per_address(client, make_user):
     assert sign_in(client, editor.email, editor.password).status_code == 429
 
 
+def test_a_ward_that_turns_rate_limits_off_can_still_sign_in(make_app, make_user):
+    editor = make_user("editor")
+    client = make_app(RATELIMIT_ENABLED=False).test_client()
+    for _ in range(6):
+        assert sign_in(client, editor.email, "sai mật khẩu rồi").status_code == 200
+    assert sign_in(client, editor.email, editor.password).status_code == 303
+
+
 @pytest.mark.parametrize(
     "next_page, landing",
     [

@@ -1,33 +1,23 @@
 """Signing in, with failed attempts limited per account and per address."""
 
 from flask import current_app
-from limits import parse
 
-from wardsite.extensions import limiter
+from wardsite.limits import attempt_allowed, count_attempt
 
 
-def _limits():
+def _checks(identifier: str, address: str):
+    config = current_app.config
     return (
-        ("login-account", parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])),
-        ("login-address", parse(current_app.config["LOGIN_LIMIT_PER_ADDRESS"])),
+        (config["LOGIN_LIMIT_PER_ACCOUNT"], "login-account", identifier.strip().lower()),
+        (config["LOGIN_LIMIT_PER_ADDRESS"], "login-address", address),
     )
-
-
-def _keys(identifier: str, address: str) -> tuple[str, str]:
-    return identifier.strip().lower(), address or "unknown"
 
 
 def login_allowed(identifier: str, address: str) -> bool:
     """False once either the account or the address has used up its failures."""
-    (account_scope, per_account), (address_scope, per_address) = _limits()
-    account, address = _keys(identifier, address)
-    return limiter.limiter.test(per_account, account_scope, account) and limiter.limiter.test(
-        per_address, address_scope, address
-    )
+    return all(attempt_allowed(*check) for check in _checks(identifier, address))
 
 
 def record_failed_login(identifier: str, address: str) -> None:
-    (account_scope, per_account), (address_scope, per_address) = _limits()
-    account, address = _keys(identifier, address)
-    limiter.limiter.hit(per_account, account_scope, account)
-    limiter.limiter.hit(per_address, address_scope, address)
+    for check in _checks(identifier, address):
+        count_attempt(*check)
