@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         module = importlib.import_module(f"wardsite.{area}.routes")
         app.register_blueprint(module.bp)
 
-    from wardsite import assets, cli, errors, request_log, security, templating
+    from wardsite import assets, cli, errors, page_cache, request_log, security, templating
 
     request_log.init_app(app)
     assets.init_app(app)
@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    page_cache.init_app(app)  # last: its after_request sees the page before the others
     return app
 
 

@@ -71,3 +71,11 @@ VISIT_MAX_ACTIVE_PER_PHONE = 3
 # Per network address, on the booking and lookup forms (POSTs only).
 VISIT_BOOKING_RATE_LIMIT = "10 per hour"
 VISIT_LOOKUP_RATE_LIMIT = "30 per hour"
+
+# Anonymous public pages are kept in memory (per worker) and served again
+# until an editor changes what they show (see wardsite/page_cache.py), for at
+# most PAGE_CACHE_SECONDS (pages with today's date and free slots), at most
+# PAGE_CACHE_ENTRIES pages per worker.
+PAGE_CACHE = True
+PAGE_CACHE_SECONDS = 30
+PAGE_CACHE_ENTRIES = 500

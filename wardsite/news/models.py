@@ -37,6 +37,11 @@ COMMENT_APPROVED = "approved"
 COMMENT_REJECTED = "rejected"
 
 
+def news_clock() -> datetime:
+    """The moment publication times are compared with."""
+    return utcnow()
+
+
 class Article(db.Model):
     __tablename__ = "article"
     __table_args__ = (Index("ix_article_status_published_at", "status", "published_at"),)

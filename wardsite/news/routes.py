@@ -13,6 +13,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from wardsite import page_cache
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
@@ -28,6 +29,7 @@ from wardsite.news.models import (
     STATUSES,
     Article,
     Comment,
+    news_clock,
 )
 from wardsite.news.sitemap import SITEMAP_ENDPOINTS, SITEMAP_SOURCES, add_sitemap_endpoint, add_sitemap_source
 from wardsite.public.routes import add_home_door, add_home_section
@@ -63,6 +65,9 @@ add_home_section("news/_home_section.html", 20)
 add_staff_link("news.admin_articles", _l("Articles"), "editor")
 add_staff_link("news.comment_queue", _CommentsLink(), "editor")
 add_sitemap_endpoint("news.index")
+# Kept pages end when a scheduled article appears; a kept article page counts each view.
+page_cache.add_schedule(services.next_publication, news_clock)
+page_cache.add_live_value("news.views", services.count_view_again)
 
 
 def _article_urls():
@@ -161,7 +166,7 @@ def _article_page(article: Article, comment_form: CommentForm | None = None, rat
     return render_template(
         "news/article.html",
         article=article,
-        views=article.views + (1 if counted else 0),
+        views=page_cache.live("news.views", article.id, value=article.views + 1) if counted else article.views,
         comments=services.approved_comments(article),
         comment_form=comment_form or CommentForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
@@ -179,6 +184,8 @@ def article(article_id: int, slug: str | None = None):
     if slug != article.slug:
         return redirect(url_for("news.article", article_id=article.id, slug=article.slug), 301)
     counted = article.is_visible and not is_htmx()
+    if not counted:
+        page_cache.skip()  # its view count would not be live
     page = _article_page(article, counted=counted)
     if counted:
         services.count_view(article.id)

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select, update
 
+from wardsite import page_cache
 from wardsite.audit import record_audit
 from wardsite.extensions import db, limiter
 from wardsite.news.models import (
@@ -20,6 +21,7 @@ from wardsite.news.models import (
     COMMENT_REJECTED,
     COMMENT_WAITING,
     PUBLISHED,
+    SCHEDULED,
     Article,
     Comment,
 )
@@ -84,6 +86,22 @@ def pinned_notices(limit: int = 5) -> list[Article]:
     return list(db.session.scalars(query))
 
 
+def next_publication():
+    """When the next scheduled article appears, or None: the page cache keeps no page past it."""
+    return db.session.scalar(select(func.min(Article.published_at)).where(Article.with_status(SCHEDULED)))
+
+
+def count_view_again(article_id: int) -> int | None:
+    """count_view for an article page served from the page cache: the same
+    UPDATE, which also returns the new count to show."""
+    views = db.session.execute(
+        update(Article).where(Article.id == article_id).values(views=Article.views + 1).returning(Article.views),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    db.session.commit()
+    return views
+
+
 def count_view(article_id: int) -> None:
     """One UPDATE, no read and no ORM flush: cheap enough for every page view."""
     db.session.execute(
@@ -139,6 +157,7 @@ def add_rating(article_id: int, stars: int, address: str = "") -> None:
     if not 1 <= stars <= 5:
         raise ValueError("stars must be 1 to 5")
     limiter.limiter.hit(_rating_limit(), "news-rating", address or "unknown")
+    page_cache.content_changed()  # the average shows on the article page
     db.session.execute(
         update(Article)
         .where(Article.id == article_id)

@@ -1,0 +1,356 @@
+"""The page cache: an anonymous visitor gets a kept page only while it is what
+the site would render now. Every change an editor, an admin, a resident or a
+volunteer makes shows on the very next request; scheduled articles appear on
+time; signed-in pages and flashed messages are never kept; forms served from
+memory carry the visitor's own CSRF token and booking token; conditional GET."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from tests.test_news import article_url, make_article, text_of
+from tests.test_procedures import make_procedure  # noqa: F401  (fixture)
+from tests.test_stats_log import place  # noqa: F401  (fixture)
+from tests.test_visits import SLOT_RADIO, TOKEN, arrange_roster, booking_data
+from wardsite.extensions import db
+from wardsite.news import models as news_models
+from wardsite.news.models import DRAFT
+from wardsite.timeutil import WARD_TZ, utcnow
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements run inside the block."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def served_from_cache(app, client, url, **kwargs):
+    """(response, whether it came from memory: no statement but the version read)."""
+    with statements(app) as seen:
+        response = client.get(url, **kwargs)
+    return response, [s for s in seen if "content_version" not in s] == [] and len(seen) == 1
+
+
+# Kept and served ---------------------------------------------------------------------
+
+
+def test_the_second_anonymous_visit_reads_only_the_content_version(app, client):
+    make_article(app, "Ngày thứ Tư trực tuyến")
+    first, cached = served_from_cache(app, client, "/")
+    assert not cached and "Ngày thứ Tư trực tuyến" in text_of(first)
+    for url in ("/", "/"):
+        again, cached = served_from_cache(app, app.test_client(), url)
+        assert cached
+        assert text_of(again) == text_of(first)
+
+
+def test_each_language_and_each_htmx_region_is_kept_apart(app, client, make_procedure):
+    make_procedure("1.001193", "Đăng ký khai sinh")
+    assert 'lang="vi"' in text_of(client.get("/"))
+    english = app.test_client()
+    english.set_cookie("lang", "en")
+    assert 'lang="en"' in text_of(english.get("/"))
+    assert 'lang="vi"' in text_of(client.get("/"))
+
+    page = text_of(client.get("/thu-tuc/?q=khai+sinh"))
+    fragment = text_of(client.get("/thu-tuc/?q=khai+sinh", headers={"HX-Request": "true", "HX-Target": "procedure-results"}))
+    assert "<html" in page and "<html" not in fragment and "Đăng ký khai sinh" in fragment
+    assert "<html" in text_of(client.get("/thu-tuc/?q=khai+sinh"))
+
+
+def test_a_kept_article_still_counts_and_shows_every_view(app, client):
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    client.get(url)
+    for expected in (2, 3):
+        response, _ = served_from_cache(app, app.test_client(), url)
+        assert f"{expected} lượt đọc" in text_of(response)
+    with app.app_context():
+        assert db.session.get(news_models.Article, article_id).views == 3
+
+
+# Changes show at once ------------------------------------------------------------------
+
+
+def test_an_editor_publishing_editing_and_unpublishing_shows_at_once(app, client, login):
+    article_id = make_article(app, "Lịch tiêm chủng tháng 12", status=DRAFT)
+    resident = app.test_client()
+    assert "Lịch tiêm chủng tháng 12" not in text_of(resident.get("/tin-tuc/"))
+    assert "Lịch tiêm chủng tháng 12" not in text_of(resident.get("/"))
+
+    login("editor")
+    assert client.post(f"/quan-tri/tin-tuc/{article_id}/dang-ngay").status_code == 303
+    assert "Lịch tiêm chủng tháng 12" in text_of(resident.get("/tin-tuc/"))
+    assert "Lịch tiêm chủng tháng 12" in text_of(resident.get("/"))
+    url = article_url(app, article_id)
+    assert "Lịch tiêm chủng tháng 12" in text_of(resident.get(url))
+
+    edit = client.get(f"/quan-tri/tin-tuc/{article_id}")
+    assert edit.status_code == 200
+    with app.app_context():
+        article = db.session.get(news_models.Article, article_id)
+        article.summary = "Mang theo sổ tiêm của trẻ."
+        db.session.commit()
+    assert "Mang theo sổ tiêm của trẻ." in text_of(resident.get("/tin-tuc/"))
+
+    assert client.post(f"/quan-tri/tin-tuc/{article_id}/go-xuong").status_code == 303
+    assert "Lịch tiêm chủng tháng 12" not in text_of(resident.get("/tin-tuc/"))
+    assert "Lịch tiêm chủng tháng 12" not in text_of(resident.get("/"))
+    assert resident.get(url).status_code == 404
+
+
+def test_an_article_edited_through_the_form_shows_at_once(app, client, login):
+    from tests.test_news_editor import article_form
+
+    login("editor")
+    client.post("/quan-tri/tin-tuc/moi", data=article_form(title="Khai trương điểm hỗ trợ", status="published"))
+    resident = app.test_client()
+    assert "Khai trương điểm hỗ trợ" in text_of(resident.get("/tin-tuc/"))
+    with app.app_context():
+        article_id = db.session.scalar(db.select(news_models.Article.id))
+    client.post(f"/quan-tri/tin-tuc/{article_id}", data=article_form(title="Điểm hỗ trợ mở cả Thứ Bảy", status="published"))
+    page = text_of(resident.get("/tin-tuc/"))
+    assert "Điểm hỗ trợ mở cả Thứ Bảy" in page and "Khai trương điểm hỗ trợ" not in page
+
+
+def test_an_editor_changing_a_procedure_shows_at_once(app, client, login, make_procedure):
+    procedure_id = make_procedure("1.001193", "Đăng ký khai sinh")
+    resident = app.test_client()
+    assert "Đăng ký khai sinh" in text_of(resident.get("/thu-tuc/"))
+    assert resident.get("/thu-tuc/1.001193").status_code == 200
+    login("editor")
+    assert client.post(f"/quan-tri/thu-tuc/{procedure_id}/go-xuong").status_code == 303
+    assert "Đăng ký khai sinh" not in text_of(resident.get("/thu-tuc/"))
+    assert resident.get("/thu-tuc/1.001193").status_code == 404
+
+
+def test_an_admin_changing_the_wards_settings_shows_on_every_page_at_once(app, client, login):
+    resident = app.test_client()
+    assert "Phường Thử Nghiệm" not in text_of(resident.get("/"))
+    login("admin")
+    response = client.post("/quan-tri/cai-dat", data={
+        "name": "Phường Thử Nghiệm", "address": "Số 2 đường Lê Lợi", "phone": "024 3825 1234",
+        "email": "ubnd@example.org", "opening_hours": "Thứ Hai – Thứ Sáu: 07:30–17:00",
+        "portal_url": "https://dichvucong.gov.vn",
+    })
+    assert response.status_code == 303
+    assert "Phường Thử Nghiệm" in text_of(resident.get("/"))
+
+
+def test_a_new_booking_takes_its_slot_off_the_form_at_once(app):
+    roster = arrange_roster(app)
+    resident, neighbour = app.test_client(), app.test_client()
+    assert len(SLOT_RADIO.findall(text_of(resident.get("/dat-lich/")))) == 3
+    assert len(SLOT_RADIO.findall(text_of(neighbour.get("/dat-lich/")))) == 3
+    assert resident.post("/dat-lich/", data=booking_data(roster, hour=8)).status_code == 303
+    slots = SLOT_RADIO.findall(text_of(neighbour.get("/dat-lich/")))
+    assert len(slots) == 2 and booking_data(roster, hour=8)["slot"] not in slots
+
+
+def test_a_new_guidance_entry_shows_in_the_public_figures_at_once(app, client, login, place):
+    resident = app.test_client()
+    before = text_of(resident.get("/thong-ke/"))
+    assert "187" not in before
+    login("volunteer")
+    response = client.post("/tinh-nguyen/ghi-nhan", data={
+        "station": place["counter"], "people_guided": "187", "dossiers_filed": "2", "procedures": [place["birth"]], "note": "",
+    })
+    assert response.status_code == 303
+    assert "187" in text_of(resident.get("/thong-ke/"))
+
+
+def test_writes_no_public_page_shows_keep_the_pages(app, client):
+    from wardsite.audit import AuditEntry
+
+    make_article(app, "Tin đầu tiên")
+    client.get("/tin-tuc/")
+    with app.app_context():
+        db.session.add(AuditEntry(action="test.nothing", target_type="test", target_id="1", summary="không hiện ra"))
+        db.session.commit()
+    assert served_from_cache(app, app.test_client(), "/tin-tuc/")[1]
+
+
+# Time ------------------------------------------------------------------------------------
+
+
+def test_a_scheduled_article_appears_once_its_time_has_come(app, client, monkeypatch):
+    in_a_minute = utcnow() + timedelta(minutes=1)
+    make_article(app, "Lịch trực Thứ Bảy", published_at=in_a_minute)
+    assert "Lịch trực Thứ Bảy" not in text_of(client.get("/tin-tuc/"))
+    response, cached = served_from_cache(app, app.test_client(), "/tin-tuc/")
+    assert cached and "Lịch trực Thứ Bảy" not in text_of(response)
+
+    # Two minutes later nobody has pressed anything, and nobody changed any content.
+    monkeypatch.setattr(news_models, "utcnow", lambda: in_a_minute + timedelta(minutes=1))
+    assert "Lịch trực Thứ Bảy" in text_of(app.test_client().get("/tin-tuc/"))
+    assert "Lịch trực Thứ Bảy" in text_of(app.test_client().get("/"))
+
+
+def test_pages_are_kept_no_longer_than_the_setting(app, client, monkeypatch):
+    cache = app.extensions["page_cache"]
+    now = [1000.0]
+    monkeypatch.setattr(cache, "clock", lambda: now[0])
+    client.get("/diem-ho-tro/")
+    now[0] += app.config["PAGE_CACHE_SECONDS"] - 1
+    assert served_from_cache(app, client, "/diem-ho-tro/")[1]
+    now[0] += 2
+    assert not served_from_cache(app, client, "/diem-ho-tro/")[1]
+
+
+# Whose page ------------------------------------------------------------------------------
+
+
+def test_signed_in_staff_never_get_a_kept_page_nor_leave_one_with_their_name(app, client, login):
+    resident = app.test_client()
+    assert "Cán bộ đăng nhập" in text_of(resident.get("/"))
+    editor = login("editor", name="Biên Tập Viên Hoa")
+    for _ in range(2):
+        response, cached = served_from_cache(app, client, "/")
+        assert not cached and "Biên Tập Viên Hoa" in text_of(response)
+        assert "ETag" not in response.headers
+    page = text_of(resident.get("/"))
+    assert "Biên Tập Viên Hoa" not in page and "Cán bộ đăng nhập" in page
+    assert editor.name not in text_of(app.test_client().get("/tin-tuc/"))
+
+
+def test_flashed_messages_are_never_kept(app, client, login):
+    login("editor")
+    response = client.post("/dang-xuat")
+    signed_out = text_of(client.get(response.headers["Location"]))
+    assert "Bạn đã đăng xuất." in signed_out
+    assert "Bạn đã đăng xuất." not in text_of(app.test_client().get("/"))
+    assert "Bạn đã đăng xuất." not in text_of(client.get("/"))
+
+
+def test_a_browser_with_its_own_cookie_gets_its_own_page(app, client):
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    client.get(url)
+    rater = app.test_client()
+    rater.get(url)
+    assert rater.post(f"/tin-tuc/{article_id}/danh-gia", data={"stars": "4"}).status_code == 303
+    response, cached = served_from_cache(app, rater, url)
+    assert not cached and "Bạn đã chấm bài này 4 sao." in text_of(response)
+    # The rating changed the average everyone sees; the rater's own line is not theirs.
+    page = text_of(app.test_client().get(url))
+    assert "4,0 trên 5 sao, 1 lượt đánh giá" in page and "Bạn đã chấm bài này" not in page
+
+
+# Forms served from memory --------------------------------------------------------------------
+
+
+def test_two_visitors_each_post_the_comment_form_they_got_from_the_cache(app, make_app):
+    protected = make_app(WTF_CSRF_ENABLED=True)
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    first, second = protected.test_client(), protected.test_client()
+    first_page = text_of(first.get(url))
+    second_response, cached = served_from_cache(protected, second, url)
+    assert cached is False  # the view count is live: an UPDATE runs, but nothing is rendered
+    second_page = text_of(second_response)
+    first_token, second_token = CSRF.findall(first_page)[0], CSRF.findall(second_page)[0]
+    assert first_token != second_token
+    for client, token, name in ((second, second_token, "Bà Hai"), (first, first_token, "Ông Một")):
+        response = client.post(f"/tin-tuc/{article_id}/binh-luan", data={
+            "csrf_token": token, "author_name": name, "body": "Cảm ơn phường.",
+        })
+        assert response.status_code == 303, text_of(response)
+    # A token from someone else's page is refused.
+    stranger = protected.test_client()
+    stranger.get("/")
+    refused = stranger.post(f"/tin-tuc/{article_id}/binh-luan", data={"csrf_token": first_token, "author_name": "X", "body": "Y"})
+    assert refused.status_code == 400
+
+
+def test_the_article_page_from_memory_renders_nothing(app, client):
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    client.get(url)
+    with statements(app) as seen:
+        app.test_client().get(url)
+    assert len(seen) == 2 and "content_version" in seen[0] and seen[1].lstrip().upper().startswith("UPDATE")
+
+
+def test_two_visitors_get_their_own_booking_token_and_their_own_booking(app):
+    roster = arrange_roster(app)
+    first, second = app.test_client(), app.test_client()
+    first_token = TOKEN.findall(text_of(first.get("/dat-lich/")))[0]
+    response, cached = served_from_cache(app, second, "/dat-lich/")
+    second_token = TOKEN.findall(text_of(response))[0]
+    assert cached and first_token != second_token
+    booked = first.post("/dat-lich/", data=booking_data(roster, hour=8, form_token=first_token))
+    assert booked.status_code == 303
+    other = second.post("/dat-lich/", data=booking_data(roster, hour=9, full_name="Phạm Văn Sáu", phone="0987654321",
+                                                         form_token=second_token))
+    assert other.status_code == 303 and other.headers["Location"] != booked.headers["Location"]
+    confirmation = text_of(second.get(other.headers["Location"]))
+    assert "Phạm Văn Sáu" in confirmation and "Lê Thị Năm" not in confirmation
+
+
+# Conditional GET and compression ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip", "br, gzip"])
+def test_a_page_the_browser_holds_is_answered_304_until_it_changes(app, client, encoding):
+    make_article(app, "Tin cũ")
+    headers = {"Accept-Encoding": encoding} if encoding else {}
+    for _ in range(2):  # rendered, then from memory
+        first = client.get("/tin-tuc/", headers=headers)
+        assert first.headers["Cache-Control"] == "private, no-cache"
+        etag = first.headers["ETag"]
+        again = client.get("/tin-tuc/", headers={**headers, "If-None-Match": etag})
+        assert again.status_code == 304 and again.get_data() == b""
+    make_article(app, "Tin mới")
+    changed = client.get("/tin-tuc/", headers={**headers, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    body = changed.get_data()
+    if changed.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    elif changed.headers.get("Content-Encoding") == "br":
+        import brotli
+
+        body = brotli.decompress(body)
+    assert "Tin mới" in body.decode()
+
+
+def test_a_form_from_memory_is_compressed_with_the_visitors_own_token(app, make_app):
+    protected = make_app(WTF_CSRF_ENABLED=True)
+    arrange_roster(app)
+    protected.test_client().get("/dat-lich/")
+    visitor = protected.test_client()
+    response = visitor.get("/dat-lich/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    page = gzip.decompress(response.get_data()).decode()
+    assert page.rstrip().endswith("</html>") and len(SLOT_RADIO.findall(page)) == 3
+    plain = text_of(visitor.get("/dat-lich/"))
+    assert CSRF.findall(page)[0] and TOKEN.findall(page)[0] != TOKEN.findall(plain)[0]
+    # Apart from the two tokens, the compressed page is the page.
+    strip = lambda html: TOKEN.sub("", CSRF.sub("", html))  # noqa: E731
+    assert strip(page) == strip(plain)
+
+
+def test_the_cache_can_be_switched_off(make_app):
+    site = make_app(PAGE_CACHE=False)
+    client = site.test_client()
+    client.get("/")
+    response, cached = served_from_cache(site, client, "/")
+    assert not cached and "ETag" not in response.headers
