@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from wardsite import page_cache
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.models import ResidentialGroup
 from wardsite.admin.routes import add_dashboard_section
@@ -215,7 +216,7 @@ def _handle_booking(booked_by=None):
         # The same form sent twice (double click, back and resend): one booking.
         return _after_booking(already, booked_by)
     if request.method == "GET":
-        form.form_token.data = secrets.token_urlsafe(16)
+        form.form_token.data = page_cache.unique_token()  # fresh for each visitor, even from the page cache
         _preselect_procedure(form)
     elif form.validate_on_submit():
         moment = services.parse_slot(form.slot.data)
