@@ -1,23 +1,14 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
+from wardsite.forms import Form
 from wardsite.news.models import DRAFT, KINDS, PUBLISHED
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
-
-_CONTROL = dict.fromkeys(code for code in range(32) if chr(code) not in "\n\t")
-_CONTROL[0x7F] = None
-
-
-def clean_text(value):
-    """Typed text without control characters: PostgreSQL refuses NUL, and none belongs in an article."""
-    return value.replace("\r\n", "\n").translate(_CONTROL) if isinstance(value, str) else value
-
 
 class WardDateTimeField(DateTimeLocalField):
     """A date and time typed in the ward's time zone, with a message in the visitor's language."""
@@ -37,13 +28,12 @@ class WardDateTimeField(DateTimeLocalField):
         raise ValueError(_l("Please enter a date and time, e.g. 25/12/2026 07:30."))
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(Form):
     title = StringField(
-        _l("Title"), filters=[clean_text], validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=_l("At most 200 characters."))]
+        _l("Title"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=_l("At most 200 characters."))]
     )
     slug = StringField(
-        _l("Web address (optional)"), filters=[clean_text],
-        validators=[
+        _l("Web address (optional)"), validators=[
             Optional(),
             Length(max=100, message=_l("At most 100 characters.")),
             Regexp(r"^[a-z0-9-]+$", message=_l("Use only lower-case letters without accents, digits and hyphens.")),
@@ -56,22 +46,19 @@ class ArticleForm(FlaskForm):
         validators=[AnyOf(list(KINDS), message=_l("Please choose a kind from the list."))],
     )
     summary = TextAreaField(
-        _l("Summary"), filters=[clean_text],
-        validators=[DataRequired(_l("Please write a short summary.")), Length(max=500, message=_l("At most 500 characters."))],
+        _l("Summary"), validators=[DataRequired(_l("Please write a short summary.")), Length(max=500, message=_l("At most 500 characters."))],
         render_kw={"rows": 3},
     )
     body = TextAreaField(
-        _l("Text"), filters=[clean_text],
-        validators=[DataRequired(_l("Please write the text of the article.")), Length(max=50_000, message=_l("The text is too long."))],
+        _l("Text"), validators=[DataRequired(_l("Please write the text of the article.")), Length(max=50_000, message=_l("The text is too long."))],
         render_kw={"rows": 14},
     )
     cover = FileField(_l("Cover image (JPEG, PNG or WebP, at most 5 MB)"))
     cover_alt = StringField(
-        _l("What the image shows (for readers who cannot see it)"), filters=[clean_text],
-        validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
+        _l("What the image shows (for readers who cannot see it)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
     )
     cover_caption = StringField(
-        _l("Caption under the image"), filters=[clean_text], validators=[Optional(), Length(max=300, message=_l("At most 300 characters."))]
+        _l("Caption under the image"), validators=[Optional(), Length(max=300, message=_l("At most 300 characters."))]
     )
     remove_cover = BooleanField(_l("Remove the current cover image"))
     status = SelectField(
@@ -84,15 +71,13 @@ class ArticleForm(FlaskForm):
     pinned = BooleanField(_l("Pin to the top of the home page (for important notices)"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     author_name = StringField(
-        _l("Your name"), filters=[clean_text],
-        validators=[DataRequired(_l("Please enter your name.")), Length(max=80, message=_l("At most 80 characters."))],
+        _l("Your name"), validators=[DataRequired(_l("Please enter your name.")), Length(max=80, message=_l("At most 80 characters."))],
         render_kw={"autocomplete": "name"},
     )
     body = TextAreaField(
-        _l("Your comment"), filters=[clean_text],
-        validators=[
+        _l("Your comment"), validators=[
             DataRequired(_l("Please write your comment.")),
             Length(max=2000, message=_l("At most 2000 characters.")),
         ],
@@ -100,7 +85,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     stars = RadioField(
         _l("Your rating"),
         choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],

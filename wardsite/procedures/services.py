@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
+from wardsite.forms import strip_control
 from wardsite.procedures.models import (
     CHANNEL_KINDS,
     LEVELS,
@@ -45,15 +46,13 @@ MAX_CHANNELS = 6
 MAX_COPIES = 50
 
 
-_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
-_CONTROL[0x7F] = None
 _WILDCARDS = str.maketrans("", "", "%_\\")
 _SLUG = re.compile(r"^[a-z0-9-]{1,120}\Z")
 
 
 def clean_text(value: str) -> str:
     """Without control characters (PostgreSQL refuses NUL; none belongs in a procedure)."""
-    return (value or "").translate(_CONTROL).replace("\r\n", "\n")
+    return strip_control(value or "")
 
 
 # Search ----------------------------------------------------------------------

@@ -3,11 +3,8 @@ and the leader's team and outcome forms."""
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -21,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from wardsite.accounts.forms import MultiCheckboxField
+from wardsite.forms import Form
 from wardsite.phone import normalize_phone
 from wardsite.visits.models import CODE_ALPHABET, CODE_LENGTH, clean_code
 
@@ -28,12 +26,9 @@ from wardsite.visits.models import CODE_ALPHABET, CODE_LENGTH, clean_code
 TAKEN_MESSAGE = _l("Sorry, someone has just booked this time. Please choose another one.")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _strip(value):
-    """Trim, and drop control characters (PostgreSQL refuses NUL in text)."""
-    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
+    """Trim; the base Form drops control characters."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _normalized_phone(form, field) -> None:
@@ -64,7 +59,7 @@ class SlotField(RadioField):
     optgroup=day)); the template lays them out by day."""
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     # The field names are part of the public contract (the issue lists them).
     full_name = StringField(
         _l("Full name of the person who needs help"),
@@ -129,7 +124,7 @@ class BookingForm(FlaskForm):
             raise ValidationError(_l("Please choose from the list."))
 
 
-class LookupForm(FlaskForm):
+class LookupForm(Form):
     code = StringField(
         _l("Booking code (6 characters)"),
         filters=[clean_code],
@@ -148,7 +143,7 @@ class LookupForm(FlaskForm):
             raise ValidationError(_l("A booking code has 6 letters and digits, e.g. K7M2QX."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     slot = SlotField(
         _l("New time"),
         validators=[InputRequired(_l("Please choose a new time."))],
@@ -160,7 +155,7 @@ class MoveForm(FlaskForm):
             raise ValidationError(TAKEN_MESSAGE)
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     rating = RadioField(
         _l("How helpful was the visit? (1 = not at all, 5 = very helpful)"),
         choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
@@ -179,7 +174,7 @@ class RatingForm(FlaskForm):
             raise ValidationError(_l("Please choose a number from 1 to 5."))
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     volunteers = MultiCheckboxField(_l("Volunteers sent"), coerce=_int_or_none, validate_choice=False)
 
     def validate_volunteers(self, field) -> None:
@@ -189,7 +184,7 @@ class TeamForm(FlaskForm):
             raise ValidationError(_l("Please choose from the list."))
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     """What the team achieved. Never asks for portal passwords or OTP codes."""
 
     people_guided = IntegerField(
