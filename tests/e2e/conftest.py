@@ -20,11 +20,16 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, Person, app_settings
 from wardsite import create_app
 from wardsite.extensions import db
+
+# A CI machine with two busy cores can take seconds for a page that runs the
+# roster solver; waits are generous, and a journey that passes waits no longer.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("WARDSITE_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -110,7 +115,7 @@ def _new_page(browser, live_server, javascript: bool):
     context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, java_script_enabled=javascript, bypass_csp=True, locale="vi-VN"
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     new_page = context.new_page()
     new_page.javascript_enabled = javascript
     return context, new_page
