@@ -139,8 +139,10 @@ def _forget_on_rollback(session, previous_transaction) -> None:
 
 
 def read_version() -> int | None:
+    """The content version; 0 for an emptied table (the next change makes it 1,
+    and no page is kept longer than PAGE_CACHE_SECONDS anyway)."""
     try:
-        return db.session.execute(READ_VERSION).scalar()
+        return db.session.execute(READ_VERSION).scalar() or 0
     except SQLAlchemyError:  # not migrated yet: nothing is kept
         db.session.rollback()
         return None
