@@ -176,5 +176,9 @@ def check_accessibility(browser):
             " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }"
         )
         assert result == [], f"axe-core violations on {page.url}:\n{json.dumps(result, indent=2, ensure_ascii=False)}"
+        # On a 390-pixel phone nothing pushes the page sideways (wide tables
+        # scroll inside their own box).
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px phone"
 
     return check
