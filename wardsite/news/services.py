@@ -8,14 +8,14 @@ from pathlib import Path
 
 import nh3
 from flask import current_app
-from limits import parse
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select, update
 
 from wardsite import page_cache
 from wardsite.audit import record_audit
-from wardsite.extensions import db, limiter
+from wardsite.extensions import db
+from wardsite.limits import attempt_allowed, count_attempt
 from wardsite.news.models import (
     COMMENT_APPROVED,
     COMMENT_REJECTED,
@@ -144,19 +144,19 @@ def delete_uploads(names) -> None:
 # Ratings ---------------------------------------------------------------------
 
 
-def _rating_limit():
+def _rating_limit() -> str:
     # The cookie stops honest repeat ratings; this stops a script that throws its cookies away.
-    return parse(current_app.config.get("NEWS_RATING_LIMIT", "30 per hour"))
+    return current_app.config.get("NEWS_RATING_LIMIT", "30 per hour")
 
 
 def rating_allowed(address: str) -> bool:
-    return limiter.limiter.test(_rating_limit(), "news-rating", address or "unknown")
+    return attempt_allowed(_rating_limit(), "news-rating", address)
 
 
 def add_rating(article_id: int, stars: int, address: str = "") -> None:
     if not 1 <= stars <= 5:
         raise ValueError("stars must be 1 to 5")
-    limiter.limiter.hit(_rating_limit(), "news-rating", address or "unknown")
+    count_attempt(_rating_limit(), "news-rating", address)
     page_cache.content_changed()  # the average shows on the article page
     db.session.execute(
         update(Article)
@@ -170,16 +170,16 @@ def add_rating(article_id: int, stars: int, address: str = "") -> None:
 # Comments --------------------------------------------------------------------
 
 
-def _comment_limit():
-    return parse(current_app.config.get("NEWS_COMMENT_LIMIT", "5 per 10 minutes"))
+def _comment_limit() -> str:
+    return current_app.config.get("NEWS_COMMENT_LIMIT", "5 per 10 minutes")
 
 
 def comment_allowed(address: str) -> bool:
-    return limiter.limiter.test(_comment_limit(), "news-comment", address or "unknown")
+    return attempt_allowed(_comment_limit(), "news-comment", address)
 
 
 def add_comment(article: Article, author_name: str, body: str, address: str) -> Comment:
-    limiter.limiter.hit(_comment_limit(), "news-comment", address or "unknown")
+    count_attempt(_comment_limit(), "news-comment", address)
     comment = Comment(article=article, author_name=author_name.strip(), body=body.strip())
     db.session.add(comment)
     db.session.commit()
