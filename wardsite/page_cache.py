@@ -17,9 +17,9 @@ anonymous visitor asked for it with GET or HEAD, and came back 200 as HTML:
 - **Who.** Only requests without a signed-in user, whose session holds at most
   the CSRF token, and with no cookie but the session and the language: flashed
   messages, a resident's booking codes or a rating cookie make the request
-  ineligible. The key is the language, the path with its query string and the
-  htmx headers a response varies on. A view whose page depends on anything else
-  calls `skip()`.
+  ineligible. The key is the language, the scheme, host, path and query
+  string, and the htmx headers a response varies on. A view whose page
+  depends on anything else calls `skip()`.
 - **Per-visitor values.** The CSRF token of the visitor's session (in comment,
   rating and booking forms) and one-time tokens from `unique_token()` are cut
   out of the kept page and drawn afresh for each visitor. `live(name, *args,
@@ -266,8 +266,13 @@ def _eligible() -> bool:
 
 
 def _key() -> tuple:
+    # The host and scheme too: pages carry absolute links (og:url), and a
+    # request with someone else's Host header must not leave them for others.
     return (
         str(get_locale()),
+        request.scheme,
+        request.host,
+        request.script_root,
         request.path,
         request.query_string,
         tuple(request.headers.get(name, "") for name in KEY_HEADERS),
@@ -335,10 +340,10 @@ def _deflate_piece(data: bytes, level: int) -> bytes:
 
 
 def _gzip(entry: Entry, values: list[bytes], body: bytes) -> bytes:
-    level = current_app.config.get("COMPRESS_LEVEL", 6)
     pieces = entry.compressed.get("gzip-pieces")
     if pieces is None:
-        pieces = entry.compressed["gzip-pieces"] = [_deflate_piece(segment, level) for segment in entry.segments]
+        # Made once per kept page, so the best level (cut pieces compress a little less).
+        pieces = entry.compressed["gzip-pieces"] = [_deflate_piece(segment, 9) for segment in entry.segments]
     stream = [_GZIP_HEADER, pieces[0]]
     for slot_id, piece in zip(entry.slot_ids, pieces[1:]):
         stream.append(_deflate_piece(values[slot_id], 1))
