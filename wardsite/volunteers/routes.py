@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from wardsite.accounts.models import User, UserRole
 from wardsite.accounts.permissions import require, roles_required
@@ -94,10 +95,17 @@ def _groups():
     return list(db.session.scalars(select(ResidentialGroup).order_by(ResidentialGroup.position, ResidentialGroup.name)))
 
 
-def _stations(active_only: bool = False):
+def _stations(active_only: bool = False, details: bool = False):
+    """Stations in their order; with `details`, also their hours, closures and
+    hosting groups, read for all stations at once."""
     query = select(Station).order_by(Station.position, Station.name)
     if active_only:
         query = query.where(Station.active.is_(True))
+    if details:
+        query = query.options(
+            joinedload(Station.residential_group), selectinload(Station.hours), selectinload(Station.closures),
+            selectinload(Station.hosts).joinedload(StationHost.residential_group),
+        )
     return list(db.session.scalars(query))
 
 
@@ -128,7 +136,7 @@ def _week_args() -> date:
 def stations():
     today = local_today()
     days = [today + timedelta(days=n) for n in range(7)]
-    stations = _stations(active_only=True)
+    stations = _stations(active_only=True, details=True)
     shifts = services.shifts_between(today, today)
     on_duty = {}
     for shift in shifts:
@@ -504,7 +512,8 @@ def _week_context(week: date):
     return {
         "forms": {s.id: AssignForm(_assign_choices(s, people), prefix=f"s{s.id}", formdata=None) for s in live},
         "empty_form": EmptyForm(), "problems": [],
-        "week": week, "days": days, "empty": services.empty_seats(live), "reasons": REASONS,
+        # `live` is every shift of the week not cancelled: what empty_seats would read again.
+        "week": week, "days": days, "empty": services.empty_seats(live, week_shifts=live, active=people), "reasons": REASONS,
         "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
         "published": bool(live) and all(s.published_at for s in live), "shift_count": len(live),
     }
@@ -663,7 +672,9 @@ def templates():
         db.session.commit()
         flash(_("The weekly shift has been added."), "success")
         return redirect(url_for("volunteers.templates"), 303)
-    rows = db.session.scalars(select(ShiftTemplate).order_by(ShiftTemplate.weekday, ShiftTemplate.starts))
+    rows = db.session.scalars(
+        select(ShiftTemplate).options(joinedload(ShiftTemplate.station)).order_by(ShiftTemplate.weekday, ShiftTemplate.starts)
+    )
     return render_template("volunteers/templates.html", form=form, templates=list(rows), empty_form=EmptyForm())
 
 
@@ -706,7 +717,12 @@ def hours():
 @bp.route("/quan-tri/lich-truc/doi-ca")
 @roles_required("leader")
 def swaps():
-    offers = list(db.session.scalars(select(SwapOffer).order_by(SwapOffer.id.desc()).limit(200)))
+    offers = list(db.session.scalars(
+        select(SwapOffer).order_by(SwapOffer.id.desc()).limit(200).options(
+            joinedload(SwapOffer.shift).joinedload(Shift.station), joinedload(SwapOffer.from_volunteer),
+            joinedload(SwapOffer.to_volunteer),
+        )
+    ))
     return render_template("volunteers/swaps.html", offers=offers)
 
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
@@ -31,6 +32,8 @@ from wardsite.volunteers.models import (
     OutboxMessage,
     Shift,
     ShiftTemplate,
+    Station,
+    StationHost,
     SwapOffer,
     Volunteer,
     day_parts,
@@ -50,7 +53,7 @@ def local_range(start: date, end: date) -> tuple[datetime, datetime]:
 
 def shifts_between(start: date, end: date, include_cancelled: bool = False) -> list[Shift]:
     first, last = local_range(start, end)
-    query = select(Shift).where(Shift.starts_at >= first, Shift.starts_at < last)
+    query = select(Shift).options(joinedload(Shift.station)).where(Shift.starts_at >= first, Shift.starts_at < last)
     if not include_cancelled:
         query = query.where(Shift.cancelled.is_(False))
     return list(db.session.scalars(query.order_by(Shift.starts_at, Shift.id)))
@@ -100,11 +103,12 @@ def is_eligible(volunteer: Volunteer, shift: Shift) -> bool:
     )
 
 
-def _week_assignments(volunteer: Volunteer, day: date) -> list[Assignment]:
-    first, last = local_range(week_start(day), week_start(day) + timedelta(days=6))
+def _assignments_between(volunteer: Volunteer, start: date, end: date) -> list[Assignment]:
+    """The volunteer's seats on shifts that are not cancelled, from `start` to `end`, with their shifts."""
+    first, last = local_range(start, end)
     return list(
         db.session.scalars(
-            select(Assignment).join(Shift).where(
+            select(Assignment).join(Assignment.shift).options(contains_eager(Assignment.shift)).where(
                 Assignment.volunteer_id == volunteer.id, Shift.cancelled.is_(False),
                 Shift.starts_at >= first, Shift.starts_at < last,
             )
@@ -112,9 +116,22 @@ def _week_assignments(volunteer: Volunteer, day: date) -> list[Assignment]:
     )
 
 
-def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = None) -> list[str]:
+def _week_assignments(volunteer: Volunteer, day: date, among: list[Assignment] | None = None) -> list[Assignment]:
+    """The volunteer's seats in the week of `day`: read from the database, or
+    picked from `among` (seats read once for several weeks by the caller)."""
+    start = week_start(day)
+    if among is None:
+        return _assignments_between(volunteer, start, start + timedelta(days=6))
+    first, last = local_range(start, start + timedelta(days=6))
+    return [a for a in among if first <= a.shift.starts_at < last]
+
+
+def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = None,
+              among: list[Assignment] | None = None) -> list[str]:
     """Which hard rules putting `volunteer` on `shift` would break, in words.
-    `leaving` is a seat given up at the same time (a swap)."""
+    `leaving` is a seat given up at the same time (a swap); `among`, when
+    given, holds all the volunteer's seats around the shift's week (see
+    `open_offers_for`), so no query runs per shift checked."""
     problems = []
     if not volunteer.active:
         problems.append(_("%(name)s is not an active volunteer.", name=volunteer.name))
@@ -124,7 +141,7 @@ def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = N
         problems.append(_("%(name)s is away on that day.", name=volunteer.name))
     elif not day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells:
         problems.append(_("The shift is outside %(name)s's weekly availability.", name=volunteer.name))
-    week = [a for a in _week_assignments(volunteer, shift.local_day) if a is not leaving and a.shift_id != shift.id]
+    week = [a for a in _week_assignments(volunteer, shift.local_day, among) if a is not leaving and a.shift_id != shift.id]
     if any(a.shift.overlaps(shift) for a in week):
         problems.append(_("%(name)s is already on a shift at that time.", name=volunteer.name))
     if len(week) >= volunteer.max_shifts_per_week:
@@ -203,8 +220,13 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer]):
     return shift_specs, volunteer_specs
 
 
-def _roster_people(shifts: list[Shift]) -> list[Volunteer]:
-    active = list(db.session.scalars(select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.id)))
+def _roster_people(shifts: list[Shift], active: list[Volunteer] | None = None) -> list[Volunteer]:
+    """Active volunteers by id (`active`, when the caller has read them), then
+    inactive ones still on one of `shifts`."""
+    if active is None:
+        active = list(db.session.scalars(select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.id)))
+    else:
+        active = sorted(active, key=lambda volunteer: volunteer.id)
     known = {v.id for v in active}
     # Inactive people still pinned somewhere take part with no availability.
     others = {a.volunteer.id: a.volunteer for s in shifts for a in s.assignments if a.volunteer_id not in known}
@@ -268,12 +290,18 @@ def fill_roster(start: date, end: date) -> FillReport:
     return FillReport(seats, filled, added, removed, {k: v for k, v in result.empty.items() if k in in_range})
 
 
-def empty_seats(shifts: list[Shift]) -> dict[int, tuple[int, str]]:
-    """For the shifts shown: empty seats and why, as the roster stands."""
+def empty_seats(shifts: list[Shift], week_shifts: list[Shift] | None = None,
+                active: list[Volunteer] | None = None) -> dict[int, tuple[int, str]]:
+    """For the shifts shown: empty seats and why, as the roster stands.
+
+    A caller that has already read them passes `week_shifts` (every shift
+    not cancelled in the weeks of `shifts`, in start order) and `active`
+    (every active volunteer), so they are not read twice."""
     if not shifts:
         return {}
-    week_shifts = shifts_between(week_start(shifts[0].local_day), week_start(shifts[-1].local_day) + timedelta(days=6))
-    volunteers = _roster_people(week_shifts)
+    if week_shifts is None:
+        week_shifts = shifts_between(week_start(shifts[0].local_day), week_start(shifts[-1].local_day) + timedelta(days=6))
+    volunteers = _roster_people(week_shifts, active)
     shift_specs, volunteer_specs = _specs(week_shifts, volunteers)
     pairs = {(a.volunteer_id, s.id) for s in week_shifts for a in s.assignments}
     wanted = {s.id for s in shifts}
@@ -446,18 +474,28 @@ def withdraw_swap(offer: SwapOffer) -> None:
 def open_offers_for(volunteer: Volunteer) -> list[tuple[SwapOffer, list[str]]]:
     """Open offers from others in the future, each with what would stop
     `volunteer` taking it (empty: they may)."""
-    offers = db.session.scalars(
-        select(SwapOffer).join(Shift).where(
+    offers = list(db.session.scalars(
+        select(SwapOffer).join(SwapOffer.shift).where(
             SwapOffer.status == "open", SwapOffer.from_volunteer_id != volunteer.id, Shift.starts_at >= utcnow(),
             Shift.cancelled.is_(False),
         ).order_by(Shift.starts_at)
+        .options(
+            contains_eager(SwapOffer.shift).options(joinedload(Shift.station), selectinload(Shift.assignments)),
+            joinedload(SwapOffer.from_volunteer),
+        )
+    ))
+    if not offers:
+        return []
+    # The volunteer's own seats in every week with an offer, read once.
+    mine = _assignments_between(
+        volunteer, week_start(offers[0].shift.local_day), week_start(offers[-1].shift.local_day) + timedelta(days=6)
     )
     result = []
     for offer in offers:
         assignment = open_offer_assignment(offer)
         if assignment is None:
             continue
-        result.append((offer, conflicts(volunteer, offer.shift, leaving=assignment)))
+        result.append((offer, conflicts(volunteer, offer.shift, leaving=assignment, among=mine)))
     return result
 
 
@@ -495,8 +533,16 @@ def hours_csv(year: int, month: int) -> str:
 
 
 def published_assignments(volunteer: Volunteer, since: date | None = None) -> list[Assignment]:
-    query = select(Assignment).join(Shift).where(
-        Assignment.volunteer_id == volunteer.id, Shift.published_at.is_not(None), Shift.cancelled.is_(False)
+    """The volunteer's published seats, each with its shift, the shift's team
+    and its station with the group hosting it (the address may rotate)."""
+    station = joinedload(Shift.station).options(
+        joinedload(Station.residential_group), selectinload(Station.hosts).joinedload(StationHost.residential_group)
+    )
+    query = (
+        select(Assignment)
+        .join(Assignment.shift)
+        .options(contains_eager(Assignment.shift).options(station, selectinload(Shift.assignments)))
+        .where(Assignment.volunteer_id == volunteer.id, Shift.published_at.is_not(None), Shift.cancelled.is_(False))
     )
     if since is not None:
         query = query.where(Shift.starts_at >= local_range(since, since)[0])
