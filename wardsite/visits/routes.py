@@ -30,10 +30,10 @@ from wardsite.htmx import render
 from wardsite.procedures.models import Procedure, is_valid_code
 from wardsite.public.routes import add_home_door
 from wardsite.templating import add_public_link, add_staff_link
-from wardsite.timeutil import local_today, to_local
+from wardsite.timeutil import to_local
 from wardsite.visits import services
 from wardsite.visits.forms import TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, OutcomeForm, RatingForm, TeamForm
-from wardsite.visits.models import ACTIVE, REQUESTED, STATUSES, Visit, clean_code
+from wardsite.visits.models import REQUESTED, STATUSES, Visit, clean_code
 from wardsite.volunteers.models import WEEKDAYS, Volunteer
 
 bp = Blueprint("visits", __name__, cli_group=None)
@@ -404,14 +404,9 @@ def admin_visits():
     status = request.args.get("trang-thai")
     if status not in STATUSES:
         status = None
-    visits = services.visits_on(day, status)
-    if day is None and status is None:
-        # By default: from today on, plus anything still open from before
-        # (until its personal data is purged: then there is nobody to call).
-        visits = [
-            v for v in visits
-            if to_local(v.slot_start).date() >= local_today() or (v.status in ACTIVE and not v.personal_data_erased)
-        ]
+    # By default: from today on, plus anything still open from before
+    # (until its personal data is purged: then there is nobody to call).
+    visits = services.visits_on(day, status, current=day is None and status is None)
     by_day: dict = {}
     for visit in visits:
         by_day.setdefault(to_local(visit.slot_start).date(), []).append(visit)

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -332,9 +332,12 @@ def notify_leaders(visit: Visit) -> None:
 # Leader's side ---------------------------------------------------------------
 
 
-def visits_on(day: date | None, status: str | None) -> list[Visit]:
+def visits_on(day: date | None, status: str | None, current: bool = False) -> list[Visit]:
+    """Visits on a day and/or of a status; `current`: from today on, plus any
+    still open from before whose personal data is not yet purged."""
     query = select(Visit).options(
-        selectinload(Visit.procedures), selectinload(Visit.chosen_team), selectinload(Visit.residential_group)
+        selectinload(Visit.procedures), selectinload(Visit.chosen_team), selectinload(Visit.residential_group),
+        selectinload(Visit.shift),  # its rostered team comes with it: the visit's team when none was chosen
     )
     if day is not None:
         query = query.where(
@@ -343,6 +346,11 @@ def visits_on(day: date | None, status: str | None) -> list[Visit]:
         )
     if status is not None:
         query = query.where(Visit.status == status)
+    if current:
+        query = query.where(or_(
+            Visit.slot_start >= from_local(datetime.combine(local_today(), time(0))),
+            and_(Visit.status.in_(ACTIVE), Visit.purged_at.is_(None)),
+        ))
     return list(db.session.scalars(query.order_by(Visit.slot_start, Visit.id)))
 
 
