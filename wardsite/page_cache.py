@@ -64,7 +64,7 @@ content_version = db.Table(
     Column("value", BigInteger, nullable=False),
 )
 
-READ_VERSION = text("SELECT value FROM content_version WHERE id = 1")
+READ_VERSION = "SELECT value FROM content_version WHERE id = 1"
 # An upsert, so that a truncated table (the PostgreSQL tests) starts again.
 BUMP_VERSION = text(
     "INSERT INTO content_version (id, value) VALUES (1, 1) "
@@ -142,7 +142,9 @@ def read_version() -> int | None:
     """The content version; 0 for an emptied table (the next change makes it 1,
     and no page is kept longer than PAGE_CACHE_SECONDS anyway)."""
     try:
-        return db.session.execute(READ_VERSION).scalar() or 0
+        # Straight to the session's connection: the same transaction as the
+        # view's queries, without the ORM's statement handling.
+        return db.session.connection().exec_driver_sql(READ_VERSION).scalar() or 0
     except SQLAlchemyError:  # not migrated yet: nothing is kept
         db.session.rollback()
         return None
