@@ -70,6 +70,7 @@ LOAD_TIMEOUT = 30
 REQUEST_TIMEOUT = 15
 CONFIRMATION = re.compile(r"/dat-lich/xac-nhan/([A-Z0-9]+)$")
 TALLY = re.compile(r"Bạn đã ghi: (\d+) lượt hướng dẫn")
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy from the environment
 
 
 # The server --------------------------------------------------------------------
@@ -105,7 +106,8 @@ class Server:
         self.log = folder / "gunicorn.log"
         self.process: subprocess.Popen | None = None
         self.env = {
-            **os.environ,
+            # The settings are this test's alone, whatever the developer's shell exports.
+            **{name: value for name, value in os.environ.items() if not name.startswith("WARDSITE_")},
             "WARDSITE_SQLALCHEMY_DATABASE_URI": database_uri,
             "WARDSITE_SECRET_KEY": "crash-safety-test",  # the same after the restart: sessions survive
             "WARDSITE_UPLOAD_FOLDER": str(folder / "uploads"),
@@ -126,9 +128,12 @@ class Server:
             if self.process.poll() is not None:
                 pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                with LOOPBACK.open(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
+            except urllib.error.HTTPError as error:  # 503: the database does not answer yet
+                error.close()
+                time.sleep(0.1)
             except (OSError, http.client.HTTPException):
                 time.sleep(0.1)
         self.kill()
@@ -146,7 +151,7 @@ class Server:
             time.sleep(0.02)
         assert not live_processes_in_group(group), "a gunicorn worker survived SIGKILL"
 
-    def log_tail(self, lines: int = 40) -> str:
+    def log_tail(self) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(line for line in text.splitlines() if '"event": "request"' not in line)[-6000:]
 
@@ -178,7 +183,8 @@ class Browser:
         self.address = address
         self.user_id = user_id  # a signed-in member of staff
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect)
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect)
 
     def get(self, path: str) -> Answer:
         return self._send(urllib.request.Request(self.server.url + path))
