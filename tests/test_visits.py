@@ -16,7 +16,7 @@ import pytest
 from wardsite.extensions import db
 from wardsite.timeutil import from_local, local_today, utcnow
 
-SLOT_RADIO = re.compile(r'name="slot" id="[^"]+" value="([^"]+)"')
+SLOT_RADIO = re.compile(r'name="slot" value="([^"]+)"')
 TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 TAKEN_TEXT = "vừa có người đặt"
 
@@ -59,14 +59,14 @@ def make_volunteer(name: str, experienced: bool = True) -> int:
 
 
 def arrange_roster(app, days_ahead: int = 2) -> Roster:
-    """A residential group, a published procedure with papers, two volunteers
+    """A residential group, a published online procedure with papers, two volunteers
     rostered on a mobile-team shift 08:00–11:00 (three one-hour slots)."""
     from wardsite.admin.models import ResidentialGroup
     from wardsite.procedures.models import Document, Procedure
 
     with app.app_context():
         group = ResidentialGroup(name="Tổ dân phố 3")
-        procedure = Procedure(code="1.001193", name="Đăng ký khai sinh", published=True)
+        procedure = Procedure(code="1.001193", name="Đăng ký khai sinh", online="partial", published=True)
         procedure.documents = [
             Document(name="Tờ khai đăng ký khai sinh", originals=1, position=1),
             Document(name="Giấy chứng sinh", originals=1, position=2),

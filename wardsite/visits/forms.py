@@ -24,6 +24,7 @@ from wardsite.visits.models import CODE_ALPHABET, CODE_LENGTH, clean_code
 
 
 TAKEN_MESSAGE = _l("Sorry, someone has just booked this time. Please choose another one.")
+MAX_PROCEDURES = 20  # on one booking; more is a forged form, not a visit
 
 
 def _strip(value):
@@ -120,8 +121,17 @@ class BookingForm(Form):
             raise ValidationError(TAKEN_MESSAGE)
 
     def validate_procedures(self, field) -> None:
-        if any(value not in offered(field) for value in field.data or []):
-            raise ValidationError(_l("Please choose from the list."))
+        # The choices hold the short list plus every published procedure sent
+        # (see visits.routes): anything else is unknown or withdrawn.
+        values = field.data or []
+        if len(values) > MAX_PROCEDURES:
+            raise ValidationError(_l("Please choose at most %(num)s procedures.", num=MAX_PROCEDURES))
+        if any(value not in offered(field) for value in values):
+            field.data = [value for value in values if value in offered(field)]
+            raise ValidationError(
+                _l("A procedure you chose is not in the ward's catalogue (any more). "
+                   "Please check the list, or write what you need in the box below.")
+            )
 
 
 class LookupForm(Form):

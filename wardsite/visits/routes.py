@@ -26,13 +26,13 @@ from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
 from wardsite.extensions import db, limiter
 from wardsite.forms import EmptyForm
-from wardsite.htmx import render
+from wardsite.htmx import htmx_target, render
 from wardsite.procedures.models import Procedure, is_valid_code
 from wardsite.public.routes import add_home_door
 from wardsite.templating import add_public_link, add_staff_link
 from wardsite.timeutil import to_local
 from wardsite.visits import services
-from wardsite.visits.forms import TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, OutcomeForm, RatingForm, TeamForm
+from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, OutcomeForm, RatingForm, TeamForm
 from wardsite.visits.models import REQUESTED, STATUSES, Visit, clean_code
 from wardsite.volunteers.models import WEEKDAYS, Volunteer
 
@@ -137,34 +137,36 @@ def _group_choices():
     return [choice("", _("Choose…"))] + [choice(group.id, group.name) for group in groups]
 
 
-def _procedure_choices():
-    procedures = db.session.scalars(_published_procedures().order_by(Procedure.name))
-    return [choice(procedure.id, procedure.name) for procedure in procedures]
-
-
-def _published_procedures():
-    return select(Procedure).where(Procedure.published.is_(True))
-
-
 def _slot_choices(slots):
     # The template lays the slots out by day itself; the choices are for validation.
     return [choice(slot.value, slot.label) for slot in slots]
 
 
-def _booking_form(slots) -> BookingForm:
+def _booking_form(slots, *, offer_procedures: bool = True) -> BookingForm:
     form = BookingForm(retention_days=current_app.config["VISIT_RETENTION_DAYS"])
     form.residential_group.choices = _group_choices()
-    form.procedures.choices = _procedure_choices()
     form.slot.choices = _slot_choices(slots)
+    if offer_procedures:
+        _offer_procedures(form)
     return form
 
 
-def _preselect_procedure(form: BookingForm) -> None:
-    code = (request.args.get("thu-tuc") or "").strip()[:60]
-    if is_valid_code(code):
-        procedure_id = db.session.scalar(_published_procedures().with_only_columns(Procedure.id).where(Procedure.code == code))
-        if procedure_id is not None:
-            form.procedures.data = [procedure_id]
+def _offer_procedures(form: BookingForm) -> None:
+    """A short list, not the whole catalogue (2,000 boxes are unusable on a
+    phone): the procedures residents ask for most, and first, ticked, the
+    ones this form carries: sent back (any published procedure, so one chosen
+    from the catalogue stays), or preselected from a procedure's page with
+    ?thu-tuc=<code>. Only the procedures sent are looked up."""
+    if request.method == "POST":
+        chosen = services.published_procedures((form.procedures.data or [])[:MAX_PROCEDURES])
+    else:
+        code = (request.args.get("thu-tuc") or "").strip()[:60]
+        chosen = services.published_procedures(code=code) if is_valid_code(code) else []
+        form.procedures.data = [procedure.id for procedure in chosen]
+    popular = [] if htmx_target() == "slots" else services.popular_procedures()  # the slots alone need no list
+    listed = {procedure.id for procedure in popular}
+    extra = [procedure for procedure in chosen if procedure.id not in listed]
+    form.procedures.choices = [choice(procedure.id, procedure.name) for procedure in extra + popular]
 
 
 def _render_booking(form, slots, *, chosen_day=None, taken=None, template="visits/book.html", action=None):
@@ -217,7 +219,6 @@ def _handle_booking(booked_by=None):
         return _after_booking(already, booked_by)
     if request.method == "GET":
         form.form_token.data = page_cache.unique_token()  # fresh for each visitor, even from the page cache
-        _preselect_procedure(form)
     elif form.validate_on_submit():
         moment = services.parse_slot(form.slot.data)
         try:
@@ -259,7 +260,7 @@ def check_field():
     if name not in INLINE_FIELDS:
         abort(404)
     # Only one field comes back, never the slot: no need to compute the free slots.
-    form = _booking_form([])
+    form = _booking_form([], offer_procedures=False)
     form.validate()
     return render_template("visits/_inline_field.html", form=form, name=name)
 
@@ -432,7 +433,10 @@ def _admin_forms(visit, team_form=None, outcome_form=None):
         team_form = TeamForm()
         team_form.volunteers.data = [v.id for v in visit.team]
     team_form.volunteers.choices = [choice(v.id, v.name + (" ★" if v.experienced else "")) for v in volunteers]
-    procedures = list(db.session.scalars(_published_procedures().order_by(Procedure.name)))
+    # Only what a checkbox shows, not whole records.
+    procedures = db.session.execute(
+        select(Procedure.id, Procedure.name).where(Procedure.published.is_(True)).order_by(Procedure.name)
+    ).all()
     if outcome_form is None:
         outcome_form = OutcomeForm()
         if visit.status == "done":

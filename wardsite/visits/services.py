@@ -18,14 +18,14 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from wardsite.accounts.models import User, UserRole
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
-from wardsite.visits.models import ACTIVE, Visit
+from wardsite.visits.models import ACTIVE, Visit, visit_procedure
 from wardsite.volunteers import services as volunteer_services
 from wardsite.volunteers.models import Shift, Volunteer
 
@@ -99,12 +99,12 @@ def parse_day(value: str | None) -> date | None:
 def staffed_mobile_shifts(first: date, last: date) -> list[Shift]:
     """Mobile-team shifts on ward dates `first`..`last` that residents may book:
     the roster's staffed shifts (published, not cancelled, someone in a seat),
-    and only while at least one of the team is still an active volunteer."""
-    return [
-        staffed.shift
-        for staffed in volunteer_services.staffed_shifts("mobile", first, last)
-        if any(volunteer.active for volunteer in staffed.volunteers)
-    ]
+    and only while at least one of the team is still an active volunteer.
+
+    Only the shifts are read (slots need their times, not their teams): every
+    page of the booking asks for two weeks of them."""
+    query = volunteer_services.staffed_shifts_query("mobile", first, last, active_volunteer=True)
+    return list(db.session.scalars(query.options(lazyload(Shift.assignments))))
 
 
 def shift_slot_starts(shift: Shift) -> list[datetime]:
@@ -165,6 +165,77 @@ def _candidate_shifts(moment: datetime, ignore: Visit | None = None) -> list[int
         if slot.start == moment:
             return slot.shift_ids
     return []
+
+
+# Procedures offered on the booking form ------------------------------------------
+
+POPULAR_PROCEDURES = 12  # a list an elderly resident can read on a phone
+POPULAR_DAYS = 365  # what residents asked for in the last year
+
+
+@dataclass(frozen=True)
+class ProcedureChoice:
+    id: int
+    name: str
+    code: str
+
+
+_CHOICE_COLUMNS = (Procedure.id, Procedure.name, Procedure.code)
+
+
+def popular_procedures(limit: int = POPULAR_PROCEDURES, now: datetime | None = None) -> list[ProcedureChoice]:
+    """The published procedures residents most often asked help with at home
+    visits (booked in the last POPULAR_DAYS), most asked first; while there is
+    too little history, the rest are the catalogue's online procedures by name.
+
+    One aggregate over the visits' procedures; the procedure rows are read only
+    for the counted ones that make the list, and only the columns shown."""
+    since = (now or utcnow()) - timedelta(days=POPULAR_DAYS)
+    times = func.count().label("times")
+    counted = (
+        select(visit_procedure.c.procedure_id, times)
+        .join(Visit, Visit.id == visit_procedure.c.visit_id)
+        .where(Visit.slot_start >= since)
+        .group_by(visit_procedure.c.procedure_id)
+        # Room for a few withdrawn since; the rest of the catalogue is never read.
+        .order_by(times.desc(), visit_procedure.c.procedure_id)
+        .limit(limit * 3)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(*_CHOICE_COLUMNS)
+        .join(counted, counted.c.procedure_id == Procedure.id)
+        .where(Procedure.published.is_(True))
+        .order_by(counted.c.times.desc(), Procedure.name, Procedure.id)
+        .limit(limit)
+    ).all()
+    choices = [ProcedureChoice(*row) for row in rows]
+    if len(choices) < limit:
+        query = (
+            select(*_CHOICE_COLUMNS)
+            .where(Procedure.published.is_(True), Procedure.online.in_(("full", "partial")))
+            .order_by(Procedure.name, Procedure.id)
+            .limit(limit - len(choices))
+        )
+        if choices:
+            query = query.where(Procedure.id.not_in([choice.id for choice in choices]))
+        choices += [ProcedureChoice(*row) for row in db.session.execute(query)]
+    return choices
+
+
+def published_procedures(ids=(), code: str | None = None) -> list[ProcedureChoice]:
+    """The published procedures among `ids` (and the one with `code`), by name;
+    unknown and unpublished ones are left out."""
+    ids = sorted({pid for pid in ids if isinstance(pid, int)})
+    if not ids and not code:
+        return []
+    wanted = []
+    if ids:
+        wanted.append(Procedure.id.in_(ids))
+    if code:
+        wanted.append(Procedure.code == code)
+    query = select(*_CHOICE_COLUMNS).where(Procedure.published.is_(True), or_(*wanted))
+    return [ProcedureChoice(*row) for row in db.session.execute(query.order_by(Procedure.name, Procedure.id))]
 
 
 # Booking ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
@@ -313,13 +313,38 @@ def staffed_shifts(kind: str, start: date, end: date) -> list[StaffedShift]:
     (e.g. "mobile") from `start` to `end` (ward dates, inclusive) that have at
     least one volunteer, with their team and whether it has an experienced
     member."""
+    query = staffed_shifts_query(kind, start, end).options(
+        joinedload(Shift.station),
+        # The team is who is on it: not each volunteer's weekly availability
+        # and dates away, which the model loads eagerly for the roster rules.
+        selectinload(Shift.assignments).joinedload(Assignment.volunteer).options(
+            lazyload(Volunteer.availability), lazyload(Volunteer.dates_away)
+        ),
+    )
     result = []
-    for shift in shifts_between(start, end):
-        if shift.kind != kind or shift.published_at is None or not shift.assignments:
-            continue
+    for shift in db.session.scalars(query):
         team = [a.volunteer for a in shift.assignments]
         result.append(StaffedShift(shift, team, any(v.experienced for v in team)))
     return result
+
+
+def staffed_shifts_query(kind: str, start: date, end: date, *, active_volunteer: bool = False):
+    """The select behind `staffed_shifts`, all of it in SQL: shifts of `kind`
+    starting from `start` to `end` (ward dates, inclusive), published, not
+    cancelled, with someone in a seat (with `active_volunteer`: someone still
+    active), in time order. For callers that need the shifts without their teams."""
+    first, last = local_range(start, end)
+    seated = select(Assignment.id).where(Assignment.shift_id == Shift.id)
+    if active_volunteer:
+        seated = seated.join(Volunteer, Volunteer.id == Assignment.volunteer_id).where(Volunteer.active.is_(True))
+    return (
+        select(Shift)
+        .where(
+            Shift.kind == kind, Shift.starts_at >= first, Shift.starts_at < last,
+            Shift.cancelled.is_(False), Shift.published_at.is_not(None), seated.exists(),
+        )
+        .order_by(Shift.starts_at, Shift.id)
+    )
 
 
 @dataclass
