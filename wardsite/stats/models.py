@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardsite.accounts.models import User
@@ -48,6 +48,9 @@ class GuidanceSession(db.Model):
     people_guided: Mapped[int] = mapped_column(default=1)
     dossiers_filed: Mapped[int] = mapped_column(default=0)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The log form's one-time token: the same form sent twice (a double tap, a
+    # resend after a cut-off) stores one entry. None for entries from elsewhere.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     station: Mapped[Station | None] = relationship()
     residential_group: Mapped[ResidentialGroup | None] = relationship()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, session, url_for
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.models import WardSettings
 from wardsite.admin.routes import add_dashboard_section
+from wardsite import page_cache
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
@@ -56,35 +57,49 @@ def _log_form(default_station=None) -> GuidanceSessionForm:
     return form
 
 
+def _saved(entry: GuidanceSession):
+    """The answer to a logged entry, the same whether this request stored it or
+    an earlier sending of the same form did."""
+    station = entry.station.name if entry.station else ""
+    message = _("Saved: %(people)s people guided, %(dossiers)s dossiers at %(station)s.",
+                people=entry.people_guided, dossiers=entry.dossiers_filed, station=station)
+    # A form sent twice before the first answer was read: one message, not two.
+    if ["success", message] not in [list(pending) for pending in session.get("_flashes", [])]:
+        flash(message, "success")
+    # The same station stays chosen for the next entry.
+    return redirect(url_for("stats.log_session", **({"diem": entry.station_id} if entry.station_id else {})), 303)
+
+
 @bp.route("/tinh-nguyen/ghi-nhan", methods=["GET", "POST"])
 @roles_required(*LOG_ROLES)
 def log_session():
     on_shift = services.current_station_for(current_user)
     form = _log_form(on_shift)
+    if request.method == "POST":
+        # The same form sent again (double tap, back and resend, resend after a
+        # cut-off): answer as the first time, store nothing.
+        earlier = services.entry_for_token(form.form_token.data, current_user)
+        if earlier is not None:
+            return _saved(earlier)
     if form.validate_on_submit():
-        station = db.session.get(services.Station, form.station.data)
-        procedures = services.procedures_by_ids(form.procedures.data or [])
-        entry = services.log_session(
-            station=station,
-            user=current_user,
-            people_guided=form.people_guided.data,
-            dossiers_filed=form.dossiers_filed.data,
-            procedures=procedures,
-            note=form.note.data or "",
-        )
-        db.session.flush()
-        record_audit(
-            "guidance_session.logged", entry,
-            f"{station.name}: {entry.people_guided} người, {entry.dossiers_filed} hồ sơ",
-        )
-        db.session.commit()
-        flash(
-            _("Saved: %(people)s people guided, %(dossiers)s dossiers at %(station)s.",
-              people=entry.people_guided, dossiers=entry.dossiers_filed, station=station.name),
-            "success",
-        )
-        # The same station stays chosen for the next entry.
-        return redirect(url_for("stats.log_session", **{"diem": station.id}), 303)
+        try:
+            entry, _new = services.log_session_once(
+                form_token=form.form_token.data,
+                station=db.session.get(services.Station, form.station.data),
+                user=current_user,
+                people_guided=form.people_guided.data,
+                dossiers_filed=form.dossiers_filed.data,
+                procedures=services.procedures_by_ids(form.procedures.data or []),
+                note=form.note.data or "",
+            )
+        except services.FormAlreadyUsed:
+            form.form_token.data = None
+            form.form_token.errors = [_("This form was already sent from another account. Check the figures and save again.")]
+        else:
+            return _saved(entry)
+    if not form.form_token.data:
+        # A new form, or one whose token could not be used: a fresh one for the next sending.
+        form.form_token.data = page_cache.unique_token()
     if request.method == "GET":
         chosen = request.args.get("diem", type=int)
         if chosen is not None and any(choice.value == chosen for choice in form.station.choices):

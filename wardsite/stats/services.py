@@ -16,9 +16,11 @@ from flask_babel import lazy_gettext as _l
 # Lazy, but named pgettext so that the catalogue tools extract the context.
 from flask_babel import lazy_pgettext as pgettext
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wardsite.admin.models import ResidentialGroup
+from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.stats.models import GuidanceSession, GuidanceSessionProcedure
@@ -102,8 +104,12 @@ def current_station_for(user, moment: datetime | None = None) -> Station | None:
     return shift.station if shift else None
 
 
+class FormAlreadyUsed(Exception):
+    """The form's token is on an entry someone else logged."""
+
+
 def log_session(*, station: Station, user, people_guided: int, dossiers_filed: int, procedures=(), note: str = "",
-                at: datetime | None = None) -> GuidanceSession:
+                at: datetime | None = None, form_token: str | None = None) -> GuidanceSession:
     """Add a guidance session to the database session (the caller commits with its audit entry)."""
     entry = GuidanceSession(
         station=station,
@@ -113,10 +119,44 @@ def log_session(*, station: Station, user, people_guided: int, dossiers_filed: i
         dossiers_filed=dossiers_filed,
         note=note.strip(),
         procedures=procedures,
+        form_token=form_token or None,
         **({"logged_at": at} if at else {}),
     )
     db.session.add(entry)
     return entry
+
+
+def entry_for_token(token: str | None, user) -> GuidanceSession | None:
+    """The entry this user logged with this form, if the form was sent before."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(GuidanceSession).where(GuidanceSession.form_token == token, GuidanceSession.logged_by_id == user.id)
+    )
+
+
+def log_session_once(*, form_token: str | None, station: Station, user, **details) -> tuple[GuidanceSession, bool]:
+    """Log the session and commit it with its audit line: (entry, True); or
+    (the entry stored before, False) when this form was already sent, even by
+    a request running at the same moment: the unique token decides.
+
+    Raises FormAlreadyUsed if the token is on another person's entry.
+    """
+    entry = log_session(station=station, user=user, form_token=form_token, **details)
+    try:
+        db.session.flush()
+        record_audit("guidance_session.logged", entry,
+                     f"{station.name}: {entry.people_guided} người, {entry.dossiers_filed} hồ sơ", user=user)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = entry_for_token(form_token, user)
+        if earlier is not None:
+            return earlier, False
+        if form_token and db.session.scalar(select(GuidanceSession.id).where(GuidanceSession.form_token == form_token)):
+            raise FormAlreadyUsed from None
+        raise
+    return entry, True
 
 
 @dataclass
