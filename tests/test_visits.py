@@ -133,6 +133,127 @@ def test_procedure_from_the_catalogue_is_preselected(app, client):
     assert "checked" not in re.search(rf'<input[^>]*value="{roster.procedure_id}"[^>]*>', html).group(0)
 
 
+PROCEDURE_BOX = re.compile(r'<label for="procedures-\d+"><input ([^>]*name="procedures"[^>]*)> ([^<]+)</label>')
+UNKNOWN_PROCEDURE = "không (còn) có trong danh mục thủ tục"
+
+
+def offered_procedures(html: str) -> list[tuple[str, bool]]:
+    """The procedure boxes of the booking form: (name, ticked), in order."""
+    return [(name.strip(), "checked" in attrs) for attrs, name in PROCEDURE_BOX.findall(html)]
+
+
+def arrange_catalogue(app, size: int = 60, asked: dict | None = None) -> dict[str, tuple[int, str]]:
+    """A catalogue of `size` published online procedures "Thủ tục 000"… (each
+    with one paper), "Thủ tục 001" not online, one withdrawn ("Thủ tục cũ"),
+    and past visits: `asked` maps a name to how many asked for it last month,
+    or to (count, days ago). Returns name -> (id, code)."""
+    from wardsite.procedures.models import Document, Procedure
+    from wardsite.visits.models import CANCELLED, Visit
+
+    with app.app_context():
+        procedures = [
+            Procedure(code=f"9.{n:06d}", name=f"Thủ tục {n:03d}", online="none" if n == 1 else "full", published=True,
+                      documents=[Document(name=f"Giấy tờ của thủ tục {n:03d}", originals=1)])
+            for n in range(size)
+        ]
+        procedures.append(Procedure(code="9.999999", name="Thủ tục cũ", online="full", published=False))
+        db.session.add_all(procedures)
+        db.session.flush()
+        by_name = {procedure.name: procedure for procedure in db.session.scalars(db.select(Procedure))}
+        for name, times in (asked or {}).items():
+            count, days_ago = times if isinstance(times, tuple) else (times, 30)
+            moment = utcnow() - timedelta(days=days_ago)
+            for _ in range(count):
+                db.session.add(Visit(
+                    slot_start=moment, slot_end=moment + timedelta(hours=1), seat=None, status=CANCELLED,
+                    full_name="Người dân", phone="0912000000", procedures=[by_name[name]],
+                ))
+        db.session.commit()
+        return {name: (procedure.id, procedure.code) for name, procedure in by_name.items()}
+
+
+def test_booking_form_offers_the_procedures_most_asked_for_not_the_whole_catalogue(app, client):
+    arrange_roster(app)  # "Đăng ký khai sinh", online
+    arrange_catalogue(app, asked={
+        "Thủ tục 045": 5, "Thủ tục 007": 3, "Đăng ký khai sinh": 2,
+        "Thủ tục cũ": 9,  # withdrawn since: never offered
+        "Thủ tục 050": (20, 400),  # asked for more than a year ago: no longer counts
+    })
+    html = client.get("/dat-lich/").get_data(as_text=True)
+    offered = offered_procedures(html)
+    # The most asked for first, then the catalogue's online procedures by name.
+    assert [name for name, _ticked in offered] == (
+        ["Thủ tục 045", "Thủ tục 007", "Đăng ký khai sinh"]
+        + [f"Thủ tục {n:03d}" for n in (0, 2, 3, 4, 5, 6, 8, 9, 10)]
+    )
+    assert not any(ticked for _name, ticked in offered)
+    assert '<a href="/thu-tuc/">Không có trong danh sách? Tìm trong danh mục thủ tục</a>' in html
+    assert 'name="help_needed"' in html
+
+
+def test_without_any_history_the_form_offers_online_procedures_by_name(app, client):
+    arrange_catalogue(app, size=20)
+    names = [name for name, _ticked in offered_procedures(client.get("/dat-lich/").get_data(as_text=True))]
+    assert names == [f"Thủ tục {n:03d}" for n in [0] + list(range(2, 13))]
+
+
+def test_a_procedure_from_the_catalogue_outside_the_list_is_shown_ticked(app, client):
+    arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    _id, code = catalogue["Thủ tục 055"]
+    offered = offered_procedures(client.get(f"/dat-lich/?thu-tuc={code}").get_data(as_text=True))
+    assert offered[0] == ("Thủ tục 055", True)
+    assert len(offered) == 13 and not any(ticked for _name, ticked in offered[1:])
+
+
+def test_a_procedure_outside_the_list_can_be_booked(app, client):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    chosen = [str(catalogue["Thủ tục 055"][0]), str(roster.procedure_id)]
+    response = book(client, roster, procedures=chosen)
+    assert response.status_code == 303
+    [visit] = visit_rows(app)
+    with app.app_context():
+        assert sorted(p.name for p in db.session.get(type(visit), visit.id).procedures) == ["Thủ tục 055", "Đăng ký khai sinh"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Giấy tờ của thủ tục 055" in html and "Giấy chứng sinh" in html  # both checklists
+
+
+def test_a_procedure_chosen_outside_the_list_stays_ticked_when_the_form_comes_back(app, client):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    response = book(client, roster, procedures=[str(catalogue["Thủ tục 055"][0])], full_name="")
+    assert response.status_code == 200
+    assert offered_procedures(response.get_data(as_text=True))[0] == ("Thủ tục 055", True)
+
+
+@pytest.mark.parametrize("sent", ["999999", "withdrawn", "x"])
+def test_an_unknown_procedure_gets_a_message_and_keeps_what_was_typed(app, client, sent):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    if sent == "withdrawn":
+        sent = str(catalogue["Thủ tục cũ"][0])
+    response = book(client, roster, procedures=[str(roster.procedure_id), sent])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(rf'<small id="procedures-error" class="error" role="alert">[^<]*{re.escape(UNKNOWN_PROCEDURE)}', html)
+    assert 'value="Lê Thị Năm"' in html and "Kích hoạt VNeID mức 2" in html
+    assert f'value="{slot_value(roster.day, 8)}" checked' in html
+    assert ("Đăng ký khai sinh", True) in offered_procedures(html)
+    assert "Thủ tục cũ" not in html
+    assert visit_rows(app) == []
+
+
+def test_at_most_twenty_procedures_on_one_booking(app, client):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    chosen = [str(catalogue[f"Thủ tục {n:03d}"][0]) for n in range(21)]
+    html = book(client, roster, procedures=chosen).get_data(as_text=True)
+    assert "Xin chọn nhiều nhất 20 thủ tục." in html
+    assert visit_rows(app) == []
+    assert book(client, roster, procedures=chosen[:20]).status_code == 303
+
+
 def test_only_published_staffed_mobile_shifts_inside_the_window_are_bookable(app, client):
     from wardsite.visits import services
 

@@ -1,7 +1,9 @@
 """Home-visit journeys in a real browser: a resident books from a procedure's
-page with JavaScript, another books without it; the leader confirms and
-records the outcome; the resident looks the booking up and rates it. axe-core
-finds nothing on the booking, confirmation, lookup and leader pages."""
+page with JavaScript, another books without it; one finds a procedure that is
+not in the form's short list in the catalogue and comes back with it ticked;
+the leader confirms and records the outcome; the resident looks the booking up
+and rates it. axe-core finds nothing on the booking, confirmation, lookup and
+leader pages."""
 
 from __future__ import annotations
 
@@ -138,3 +140,42 @@ def test_resident_books_without_javascript_leader_confirms_and_records_resident_
     resident.get_by_role("button", name="Gửi đánh giá").click()
     resident.get_by_text("Cảm ơn bác đã đánh giá.").wait_for()
     assert "5 trên 5" in resident.locator("main").inner_text()
+
+
+def test_resident_finds_a_procedure_outside_the_short_list_in_the_catalogue(live_server, page_nojs, check_accessibility):
+    from wardsite.procedures.models import Document, Procedure
+
+    slot = _arrange(live_server.app, days_ahead=7, start_hour=9, volunteer_name="Phan Văn Lộc")
+    name = "Xác định mức độ khuyết tật, cấp Giấy xác nhận khuyết tật"
+    with live_server.app.app_context():
+        if db.session.scalar(select(Procedure).where(Procedure.code == "1.001699")) is None:
+            # A catalogue bigger than the form's short list; this one sorts after the others.
+            procedures = [
+                Procedure(code=f"8.{n:06d}", name=f"Thủ tục thử nghiệm {n:02d}", online="full", published=True)
+                for n in range(30)
+            ]
+            wanted = Procedure(code="1.001699", name=name, online="partial", published=True)
+            wanted.documents = [Document(name="Tờ khai đề nghị xác định mức độ khuyết tật", originals=1)]
+            procedures.append(wanted)
+            for procedure in procedures:
+                procedure.refresh_search_text()
+            db.session.add_all(procedures)
+            db.session.commit()
+
+    resident = page_nojs
+    resident.goto("/dat-lich/")
+    assert 0 < resident.locator('input[name="procedures"]').count() <= 12
+    assert resident.get_by_label(name).count() == 0
+    resident.get_by_role("link", name="Không có trong danh sách? Tìm trong danh mục thủ tục").click()
+    resident.get_by_label("Tên hoặc mã thủ tục").fill("khuyết tật")
+    resident.get_by_role("button", name="Tìm", exact=True).click()
+    resident.get_by_role("link", name=name, exact=True).click()
+    resident.get_by_role("button", name="Đặt lịch tình nguyện viên giúp tôi làm trực tuyến").click()
+    resident.wait_for_url(re.compile(r"/dat-lich/\?thu-tuc=1\.001699"))
+    assert resident.get_by_label(name).is_checked()
+    check_accessibility(resident)
+
+    _fill_booking(resident, slot, "0976 000 333")
+    resident.get_by_role("button", name="Đặt lịch", exact=True).click()
+    resident.wait_for_url(re.compile(r"/dat-lich/xac-nhan/"))
+    assert "Tờ khai đề nghị xác định mức độ khuyết tật" in resident.locator("main").inner_text()
