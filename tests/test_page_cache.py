@@ -363,3 +363,205 @@ def test_the_cache_can_be_switched_off(make_app):
     client.get("/")
     response, cached = served_from_cache(site, client, "/")
     assert not cached and "ETag" not in response.headers
+
+
+# Before Flask: the fast path ---------------------------------------------------------------------
+
+PUBLIC_PAGES = [
+    ("/", {}),
+    ("/tin-tuc/", {}),
+    ("/thu-tuc/", {}),
+    ("/thu-tuc/1.001193", {}),
+    ("/thu-tuc/?q=khai+sinh", {"HX-Request": "true", "HX-Target": "procedure-results"}),
+    ("/diem-ho-tro/", {}),
+    ("/thong-ke/", {}),
+]
+BROWSERS = [
+    {},
+    {"Accept-Encoding": "gzip"},
+    {"Accept-Encoding": "gzip, deflate, br, zstd"},
+]
+
+
+@contextmanager
+def flask_requests(app):
+    """The requests that went through Flask (a request context) inside the block."""
+    from flask import request_started
+
+    seen: list[str] = []
+
+    def note(sender, **extra):
+        from flask import request
+
+        seen.append(request.path)
+
+    request_started.connect(note, app)
+    try:
+        yield seen
+    finally:
+        request_started.disconnect(note, app)
+
+
+def fetch(client, url, method="GET", **kwargs):
+    return client.open(url, method=method, **kwargs)
+
+
+def answered_before_flask(app, client, url, method="GET", **kwargs):
+    """(response, whether Flask never saw it)."""
+    with flask_requests(app) as seen:
+        response = fetch(client, url, method, **kwargs)
+    return response, seen == []
+
+
+def decoded(response) -> bytes:
+    body = response.get_data()
+    if not body:  # HEAD, 304
+        return body
+    if response.headers.get("Content-Encoding") == "gzip":
+        return gzip.decompress(body)
+    if response.headers.get("Content-Encoding") == "br":
+        import brotli
+
+        return brotli.decompress(body)
+    return body
+
+
+def test_a_third_anonymous_visit_is_answered_without_flask_and_reads_only_the_version(app, client):
+    make_article(app, "Ngày thứ Tư trực tuyến")
+    rendered, before_flask = answered_before_flask(app, client, "/")
+    assert not before_flask
+    kept, before_flask = answered_before_flask(app, app.test_client(), "/")
+    assert not before_flask  # Flask serves the kept page once, and the fast path notes what it sent
+    for visitor in (app.test_client(), app.test_client()):
+        with flask_requests(app) as seen, statements(app) as queries:
+            again = visitor.get("/")
+        assert seen == [] and len(queries) == 1 and "content_version" in queries[0]
+        assert "Ngày thứ Tư trực tuyến" in text_of(again) and text_of(again) == text_of(rendered)
+
+
+@pytest.mark.parametrize("url,headers", PUBLIC_PAGES)
+def test_the_fast_path_sends_exactly_what_flask_sends(app, make_app, make_procedure, url, headers):
+    make_procedure("1.001193", "Đăng ký khai sinh")
+    make_article(app, "Lịch tiếp dân tháng 12")
+    through_flask = make_app(PAGE_CACHE_FAST_PATH=False)
+    variants = [("GET", browser, "") for browser in BROWSERS]
+    variants += [("HEAD", BROWSERS[2], ""), ("GET", BROWSERS[2], "en"), ("GET", BROWSERS[2], "etag"), ("GET", {}, "etag")]
+    for method, browser, special in variants:
+        answers = []
+        for site, fast in ((app, True), (through_flask, False)):
+            client = site.test_client()
+            if special == "en":
+                client.set_cookie("lang", "en")
+            sent = {**headers, **browser}
+            if special == "etag":
+                sent["If-None-Match"] = fetch(client, url, headers=sent).headers["ETag"]
+            for _ in range(3):
+                response, before_flask = answered_before_flask(site, client, url, method, headers=sent)
+            assert before_flask is fast, (url, method, browser, special)
+            answers.append(response)
+        ours, flasks = answers
+        assert ours.status_code == flasks.status_code == (304 if special == "etag" else 200)
+        assert [h for h in ours.headers if h[0] != "Date"] == [h for h in flasks.headers if h[0] != "Date"]
+        assert decoded(ours) == decoded(flasks)
+        if method == "GET" and special != "etag":
+            assert b"</html>" in decoded(ours) or "HX-Target" in headers
+            assert f'lang="{special or "vi"}"'.encode() in decoded(ours) or "HX-Target" in headers
+
+
+def test_languages_are_kept_apart_before_flask_too(app, make_procedure):
+    make_procedure("1.001193", "Đăng ký khai sinh")
+    english, vietnamese = app.test_client(), app.test_client()
+    english.set_cookie("lang", "en")
+    for _ in range(3):
+        in_english, english_fast = answered_before_flask(app, english, "/thu-tuc/")
+        in_vietnamese, vietnamese_fast = answered_before_flask(app, vietnamese, "/thu-tuc/")
+    assert english_fast and vietnamese_fast
+    assert 'lang="en"' in text_of(in_english) and 'lang="vi"' in text_of(in_vietnamese)
+    assert "<h1>Administrative procedures</h1>" in text_of(in_english)
+    assert "Administrative procedures" not in text_of(in_vietnamese)
+
+
+def test_an_editors_change_shows_on_the_very_next_request_after_fast_ones(app, client, login):
+    article_id = make_article(app, "Lịch tiêm chủng tháng 12")
+    resident = app.test_client()
+    for _ in range(3):
+        page, before_flask = answered_before_flask(app, resident, "/tin-tuc/")
+    assert before_flask and "Lịch tiêm chủng tháng 12" in text_of(page)
+    login("editor")
+    assert client.post(f"/quan-tri/tin-tuc/{article_id}/go-xuong").status_code == 303
+    page, before_flask = answered_before_flask(app, resident, "/tin-tuc/")
+    assert not before_flask and "Lịch tiêm chủng tháng 12" not in text_of(page)
+    with app.app_context():
+        article = db.session.get(news_models.Article, article_id)
+        article.status = news_models.PUBLISHED
+        db.session.commit()
+    page, before_flask = answered_before_flask(app, resident, "/tin-tuc/")
+    assert not before_flask and "Lịch tiêm chủng tháng 12" in text_of(page)
+
+
+def test_pages_expire_before_flask_too(app, client, monkeypatch):
+    cache = app.extensions["page_cache"]
+    now = [1000.0]
+    monkeypatch.setattr(cache, "clock", lambda: now[0])
+    for _ in range(3):
+        _, before_flask = answered_before_flask(app, client, "/diem-ho-tro/")
+    assert before_flask
+    now[0] += app.config["PAGE_CACHE_SECONDS"] + 1
+    assert not answered_before_flask(app, client, "/diem-ho-tro/")[1]
+
+
+def test_a_session_a_flashed_message_or_a_signed_in_user_always_goes_to_flask(app, client, login, make_app):
+    for _ in range(3):
+        app.test_client().get("/")  # the page is kept and answered before Flask for anonymous visitors
+    assert answered_before_flask(app, app.test_client(), "/")[1]
+
+    editor = login("editor", name="Biên Tập Viên Hoa")
+    for _ in range(3):
+        response, before_flask = answered_before_flask(app, client, "/")
+        assert not before_flask and editor.name in text_of(response)
+
+    client.post("/dang-xuat")
+    response, before_flask = answered_before_flask(app, client, "/")
+    assert not before_flask and "Bạn đã đăng xuất." in text_of(response)
+
+    protected = make_app(WTF_CSRF_ENABLED=True)
+    with_token = protected.test_client()
+    with_token.get("/dang-nhap")  # the sign-in form: the session now holds a CSRF token
+    assert with_token.get_cookie(protected.config["SESSION_COOKIE_NAME"]) is not None
+    for _ in range(3):
+        response, before_flask = answered_before_flask(protected, with_token, "/")
+        assert not before_flask
+
+
+def test_pages_with_per_visitor_values_always_go_to_flask(app):
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    arrange_roster(app)
+    for page in (url, "/dat-lich/"):
+        for _ in range(4):
+            response, before_flask = answered_before_flask(app, app.test_client(), page)
+            assert not before_flask
+    with app.app_context():
+        assert db.session.get(news_models.Article, article_id).views == 4
+
+
+def test_requests_answered_before_flask_are_logged_like_the_others(app, client, caplog):
+    import json
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="wardsite.request"):
+        for _ in range(3):
+            _, before_flask = answered_before_flask(app, client, "/thu-tuc/?q=khai+sinh", headers={"HX-Request": "true"})
+    assert before_flask
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "wardsite.request"]
+    assert [line["cached"] for line in lines] == [False, True, True]
+    assert {line["path"] for line in lines} == {"/thu-tuc/"} and {line["endpoint"] for line in lines} == {"procedures.index"}
+    assert all(line["status"] == 200 and line["htmx"] and line["method"] == "GET" for line in lines)
+    assert "khai" not in caplog.text
+
+
+def test_the_fast_path_can_be_switched_off(make_app):
+    site = make_app(PAGE_CACHE_FAST_PATH=False)
+    for _ in range(4):
+        _, before_flask = answered_before_flask(site, site.test_client(), "/")
+        assert not before_flask

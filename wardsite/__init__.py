@@ -39,10 +39,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _fill_instance_defaults(app)
 
-    if app.config["PROXY_COUNT"]:
-        count = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
     _init_extensions(app)
     for area in AREAS:
         module = importlib.import_module(f"wardsite.{area}.routes")
@@ -57,6 +53,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     page_cache.init_app(app)  # last: its after_request sees the page before the others
+
+    # Outermost, so that the page cache's fast path (and WhiteNoise) see the
+    # scheme, host and address Flask sees.
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app
 
 

@@ -26,6 +26,16 @@ anonymous visitor asked for it with GET or HEAD, and came back 200 as HTML:
   value=…)` marks a value that is recomputed on every serve by the function
   registered under `name` (an article's view count, which also counts the view).
 
+- **Before Flask.** `FastPath`, a WSGI middleware, answers a request without
+  Flask's request machinery when Flask has already answered the very same
+  request from a kept page: GET or HEAD, no cookie but the language, and the
+  same raw scheme, host, path, query string, language cookie, htmx headers,
+  Accept-Encoding and If-None-Match. It replays what Flask sent then (status,
+  every header, the body), as long as the page is still kept and the content
+  version is unchanged (one query on a pooled connection). Pages with
+  per-visitor values are never answered there, nor any request Flask-Limiter
+  counted; the request log line is written as Flask would (`"cached": true`).
+
 Every eligible response carries `Cache-Control: private, no-cache` and an ETag;
 a matching If-None-Match is answered 304 without a body. Kept pages also keep
 their brotli copy (no per-visitor values) or a gzip stream built from
@@ -54,9 +64,11 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import BigInteger, Column, Integer, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import parse_cookie
 from werkzeug.wrappers import Response
 
-from wardsite.extensions import db
+from wardsite import request_log
+from wardsite.extensions import db, limiter
 
 content_version = db.Table(
     "content_version",
@@ -86,6 +98,7 @@ ALLOWED_SESSION_KEYS = {"csrf_token", "_fresh"}
 KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
 KEPT_HEADERS = {"content-type", "vary", "content-language"}
 MAX_BODY = 512 * 1024
+MAX_REPLIES = 8  # per kept page: the variants of Accept-Encoding, If-None-Match and method
 _PENDING = "page_cache_content_changed"
 _MARKER = re.compile("\ue000(\\d+)\ue001")
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -199,6 +212,18 @@ def live(name: str, *args, value):
 
 
 @dataclass
+class Reply:
+    """A response exactly as Flask sent it from a kept page, and its log line's fields."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    path: str
+    endpoint: str | None
+    htmx: bool
+
+
+@dataclass
 class Entry:
     version: int
     expires: float  # PageCache.clock()
@@ -209,6 +234,8 @@ class Entry:
     slots: list[tuple]  # ("csrf",), ("token",) or ("live", name, *args)
     digest: str
     compressed: dict[str, object] = field(default_factory=dict)
+    # What Flask sent for this page, by FastPath's key of the request (no slots only).
+    replies: dict[tuple, Reply] = field(default_factory=dict)
 
     def expired(self, now: float) -> bool:
         return now >= self.expires or any(clock() >= moment for moment, clock in self.deadlines)
@@ -223,6 +250,29 @@ class PageCache:
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
         self.lock = threading.Lock()
         self._schedule_memo: tuple[int, list] | None = None
+        # FastPath's key of a request -> the key of the entry holding its reply.
+        self.fast_keys: OrderedDict[tuple, tuple] = OrderedDict()
+
+    def reply(self, fast_key: tuple) -> tuple[tuple, Entry, Reply] | None:
+        """The reply Flask gave this request, if its page is still kept (the version unchecked)."""
+        with self.lock:
+            key = self.fast_keys.get(fast_key)
+            entry = self.entries.get(key) if key is not None else None
+            reply = entry.replies.get(fast_key) if entry is not None else None
+            if reply is None:
+                return None
+            self.fast_keys.move_to_end(fast_key)
+            return key, entry, reply
+
+    def keep_reply(self, fast_key: tuple, key: tuple, entry: Entry, reply: Reply) -> None:
+        with self.lock:
+            if self.entries.get(key) is not entry or len(entry.replies) >= MAX_REPLIES:
+                return
+            entry.replies[fast_key] = reply
+            self.fast_keys[fast_key] = key
+            self.fast_keys.move_to_end(fast_key)
+            while len(self.fast_keys) > self.max_entries * MAX_REPLIES:
+                self.fast_keys.popitem(last=False)
 
     def get(self, key: tuple, version: int) -> Entry | None:
         with self.lock:
@@ -424,6 +474,8 @@ def _lookup():
     response = _serve(entry)
     if response is not None:
         g.page_cache_served = True
+        if not entry.slots and not limiter.current_limits:
+            request.environ[_SERVED] = (key, entry, request.path, request.endpoint)
     return response
 
 
@@ -513,6 +565,110 @@ def _after(response: Response) -> Response:
     return _finish(response, tag, weak)
 
 
+# Before Flask -----------------------------------------------------------------------------
+
+_SERVED = "wardsite.page_cache.served"
+# Every part of the request that a kept page's response is made from, raw:
+# the cookie (the language only), what _key() reads, and what _serve(),
+# _finish() and the after_request hooks read.
+FAST_KEY = (
+    "REQUEST_METHOD",
+    "HTTP_COOKIE",
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    *("HTTP_" + name.upper().replace("-", "_") for name in KEY_HEADERS),
+    "HTTP_ACCEPT_ENCODING",
+    "HTTP_IF_NONE_MATCH",
+)
+
+
+def fast_key(environ: dict) -> tuple | None:
+    """The request as FastPath tells requests apart, or None when only Flask may answer it."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    if environ.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in environ:
+        return None
+    cookie = environ.get("HTTP_COOKIE")
+    # No session, hence no flashed message, no signed-in user, no CSRF token.
+    if cookie and not set(parse_cookie(cookie)) <= {"lang"}:
+        return None
+    return tuple(environ.get(name) for name in FAST_KEY)
+
+
+class FastPath:
+    """Answers a request Flask has already answered from a kept page, with
+    what Flask sent then, before Flask's request machinery (see the module's
+    docstring). Everything else goes to Flask, which may record its reply.
+
+    Placed inside ProxyFix, so that it sees the scheme and host Flask sees.
+    """
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.cache: PageCache = app.extensions["page_cache"]
+        with app.app_context():
+            self.engine = db.engine
+
+    def read_version(self) -> int | None:
+        """read_version() without an ORM session: a pooled connection, one statement."""
+        try:
+            with self.engine.connect() as connection:
+                return connection.exec_driver_sql(READ_VERSION).scalar() or 0
+        except SQLAlchemyError:
+            return None
+
+    def __call__(self, environ, start_response):
+        key = fast_key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        found = self.cache.reply(key)
+        if found is not None:
+            entry_key, entry, reply = found
+            version = self.read_version()
+            if version is not None and self.cache.get(entry_key, version) is entry:
+                start_response(reply.status, list(reply.headers))
+                request_log.write(
+                    environ["REQUEST_METHOD"], reply.path, reply.endpoint, int(reply.status.split(" ", 1)[0]),
+                    started, htmx=reply.htmx, cached=True,
+                )
+                return [reply.body] if reply.body else []
+        sent = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            sent[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, recording_start_response)
+        served = environ.get(_SERVED)
+        if served is None or not sent:
+            return body
+        try:
+            chunks = list(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        self._record(key, served, *sent, b"".join(chunks))
+        return chunks
+
+    def _record(self, key: tuple, served: tuple, status: str, headers: list, data: bytes) -> None:
+        entry_key, entry, path, endpoint = served
+        if status[:3] not in ("200", "304") or any(name.lower() == "set-cookie" for name, _ in headers):
+            return
+        # The kept page's own bytes, rather than a copy per reply.
+        for kept in (*entry.segments[:1], *entry.compressed.values()):
+            if isinstance(kept, bytes) and kept == data:
+                data = kept
+                break
+        htmx = key[FAST_KEY.index("HTTP_HX_REQUEST")] == "true"
+        self.cache.keep_reply(key, entry_key, entry, Reply(status, headers, data, path, endpoint, htmx))
+
+
 def init_app(app: Flask) -> None:
     if not app.config.get("PAGE_CACHE", True):
         return
@@ -522,3 +678,7 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(_lookup)
     app.after_request(_after)
+    # Cache hits skip Flask-Limiter: only while no limit applies to every request.
+    counted = app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")
+    if app.config.get("PAGE_CACHE_FAST_PATH", True) and not counted:
+        app.wsgi_app = FastPath(app, app.wsgi_app)

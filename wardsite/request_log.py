@@ -1,6 +1,9 @@
 """One structured log line per request, with its duration.
 
-    {"event": "request", "method": "GET", "path": "/thu-tuc/", "status": 200, "ms": 4.1}
+    {"event": "request", "method": "GET", "path": "/thu-tuc/", "status": 200, "ms": 4.1, "cached": false}
+
+"cached" says the page came from the page cache (wardsite/page_cache.py), which
+writes the line itself for the pages it answers before Flask.
 
 The query string and the visitor's address are left out: they can carry
 personal data (a phone number typed into a search box), and the logs are kept
@@ -31,19 +34,34 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def log_request(response):
         started = g.get("request_started")
-        if started is not None and logger.isEnabledFor(logging.INFO):
-            logger.info(
-                json.dumps(
-                    {
-                        "event": "request",
-                        "method": request.method,
-                        "path": request.path,
-                        "endpoint": request.endpoint,
-                        "status": response.status_code,
-                        "ms": round((time.perf_counter() - started) * 1000, 1),
-                        "htmx": request.headers.get("HX-Request") == "true",
-                    },
-                    ensure_ascii=False,
-                )
+        if started is not None:
+            write(
+                request.method,
+                request.path,
+                request.endpoint,
+                response.status_code,
+                started,
+                htmx=request.headers.get("HX-Request") == "true",
+                cached=bool(g.get("page_cache_served")),
             )
         return response
+
+
+def write(method: str, path: str, endpoint: str | None, status: int, started: float, *, htmx: bool, cached: bool) -> None:
+    """The line for one request; `started` is its time.perf_counter()."""
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(
+            json.dumps(
+                {
+                    "event": "request",
+                    "method": method,
+                    "path": path,
+                    "endpoint": endpoint,
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "htmx": htmx,
+                    "cached": cached,
+                },
+                ensure_ascii=False,
+            )
+        )
