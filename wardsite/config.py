@@ -40,6 +40,8 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 # Rate limits. Use Redis in production with several workers:
 # WARDSITE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
 RATELIMIT_STORAGE_URI = "memory://"
+# Set on every app: Flask-Limiter keeps the last app's choice otherwise.
+RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = False
 # Failed logins allowed before the form refuses for the rest of the window.
 LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
