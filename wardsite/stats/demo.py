@@ -34,8 +34,9 @@ DAYS = 365
 TET = {2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6), 2028: date(2028, 1, 26)}
 # Sessions a day at the counter, Monday to Sunday.
 COUNTER_SESSIONS = [3, 2, 6, 5, 3, 1, 0]
-# Sessions a day at an e-station, Monday to Sunday (open mostly at the weekend).
-ESTATION_SESSIONS = [0.3, 0.3, 0.5, 0.5, 0.3, 3, 3]
+# Sessions a day at an e-station, Monday to Sunday (open mostly at the weekend:
+# there five times as many as on all weekdays together, so any year shows it).
+ESTATION_SESSIONS = [0.2, 0.2, 0.3, 0.3, 0.2, 3, 3]
 # How readily each residential group (by position) took to its e-station.
 GROUP_TAKE_UP = [1.35, 1.0, 0.8, 0.6]
 # What residents come for, by procedure code, and how often.
@@ -74,7 +75,8 @@ def load(logins, make_password) -> None:
         return
     groups = db.session.scalars(select(ResidentialGroup).order_by(ResidentialGroup.position)).all()
     take_up = {group.id: GROUP_TAKE_UP[index % len(GROUP_TAKE_UP)] for index, group in enumerate(groups)}
-    procedures = db.session.scalars(select(Procedure).where(Procedure.published.is_(True))).all()
+    # In a fixed order: the same draws, so the same figures, on SQLite and PostgreSQL.
+    procedures = db.session.scalars(select(Procedure).where(Procedure.published.is_(True)).order_by(Procedure.id)).all()
     weights = [POPULAR.get(procedure.code, 1) for procedure in procedures]
     volunteers = db.session.scalars(select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.id)).all()
 
