@@ -145,8 +145,8 @@ def offered_procedures(html: str) -> list[tuple[str, bool]]:
 def arrange_catalogue(app, size: int = 60, asked: dict | None = None) -> dict[str, tuple[int, str]]:
     """A catalogue of `size` published online procedures "Thủ tục 000"… (each
     with one paper), "Thủ tục 001" not online, one withdrawn ("Thủ tục cũ"),
-    and past visits: `asked` maps a name to how many asked for it last month,
-    or to (count, days ago). Returns name -> (id, code)."""
+    and past visits: `asked` maps a name to how many asked for it, booked in
+    that order. Returns name -> (id, code)."""
     from wardsite.procedures.models import Document, Procedure
     from wardsite.visits.models import CANCELLED, Visit
 
@@ -160,9 +160,8 @@ def arrange_catalogue(app, size: int = 60, asked: dict | None = None) -> dict[st
         db.session.add_all(procedures)
         db.session.flush()
         by_name = {procedure.name: procedure for procedure in db.session.scalars(db.select(Procedure))}
-        for name, times in (asked or {}).items():
-            count, days_ago = times if isinstance(times, tuple) else (times, 30)
-            moment = utcnow() - timedelta(days=days_ago)
+        moment = utcnow() - timedelta(days=30)
+        for name, count in (asked or {}).items():
             for _ in range(count):
                 db.session.add(Visit(
                     slot_start=moment, slot_end=moment + timedelta(hours=1), seat=None, status=CANCELLED,
@@ -172,12 +171,15 @@ def arrange_catalogue(app, size: int = 60, asked: dict | None = None) -> dict[st
         return {name: (procedure.id, procedure.code) for name, procedure in by_name.items()}
 
 
-def test_booking_form_offers_the_procedures_most_asked_for_not_the_whole_catalogue(app, client):
+def test_booking_form_offers_the_procedures_most_asked_for_not_the_whole_catalogue(app, client, monkeypatch):
+    from wardsite.visits import services
+
+    monkeypatch.setattr(services, "POPULAR_FROM_BOOKINGS", 19)  # the latest 19 bookings count
     arrange_roster(app)  # "Đăng ký khai sinh", online
     arrange_catalogue(app, asked={
+        "Thủ tục 050": 20,  # asked for before the latest bookings: no longer counts
         "Thủ tục 045": 5, "Thủ tục 007": 3, "Đăng ký khai sinh": 2,
         "Thủ tục cũ": 9,  # withdrawn since: never offered
-        "Thủ tục 050": (20, 400),  # asked for more than a year ago: no longer counts
     })
     html = client.get("/dat-lich/").get_data(as_text=True)
     offered = offered_procedures(html)
