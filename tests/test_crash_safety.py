@@ -576,6 +576,8 @@ def check_bookings(app, bookings: list[Write], ward: Ward) -> None:
         assert [str(p.id) for p in visit.procedures] == sorted(write.data["procedures"], key=int), \
             f"booking {visit.code} is half-written: its procedures are missing"
         assert visit.seat == 1 and visit.status in ACTIVE
+    # Every stored booking has its leader's notice: it is queued in the booking's own transaction.
+    assert [v.code for v in visits if f"visit-new:{v.id}:{ward.leader_id}" not in notified] == []
     # One code, one booking; one resident (one phone), one booking; one seat, one booking.
     assert len(by_code) == len(visits)
     assert [phone for phone, count in Counter(v.phone for v in visits).items() if count > 1] == []
@@ -586,11 +588,6 @@ def check_bookings(app, bookings: list[Write], ward: Ward) -> None:
             visit = by_code.get(write.code)
             assert visit is not None, f"booking {write.code} was confirmed, then lost"
             assert visit.form_token == write.data["form_token"]
-        if write.outcome == "acknowledged":
-            # The leader was told before the resident got the answer. (Not so for a booking
-            # stored just before the crash and confirmed on the resend: the message is queued
-            # after the booking's own commit, and the resend does not queue it again.)
-            assert f"visit-new:{by_code[write.code].id}:{ward.leader_id}" in notified
         elif write.outcome == "taken":
             assert write.data["form_token"] not in {v.form_token for v in visits}
 

@@ -302,11 +302,16 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 db.session.flush()
                 if booked_by is not None:
                     record_audit("visit.booked_for_resident", visit, f"{visit.code} {to_local(moment):%d/%m/%Y %H:%M}")
+                notices = notify_leaders(visit)
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
             else:
-                notify_leaders(visit)
+                try:
+                    volunteer_services.send_queued(notices)
+                except Exception:  # noqa: BLE001 - the booking stands; the message waits in the outbox
+                    db.session.rollback()
+                    current_app.logger.exception("could not send the leaders' notification for visit %s", visit.id)
                 return visit, True
             existing = visit_for_token(token)
             if existing is not None:
@@ -373,34 +378,34 @@ def rate(visit: Visit, rating: int, comment: str) -> None:
 # Notifications ---------------------------------------------------------------
 
 
-def notify_leaders(visit: Visit) -> None:
+def notify_leaders(visit: Visit) -> list:
     """Tell every active leader, through the roster's outbox (e-mail when
-    MAIL_SERVER is set). Runs after the booking is committed, so that the seat
-    is held only as long as the insert takes; a mail failure never undoes a
+    MAIL_SERVER is set). Queued in the booking's own transaction (the
+    caller sends what it returns after committing), so that a
+    booking never stands without its notification, even if the server dies
+    right after; sending happens later, and a mail failure never undoes a
     booking. No personal data in the message: leaders read it signed in."""
-    try:
-        leaders = db.session.scalars(
-            select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
-        ).all()
-        if not leaders:
-            return
-        when = f"{to_local(visit.slot_start):%d/%m/%Y %H:%M}"
-        link = url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
-            else f"/quan-tri/lich-hen/{visit.id}"
-        subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
-        body = _(
-            "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
-            "Please confirm it and check the team: %(link)s",
-            code=visit.code,
-            when=when,
-            link=link,
-        )
-        for leader in leaders:
-            volunteer_services.queue_message(leader.email, subject, body, f"visit-new:{visit.id}:{leader.id}")
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - the booking stands; the leader list shows it anyway
-        db.session.rollback()
-        current_app.logger.exception("could not queue the leaders' notification for visit %s", visit.id)
+    leaders = db.session.scalars(
+        select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
+    ).all()
+    if not leaders:
+        return []
+    when = f"{to_local(visit.slot_start):%d/%m/%Y %H:%M}"
+    link = url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
+        else f"/quan-tri/lich-hen/{visit.id}"
+    subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
+    body = _(
+        "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
+        "Please confirm it and check the team: %(link)s",
+        code=visit.code,
+        when=when,
+        link=link,
+    )
+    queued = (
+        volunteer_services.queue_message(leader.email, subject, body, f"visit-new:{visit.id}:{leader.id}", send_now=False)
+        for leader in leaders
+    )
+    return [message for message in queued if message is not None]
 
 
 # Leader's side ---------------------------------------------------------------

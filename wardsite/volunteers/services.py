@@ -390,10 +390,11 @@ def _ward_language():
     return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def queue_message(recipient: str, subject: str, body: str, dedupe_key: str) -> OutboxMessage | None:
+def queue_message(recipient: str, subject: str, body: str, dedupe_key: str, send_now: bool = True) -> OutboxMessage | None:
     """Queue an e-mail once per `dedupe_key` (None if it was queued before) and
     send it at once over SMTP when MAIL_SERVER is set; otherwise it waits in
-    the outbox, where staff can read it."""
+    the outbox, where staff can read it. With send_now=False the caller sends
+    it with send_queued() after its own transaction has committed."""
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
         return None
     message = OutboxMessage(recipient=recipient, subject=subject, body=body, dedupe_key=dedupe_key)
@@ -402,9 +403,19 @@ def queue_message(recipient: str, subject: str, body: str, dedupe_key: str) -> O
             db.session.add(message)
     except IntegrityError:
         return None  # queued by someone else in the meantime
-    if current_app.config.get("MAIL_SERVER"):
+    if send_now and current_app.config.get("MAIL_SERVER"):
         _send(message)
     return message
+
+
+def send_queued(messages: list[OutboxMessage]) -> None:
+    """Send messages queued with send_now=False, once their transaction has
+    committed; one that cannot be sent stays in the outbox."""
+    if not messages or not current_app.config.get("MAIL_SERVER"):
+        return
+    for message in messages:
+        _send(message)
+    db.session.commit()
 
 
 def _send(message: OutboxMessage) -> None:
