@@ -7,6 +7,8 @@ The helpers at the top arrange a roster to book from; the concurrency tests
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -629,6 +631,111 @@ def test_leader_confirms_changes_the_team_and_records_the_outcome(app, client, l
         assert [p.code for p in stored.procedures_done] == [roster.procedure_code]
         actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["visit.confirmed", "visit.team_changed", "visit.done"]
+
+
+OUTCOME_BOX = re.compile(r'<label for="procedures_done-\d+"><input ([^>]*name="procedures_done"[^>]*)> ([^<]+)</label>')
+UNKNOWN_DONE = "không (còn) có trong danh mục thủ tục của phường. Xin xem lại danh sách, hoặc ghi tên thủ tục vào ô ghi chú"
+
+
+def outcome_boxes(html: str) -> list[tuple[str, bool]]:
+    """The procedure boxes of the leader's outcome form: (name, ticked), in order."""
+    return [(name.strip(), "checked" in attrs) for attrs, name in OUTCOME_BOX.findall(html)]
+
+
+def outcome_data(**changes) -> dict:
+    data = {"people_guided": "3", "dossiers_filed": "2", "dossier_codes": "000.00.21.H17-261124-0007",
+            "note": "Hướng dẫn thêm cho con gái bà"}
+    data.update(changes)
+    return data
+
+
+def test_outcome_form_offers_the_visits_procedures_then_the_most_asked_for_not_the_whole_catalogue(app, client, login):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app, asked={"Thủ tục 045": 3})
+    booked_code(app, app.test_client(), roster, procedures=[str(roster.procedure_id), str(catalogue["Thủ tục 055"][0])])
+    visit = visit_rows(app)[-1]  # after the past bookings that asked
+    login("leader")
+    html = client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True)
+    # The booked ones (one far outside the most asked for) first and ticked, as before;
+    # then the most asked for and the online ones by name, 12 in all: not the 62 published.
+    assert outcome_boxes(html) == (
+        [("Thủ tục 055", True), ("Đăng ký khai sinh", True), ("Thủ tục 045", False)]
+        + [(f"Thủ tục {n:03d}", False) for n in (0, 2, 3, 4, 5, 6, 7, 8, 9)]
+    )
+    assert "Thủ tục khác? Ghi tên thủ tục vào ô ghi chú bên dưới." in html
+
+
+def test_a_procedure_outside_the_list_is_recorded_and_counted_in_the_statistics(app, client, login):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    booked_code(app, app.test_client(), roster)
+    [visit] = visit_rows(app)
+    login("leader")
+    assert "Thủ tục 055" not in client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True)
+    done = [str(catalogue["Thủ tục 055"][0]), str(roster.procedure_id)]
+    response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data=outcome_data(procedures_done=done))
+    assert response.status_code == 303
+    with app.app_context():
+        stored = db.session.get(type(visit), visit.id)
+        assert stored.status == "done"
+        assert sorted(p.name for p in stored.procedures_done) == ["Thủ tục 055", "Đăng ký khai sinh"]
+    # Recorded, it stays on the form, ticked.
+    assert ("Thủ tục 055", True) in outcome_boxes(client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True))
+    day = roster.day.strftime("%d/%m/%Y")
+    table = client.get(f"/quan-tri/bao-cao/thu-tuc.csv?tu={day}&den={day}").get_data(as_text=True)
+    rows = [row for row in csv.reader(io.StringIO(table.lstrip("\ufeff")))][1:]
+    # One done visit each, with its 3 people guided and 2 dossiers, like any outcome.
+    assert sorted((row[0], *row[2:]) for row in rows) == [("Thủ tục 055", "1", "3", "2"), ("Đăng ký khai sinh", "1", "3", "2")]
+
+
+def test_a_procedure_sent_outside_the_list_stays_ticked_when_the_outcome_comes_back(app, client, login):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    booked_code(app, app.test_client(), roster)
+    [visit] = visit_rows(app)
+    login("leader")
+    data = outcome_data(people_guided="abc", procedures_done=[str(catalogue["Thủ tục 055"][0])])
+    response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data=data)
+    assert response.status_code == 200
+    # The booked procedure, unticked by the leader, stays offered; the one sent stays ticked.
+    assert outcome_boxes(response.get_data(as_text=True))[:2] == [("Đăng ký khai sinh", False), ("Thủ tục 055", True)]
+
+
+@pytest.mark.parametrize("sent", ["999999", "withdrawn", "x"])
+def test_an_unknown_procedure_in_the_outcome_gets_a_message_and_keeps_what_was_typed(app, client, login, sent):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    booked_code(app, app.test_client(), roster)
+    [visit] = visit_rows(app)
+    if sent == "withdrawn":
+        sent = str(catalogue["Thủ tục cũ"][0])
+    login("leader")
+    response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua",
+                           data=outcome_data(procedures_done=[str(roster.procedure_id), sent]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(rf'<small id="procedures_done-error" class="error" role="alert">[^<]*{re.escape(UNKNOWN_DONE)}', html)
+    assert 'value="3"' in html and 'value="2"' in html
+    assert "000.00.21.H17-261124-0007" in html and "Hướng dẫn thêm cho con gái bà" in html
+    assert outcome_boxes(html)[0] == ("Đăng ký khai sinh", True)
+    assert "Thủ tục cũ" not in html
+    assert visit_rows(app)[0].status == "requested"
+
+
+def test_at_most_twenty_procedures_in_one_outcome(app, client, login):
+    roster = arrange_roster(app)
+    catalogue = arrange_catalogue(app)
+    booked_code(app, app.test_client(), roster)
+    [visit] = visit_rows(app)
+    login("leader")
+    chosen = [str(catalogue[f"Thủ tục {n:03d}"][0]) for n in range(21)]
+    response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data=outcome_data(procedures_done=chosen))
+    assert "Xin chọn nhiều nhất 20 thủ tục." in response.get_data(as_text=True)
+    assert visit_rows(app)[0].status == "requested"
+    response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data=outcome_data(procedures_done=chosen[:20]))
+    assert response.status_code == 303
+    with app.app_context():
+        assert len(db.session.get(type(visit), visit.id).procedures_done) == 20
 
 
 def test_staff_home_counts_bookings_waiting_for_the_leader(app, client, login):

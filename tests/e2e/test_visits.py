@@ -1,7 +1,8 @@
 """Home-visit journeys in a real browser: a resident books from a procedure's
 page with JavaScript, another books without it; one finds a procedure that is
-not in the form's short list in the catalogue and comes back with it ticked;
-the leader confirms and records the outcome; the resident looks the booking up
+not in the form's short list in the catalogue and comes back with it ticked,
+and the leader finds it ticked on the outcome form's short list; the leader
+confirms and records the outcome; the resident looks the booking up
 and rates it. axe-core finds nothing on the booking, confirmation, lookup and
 leader pages."""
 
@@ -142,7 +143,9 @@ def test_resident_books_without_javascript_leader_confirms_and_records_resident_
     assert "5 trên 5" in resident.locator("main").inner_text()
 
 
-def test_resident_finds_a_procedure_outside_the_short_list_in_the_catalogue(live_server, page_nojs, check_accessibility):
+def test_resident_finds_a_procedure_outside_the_short_list_in_the_catalogue_and_the_leader_records_it(
+    live_server, page_nojs, sign_in, check_accessibility
+):
     from wardsite.procedures.models import Document, Procedure
 
     slot = _arrange(live_server.app, days_ahead=7, start_hour=9, volunteer_name="Phan Văn Lộc")
@@ -179,3 +182,21 @@ def test_resident_finds_a_procedure_outside_the_short_list_in_the_catalogue(live
     resident.get_by_role("button", name="Đặt lịch", exact=True).click()
     resident.wait_for_url(re.compile(r"/dat-lich/xac-nhan/"))
     assert "Tờ khai đề nghị xác định mức độ khuyết tật" in resident.locator("main").inner_text()
+    code = resident.locator(".visit-code-big").inner_text().strip()
+
+    # The leader, also without JavaScript: the outcome form's short list starts
+    # with the booked procedure, ticked, and the outcome records it.
+    leader = page_nojs
+    leader.context.clear_cookies()
+    sign_in(leader, live_server.create_user("leader"))
+    leader.goto(f"/quan-tri/lich-hen/?ngay={slot[:10]}")
+    leader.get_by_role("link", name=code).click()
+    leader.get_by_role("heading", name=f"Lịch hẹn tại nhà {code}").wait_for()
+    assert 0 < leader.locator('input[name="procedures_done"]').count() <= 13
+    assert leader.get_by_label(name).is_checked()
+    check_accessibility(leader)
+    leader.get_by_label("Số người được hướng dẫn").fill("1")
+    leader.get_by_label("Số hồ sơ đã nộp trực tuyến").fill("1")
+    leader.get_by_role("button", name="Lưu kết quả").click()
+    leader.get_by_text(f"Đã lưu kết quả của lịch hẹn {code}.").wait_for()
+    assert leader.get_by_label(name).is_checked()

@@ -121,17 +121,20 @@ class BookingForm(Form):
             raise ValidationError(TAKEN_MESSAGE)
 
     def validate_procedures(self, field) -> None:
-        # The choices hold the short list plus every published procedure sent
-        # (see visits.routes): anything else is unknown or withdrawn.
-        values = field.data or []
-        if len(values) > MAX_PROCEDURES:
-            raise ValidationError(_l("Please choose at most %(num)s procedures.", num=MAX_PROCEDURES))
-        if any(value not in offered(field) for value in values):
-            field.data = [value for value in values if value in offered(field)]
-            raise ValidationError(
-                _l("A procedure you chose is not in the ward's catalogue (any more). "
-                   "Please check the list, or write what you need in the box below.")
-            )
+        check_procedures(field, _l("A procedure you chose is not in the ward's catalogue (any more). "
+                                   "Please check the list, or write what you need in the box below."))
+
+
+def check_procedures(field, unknown_message) -> None:
+    """A procedure field showing a short list: its choices hold the list plus
+    every published procedure sent (see visits.routes), so anything else is
+    unknown or withdrawn; it is unticked, with `unknown_message`."""
+    values = field.data or []
+    if len(values) > MAX_PROCEDURES:
+        raise ValidationError(_l("Please choose at most %(num)s procedures.", num=MAX_PROCEDURES))
+    if any(value not in offered(field) for value in values):
+        field.data = [value for value in values if value in offered(field)]
+        raise ValidationError(unknown_message)
 
 
 class LookupForm(Form):
@@ -220,5 +223,5 @@ class OutcomeForm(Form):
     )
 
     def validate_procedures_done(self, field) -> None:
-        if any(value not in offered(field) for value in field.data or []):
-            raise ValidationError(_l("Please choose from the list."))
+        check_procedures(field, _l("A procedure you ticked is not in the ward's catalogue (any more). "
+                                   "Please check the list, or write it in the note below."))

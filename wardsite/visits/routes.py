@@ -433,10 +433,7 @@ def _admin_forms(visit, team_form=None, outcome_form=None):
         team_form = TeamForm()
         team_form.volunteers.data = [v.id for v in visit.team]
     team_form.volunteers.choices = [choice(v.id, v.name + (" ★" if v.experienced else "")) for v in volunteers]
-    # Only what a checkbox shows, not whole records.
-    procedures = db.session.execute(
-        select(Procedure.id, Procedure.name).where(Procedure.published.is_(True)).order_by(Procedure.name)
-    ).all()
+    sent = outcome_form is not None
     if outcome_form is None:
         outcome_form = OutcomeForm()
         if visit.status == "done":
@@ -447,8 +444,30 @@ def _admin_forms(visit, team_form=None, outcome_form=None):
             outcome_form.procedures_done.data = [p.id for p in visit.procedures_done]
         else:
             outcome_form.procedures_done.data = [p.id for p in visit.procedures]
-    outcome_form.procedures_done.choices = [choice(p.id, p.name) for p in procedures]
+    if visit.can_record_outcome(current_user):  # otherwise the form is not shown
+        _offer_procedures_done(outcome_form, visit, sent=sent)
     return team_form, outcome_form
+
+
+def _offer_procedures_done(form: OutcomeForm, visit: Visit, *, sent: bool) -> None:
+    """The booking form's short list, for the outcome (the whole catalogue
+    was 2,000 boxes): first the procedures booked for this visit, then those
+    already recorded or sent back in this form (any published procedure),
+    then the ones residents ask for most. Only the procedures sent are
+    looked up; one done elsewhere goes in the note."""
+    by_name = lambda procedure: (procedure.name, procedure.id)  # noqa: E731
+    first = sorted((procedure for procedure in visit.procedures if procedure.published), key=by_name)
+    if sent:
+        more = services.published_procedures((form.procedures_done.data or [])[:MAX_PROCEDURES])
+    elif visit.status == "done":
+        more = [procedure for procedure in visit.procedures_done if procedure.published]
+    else:
+        more = []
+    listed = {procedure.id for procedure in first}
+    first += sorted((procedure for procedure in more if procedure.id not in listed), key=by_name)
+    listed.update(procedure.id for procedure in first)
+    popular = [procedure for procedure in services.popular_procedures() if procedure.id not in listed]
+    form.procedures_done.choices = [choice(procedure.id, procedure.name) for procedure in first + popular]
 
 
 def _render_admin_visit(visit, team_form=None, outcome_form=None):
