@@ -894,3 +894,14 @@ def test_lead_time_and_horizon_are_configurable(app, client):
     app.config["VISIT_LEAD_DAYS"] = 3
     assert book(client, roster).status_code == 200
     assert visit_rows(app) == []
+
+
+def test_forged_procedure_ids_and_tokens_get_no_server_error(app, client):
+    roster = arrange_roster(app)
+    # A number no database column holds: the form says so next to the field.
+    response = book(client, roster, procedures=[str(2**70)])
+    assert response.status_code == 200
+    assert "không (còn) có trong danh mục thủ tục" in response.get_data(as_text=True)
+    # A token longer than any we issue is no guard, but the booking stands.
+    assert book(client, roster, form_token="x" * 500).status_code == 303
+    assert [visit.form_token for visit in visit_rows(app)] == [None]

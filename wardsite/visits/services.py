@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,6 +31,7 @@ from wardsite.volunteers import services as volunteer_services
 from wardsite.volunteers.models import Shift, Volunteer
 
 SLOT_FORMAT = "%Y-%m-%dT%H:%M"  # a slot's value in forms: its local start time
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what page_cache.unique_token() issues fits; the column holds 64
 
 
 class SlotTaken(Exception):
@@ -226,10 +228,16 @@ def popular_procedures(limit: int = POPULAR_PROCEDURES) -> list[ProcedureChoice]
     return choices
 
 
+def _is_row_id(value) -> bool:
+    """An id a database row can have: a number beyond the column's range
+    from a forged form must not reach the query (SQLite and PostgreSQL refuse it)."""
+    return isinstance(value, int) and 0 < value < 2**31
+
+
 def published_procedures(ids=(), code: str | None = None) -> list[ProcedureChoice]:
     """The published procedures among `ids` (and the one with `code`), by name;
     unknown and unpublished ones are left out."""
-    ids = sorted({pid for pid in ids if isinstance(pid, int)})
+    ids = sorted({pid for pid in ids if _is_row_id(pid)})
     if not ids and not code:
         return []
     wanted = []
@@ -254,7 +262,14 @@ class BookingDetails:
     procedure_ids: list[int] = field(default_factory=list)
 
 
+def usable_token(token: str | None) -> str | None:
+    """The form's one-time token if it looks like one we issue, else None (no
+    double-submit guard, but never a value the column cannot hold)."""
+    return token if token and _TOKEN.fullmatch(token) else None
+
+
 def visit_for_token(token: str | None) -> Visit | None:
+    token = usable_token(token)
     if not token:
         return None
     return db.session.scalar(select(Visit).where(Visit.form_token == token))
@@ -293,7 +308,7 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 residential_group_id=details.residential_group_id,
                 help_needed=details.help_needed,
                 consent_at=utcnow(),
-                form_token=token or None,
+                form_token=usable_token(token),
                 booked_by_id=booked_by.id if booked_by is not None else None,
                 procedures=procedures,
             )
@@ -329,7 +344,7 @@ def _seat_taken(shift_id: int, moment: datetime) -> bool:
 
 
 def _procedures(ids) -> list[Procedure]:
-    ids = [pid for pid in ids or [] if isinstance(pid, int)]
+    ids = [pid for pid in ids or [] if _is_row_id(pid)]
     if not ids:
         return []
     return list(db.session.scalars(select(Procedure).where(Procedure.id.in_(ids)).order_by(Procedure.id)))
