@@ -10,6 +10,7 @@ kept in the signed session cookie).
 from __future__ import annotations
 
 import secrets
+from operator import attrgetter
 
 import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -455,7 +456,7 @@ def _offer_procedures_done(form: OutcomeForm, visit: Visit, *, sent: bool) -> No
     already recorded or sent back in this form (any published procedure),
     then the ones residents ask for most. Only the procedures sent are
     looked up; one done elsewhere goes in the note."""
-    by_name = lambda procedure: (procedure.name, procedure.id)  # noqa: E731
+    by_name = attrgetter("name", "id")
     first = sorted((procedure for procedure in visit.procedures if procedure.published), key=by_name)
     if sent:
         more = services.published_procedures((form.procedures_done.data or [])[:MAX_PROCEDURES])
