@@ -485,7 +485,11 @@ def affected_visits() -> list[tuple[Visit, str]]:
 
 def team_choices(visit: Visit) -> list[Volunteer]:
     """Active volunteers, the shift's rostered ones first."""
-    volunteers = list(db.session.scalars(select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.name)))
+    volunteers = list(db.session.scalars(
+        select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.name)
+        # Names and experience only: not every volunteer's availability and dates away.
+        .options(lazyload(Volunteer.availability), lazyload(Volunteer.dates_away))
+    ))
     rostered = {v.id for v in visit.team}
     return sorted(volunteers, key=lambda v: (v.id not in rostered, v.name))
 
