@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from wardsite import create_app
 from wardsite.extensions import db
@@ -160,3 +161,20 @@ def login(client, make_user):
         return person
 
     return sign_in
+
+
+@contextmanager
+def sql_statements(app):
+    """The SQL statements the app runs inside the block, as a list."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
+from tests.conftest import sql_statements
 from tests.test_news import article_url, make_article, text_of
 from tests.test_procedures import make_procedure  # noqa: F401  (fixture)
 from tests.test_stats_log import place  # noqa: F401  (fixture)
@@ -21,31 +21,14 @@ from tests.test_visits import SLOT_RADIO, TOKEN, arrange_roster, booking_data
 from wardsite.extensions import db
 from wardsite.news import models as news_models
 from wardsite.news.models import DRAFT
-from wardsite.timeutil import WARD_TZ, utcnow
+from wardsite.timeutil import utcnow
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-@contextmanager
-def statements(app):
-    """The SQL statements run inside the block."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
 def served_from_cache(app, client, url, **kwargs):
     """(response, whether it came from memory: no statement but the version read)."""
-    with statements(app) as seen:
+    with sql_statements(app) as seen:
         response = client.get(url, **kwargs)
     return response, [s for s in seen if "content_version" not in s] == [] and len(seen) == 1
 
@@ -294,7 +277,7 @@ def test_the_article_page_from_memory_renders_nothing(app, client):
     article_id = make_article(app)
     url = article_url(app, article_id)
     client.get(url)
-    with statements(app) as seen:
+    with sql_statements(app) as seen:
         app.test_client().get(url)
     assert len(seen) == 2 and "content_version" in seen[0] and seen[1].lstrip().upper().startswith("UPDATE")
 
@@ -433,7 +416,7 @@ def test_a_third_anonymous_visit_is_answered_without_flask_and_reads_only_the_ve
     _, before_flask = answered_before_flask(app, app.test_client(), "/")
     assert not before_flask  # Flask serves the kept page once, and the fast path notes what it sent
     for visitor in (app.test_client(), app.test_client()):
-        with flask_requests(app) as seen, statements(app) as queries:
+        with flask_requests(app) as seen, sql_statements(app) as queries:
             again = visitor.get("/")
         assert seen == [] and len(queries) == 1 and "content_version" in queries[0]
         assert "Ngày thứ Tư trực tuyến" in text_of(again) and text_of(again) == text_of(rendered)

@@ -19,14 +19,13 @@ page served from a cache on the second pass cannot hide a growing count.
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sql_statements
 from tests.sweep import SKIP_PATHS, crawl
 from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
@@ -58,22 +57,6 @@ MAX_STATEMENTS = 30
 
 # The second pass adds this many times what the first pass added.
 GROWTH = 12
-
-
-@contextmanager
-def counting(app):
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count_statement(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count_statement)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count_statement)
 
 
 # Builders: compact, straight on the models -----------------------------------------
@@ -305,7 +288,7 @@ class CountingClient:
         self.statements: dict[str, list[str]] = {}
 
     def get(self, url):
-        with counting(self.app) as run:
+        with sql_statements(self.app) as run:
             response = self.client.get(url)
             response.get_data()  # a streamed export runs its queries while it is read
         self.statements[url] = run

@@ -1,6 +1,9 @@
 """Form pieces shared by every area."""
 
+import re
+
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 # Control characters other than tab and newline: nothing a person types, and
 # PostgreSQL refuses NUL outright.
@@ -27,3 +30,23 @@ class Form(FlaskForm):
 
 class EmptyForm(Form):
     """For buttons that POST: carries only the CSRF token."""
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def looks_like_token(value, min_length: int = 1, max_length: int = 64) -> bool:
+    """A one-time form token as we issue them (page_cache.unique_token()): URL-safe
+    characters, and never longer than the columns that keep them (64)."""
+    return isinstance(value, str) and min_length <= len(value) <= max_length and bool(_TOKEN.fullmatch(value))
+
+
+class FormTokenField(HiddenField):
+    """A form's one-time token; anything that does not look like one we issue
+    (too short or long, characters no token has) counts as none."""
+
+    min_length = 16
+
+    def process_formdata(self, valuelist):
+        value = valuelist[0] if valuelist else ""
+        self.data = value if looks_like_token(value, self.min_length) else None

@@ -67,7 +67,7 @@ add_staff_link("news.comment_queue", _CommentsLink(), "editor")
 add_sitemap_endpoint("news.index")
 # Kept pages end when a scheduled article appears; a kept article page counts each view.
 page_cache.add_schedule(services.next_publication, news_clock)
-page_cache.add_live_value("news.views", services.count_view_again)
+page_cache.add_live_value("news.views", services.count_view)
 
 
 def _article_urls():

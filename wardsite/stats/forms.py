@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import Field, IntegerField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from wardsite.forms import Form
+from wardsite.forms import Form, FormTokenField
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 LONGEST_RANGE_DAYS = 366 * 10
@@ -91,17 +90,6 @@ class CountField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Please enter a whole number, e.g. 2.")) from None
-
-
-class FormTokenField(HiddenField):
-    """A form's one-time token, as page_cache.unique_token() makes them; anything
-    else (too long for the column, characters no token has) counts as none."""
-
-    PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-    def process_formdata(self, valuelist):
-        value = valuelist[0] if valuelist else ""
-        self.data = value if self.PATTERN.fullmatch(value) else None
 
 
 class MultiCheckboxField(SelectMultipleField):

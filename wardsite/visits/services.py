@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,6 +23,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from wardsite.accounts.models import User, UserRole
 from wardsite.audit import record_audit
 from wardsite.extensions import db
+from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.visits.models import ACTIVE, Visit, visit_procedure
@@ -31,7 +31,6 @@ from wardsite.volunteers import services as volunteer_services
 from wardsite.volunteers.models import Shift, Volunteer
 
 SLOT_FORMAT = "%Y-%m-%dT%H:%M"  # a slot's value in forms: its local start time
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what page_cache.unique_token() issues fits; the column holds 64
 
 
 class SlotTaken(Exception):
@@ -265,7 +264,7 @@ class BookingDetails:
 def usable_token(token: str | None) -> str | None:
     """The form's one-time token if it looks like one we issue, else None (no
     double-submit guard, but never a value the column cannot hold)."""
-    return token if token and _TOKEN.fullmatch(token) else None
+    return token if looks_like_token(token) else None
 
 
 def visit_for_token(token: str | None) -> Visit | None:
