@@ -1,11 +1,11 @@
+"""Sign-in, password change and the admins' user form."""
+
 from flask_babel import lazy_gettext as _l
-from wardsite.forms import Form
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from wardsite.accounts.models import ROLES
-from wardsite.phone import normalize_phone
+from wardsite.forms import Form, MultiCheckboxField, validate_phone_field
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -43,19 +43,6 @@ class ChangePasswordForm(Form):
         validators=[EqualTo("new_password", _l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def validate_phone_field(form, field) -> None:
-    if field.data:
-        phone = normalize_phone(field.data)
-        if phone is None:
-            raise ValidationError(_l("Please enter a Vietnamese phone number, e.g. 0912 345 678."))
-        field.data = phone
 
 
 class UserForm(Form):

@@ -1,3 +1,5 @@
+"""Staff accounts: users, their roles and passwords. Residents never need one."""
+
 from __future__ import annotations
 
 from datetime import datetime

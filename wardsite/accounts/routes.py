@@ -1,3 +1,5 @@
+"""Signing in and out (/dang-nhap, /dang-xuat) and changing one's password."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user

@@ -1,10 +1,11 @@
+"""The admins' forms: ward settings and residential groups."""
+
 from flask_babel import lazy_gettext as _l
-from wardsite.forms import Form
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL
 
-from wardsite.accounts.forms import validate_phone_field
+from wardsite.forms import Form, validate_phone_field
 
 
 class WardSettingsForm(Form):

@@ -1,3 +1,5 @@
+"""The ward itself: its settings (name, address, contacts) and its residential groups."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,3 +1,6 @@
+"""The staff home (/quan-tri/) and the admins' screens: users, ward settings,
+residential groups and the audit log."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,9 +12,10 @@ from wardsite.accounts.models import User
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.forms import ResidentialGroupForm, WardSettingsForm
 from wardsite.admin.models import ResidentialGroup, WardSettings
+from wardsite import pages
 from wardsite.audit import AuditEntry, record_audit
 from wardsite.extensions import db
-from wardsite.templating import add_staff_link
+from wardsite.pages import add_staff_link
 from wardsite.uploads import ImageRejected, save_image
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -24,31 +28,13 @@ add_staff_link("admin.audit_log", _l("Audit log"), "admin")
 
 AUDIT_PAGE_SIZE = 50
 
-# Blocks that other areas add to the staff home page: a template name, or
-# (template, function returning that template's context) via add_dashboard_section.
-DASHBOARD_SECTIONS: list = []
-
-
-def add_dashboard_section(template: str, context=None) -> None:
-    if all((entry if isinstance(entry, str) else entry[0]) != template for entry in DASHBOARD_SECTIONS):
-        DASHBOARD_SECTIONS.append((template, context) if context else template)
-
-
 @bp.route("/")
 @roles_required("editor", "leader")
 def dashboard():
     recent = []
     if current_user.has_role("admin"):
         recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
-    sections, context = [], {}
-    for entry in DASHBOARD_SECTIONS:
-        template, make_context = (entry, None) if isinstance(entry, str) else entry
-        if make_context is not None:
-            extra = make_context()
-            if extra is None:  # the section has nothing for this user
-                continue
-            context.update(extra)
-        sections.append(template)
+    sections, context = pages.dashboard_sections()
     return render_template("admin/dashboard.html", recent=recent, dashboard_sections=sections, **context)
 
 

@@ -1,3 +1,5 @@
+"""The editors' article form and the residents' comment form."""
+
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l

@@ -1,5 +1,5 @@
 """News pages for residents (/tin-tuc/), the editors' screens (/quan-tri/tin-tuc/,
-/quan-tri/binh-luan/), the Atom feed, sitemap.xml and robots.txt."""
+/quan-tri/binh-luan/) and the Atom feed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from sqlalchemy.orm import joinedload
 
 from wardsite import page_cache
 from wardsite.accounts.permissions import require, roles_required
-from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.htmx import is_htmx, render
@@ -31,9 +30,15 @@ from wardsite.news.models import (
     Comment,
     news_clock,
 )
-from wardsite.news.sitemap import SITEMAP_ENDPOINTS, SITEMAP_SOURCES, add_sitemap_endpoint, add_sitemap_source
-from wardsite.public.routes import add_home_door, add_home_section
-from wardsite.templating import add_public_link, add_staff_link
+from wardsite.pages import (
+    add_dashboard_section,
+    add_home_door,
+    add_home_section,
+    add_public_link,
+    add_sitemap_endpoint,
+    add_sitemap_source,
+    add_staff_link,
+)
 from wardsite.timeutil import from_local, to_local, utcnow
 from wardsite.uploads import ImageRejected, save_image
 
@@ -261,23 +266,6 @@ def feed():
     updated = max((a.updated_at for a in articles), default=utcnow())
     response = make_response(render_template("news/feed.xml", articles=articles, updated=updated))
     response.mimetype = "application/atom+xml"
-    return response
-
-
-@bp.route("/sitemap.xml")
-def sitemap():
-    urls = [(url_for(endpoint, _external=True), None) for endpoint in SITEMAP_ENDPOINTS]
-    for source in SITEMAP_SOURCES:
-        urls.extend(source())
-    response = make_response(render_template("news/sitemap.xml", urls=urls))
-    response.mimetype = "application/xml"
-    return response
-
-
-@bp.route("/robots.txt")
-def robots():
-    response = make_response(render_template("news/robots.txt", sitemap_url=url_for("news.sitemap", _external=True)))
-    response.mimetype = "text/plain"
     return response
 
 

@@ -13,7 +13,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectChoice,
@@ -23,8 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from flask_wtf import FlaskForm
-
+from wardsite.forms import Form, SubForm
 from wardsite.procedures.models import CHANNEL_KINDS, CODE_PATTERN, LEVELS, ONLINE_LEVELS
 from wardsite.procedures.services import MAX_CHANNELS, MAX_COPIES, MAX_DOCUMENTS, MAX_STEPS
 
@@ -63,7 +61,7 @@ class DayField(DateField):
         raise ValueError(_l("Please enter a date, e.g. 22/11/2026."))
 
 
-class ChannelForm(Form):
+class ChannelForm(SubForm):
     kind = SelectField(
         _l("Way of filing"),
         choices=[SelectChoice(value, label) for value, label in CHANNEL_KINDS.items()],
@@ -77,7 +75,7 @@ class ChannelForm(Form):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))])
 
 
-class StepForm(Form):
+class StepForm(SubForm):
     text = TextAreaField(
         _l("Step"),
         validators=[DataRequired(_l("Please describe this step, or remove it.")), Length(max=4000, message=_l("At most 4000 characters."))],
@@ -85,7 +83,7 @@ class StepForm(Form):
     )
 
 
-class DocumentForm(Form):
+class DocumentForm(SubForm):
     name = StringField(
         _l("Paper"),
         validators=[DataRequired(_l("Please name this paper, or remove it.")), Length(max=1000, message=_l("At most 1000 characters."))],
@@ -116,7 +114,7 @@ def _choices(mapping) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in mapping.items()]
 
 
-class ProcedureForm(FlaskForm):
+class ProcedureForm(Form):
     code = StringField(
         _l("Code"),
         validators=[

@@ -12,16 +12,20 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from wardsite.accounts.permissions import require, roles_required
-from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.htmx import htmx_target, render
-from wardsite.news.sitemap import add_sitemap_endpoint, add_sitemap_source
+from wardsite.pages import (
+    add_dashboard_section,
+    add_home_door,
+    add_public_link,
+    add_sitemap_endpoint,
+    add_sitemap_source,
+    add_staff_link,
+)
 from wardsite.procedures import services
 from wardsite.procedures.forms import ProcedureForm, apply_list_action
 from wardsite.procedures.models import ONLINE_FILTERS, ONLINE_LEVELS, Procedure
-from wardsite.public.routes import add_home_door
-from wardsite.templating import add_public_link, add_staff_link
 from wardsite.timeutil import local_today
 
 bp = Blueprint("procedures", __name__, cli_group="procedures")

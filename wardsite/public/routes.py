@@ -1,32 +1,19 @@
+"""The core public pages: home, language choice, uploaded files, sitemap.xml,
+robots.txt and the health check."""
+
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, send_from_directory, url_for
 from sqlalchemy import text
 
+from wardsite import pages
 from wardsite.extensions import db
 from wardsite.urls import safe_next
 
 bp = Blueprint("public", __name__)
 
-# The home page's doors (endpoint, title, text) and sections (template, order),
-# added by each area for what it offers.
-HOME_DOORS: list[tuple[str, str, str]] = []
-HOME_SECTIONS: list[tuple[str, int]] = []
-
-
-def add_home_door(endpoint: str, title, text) -> None:
-    if all(existing[0] != endpoint for existing in HOME_DOORS):
-        HOME_DOORS.append((endpoint, title, text))
-
-
-def add_home_section(template: str, order: int) -> None:
-    if all(existing[0] != template for existing in HOME_SECTIONS):
-        HOME_SECTIONS.append((template, order))
-        HOME_SECTIONS.sort(key=lambda section: section[1])
-
 
 @bp.route("/")
 def home():
-    sections = [template for template, _ in HOME_SECTIONS]
-    return render_template("public/home.html", sections=sections, home_doors=HOME_DOORS)
+    return render_template("public/home.html", sections=pages.home_sections(), home_doors=pages.HOME_DOORS)
 
 
 @bp.route("/ngon-ngu/<code>")
@@ -46,6 +33,23 @@ def set_language(code: str):
 def upload(filename: str):
     """Files uploaded by staff (logo, news images); names are random."""
     response = send_from_directory(current_app.config["UPLOAD_FOLDER"], filename, max_age=30 * 24 * 3600)
+    return response
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    urls = [(url_for(endpoint, _external=True), None) for endpoint in pages.SITEMAP_ENDPOINTS]
+    for source in pages.SITEMAP_SOURCES:
+        urls.extend(source())
+    response = make_response(render_template("public/sitemap.xml", urls=urls))
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.route("/robots.txt")
+def robots():
+    response = make_response(render_template("public/robots.txt", sitemap_url=url_for("public.sitemap", _external=True)))
+    response.mimetype = "text/plain"
     return response
 
 

@@ -1,9 +1,10 @@
+"""The report's date range and the volunteers' guidance log form."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
@@ -50,7 +51,7 @@ class WardDateField(Field):
             raise ValueError(_l("Please enter a date as dd/mm/yyyy, e.g. 05/02/2026."))
 
 
-class ReportRangeForm(FlaskForm):
+class ReportRangeForm(Form):
     """The report's date range, read from the query string (a GET form, no CSRF)."""
 
     class Meta:

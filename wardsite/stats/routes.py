@@ -17,19 +17,17 @@ from wtforms import SelectChoice
 
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.models import WardSettings
-from wardsite.admin.routes import add_dashboard_section
 from wardsite import page_cache
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
-from wardsite.public.routes import add_home_section
+from wardsite.pages import add_dashboard_section, add_home_section, add_public_link, add_staff_link
 from wardsite.stats import dashboard, services
 from wardsite.stats.charts import bar_chart
 from wardsite.stats.exports import breakdown_csv, report_workbook
 from wardsite.stats.forms import GuidanceSessionForm, ReportRangeForm
 from wardsite.stats.models import GuidanceSession
-from wardsite.templating import add_public_link, add_staff_link
 from wardsite.timeutil import local_today, to_local
 
 bp = Blueprint("stats", __name__)

@@ -17,8 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from wardsite.accounts.forms import MultiCheckboxField
-from wardsite.forms import Form
+from wardsite.forms import Form, MultiCheckboxField
 from wardsite.phone import normalize_phone
 from wardsite.visits.models import CODE_ALPHABET, CODE_LENGTH, clean_code
 

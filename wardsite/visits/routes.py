@@ -23,14 +23,12 @@ from wtforms import SelectChoice
 from wardsite import page_cache
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.models import ResidentialGroup
-from wardsite.admin.routes import add_dashboard_section
 from wardsite.audit import record_audit
 from wardsite.extensions import db, limiter
 from wardsite.forms import EmptyForm
 from wardsite.htmx import htmx_target, render
+from wardsite.pages import add_dashboard_section, add_home_door, add_public_link, add_staff_link
 from wardsite.procedures.models import Procedure, is_valid_code
-from wardsite.public.routes import add_home_door
-from wardsite.templating import add_public_link, add_staff_link
 from wardsite.timeutil import to_local
 from wardsite.visits import services
 from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, OutcomeForm, RatingForm, TeamForm

@@ -6,7 +6,6 @@ import re
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from wardsite.accounts.forms import MultiCheckboxField, validate_phone_field
+from wardsite.forms import Form, MultiCheckboxField, validate_phone_field
 from wardsite.volunteers.models import DAY_PARTS, SHIFT_KINDS, SKILLS, STATION_KINDS, WEEKDAYS
 
 HOURS_PATTERN = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*[-–]\s*(\d{1,2})[:h.](\d{2})\s*$")
@@ -63,7 +62,7 @@ def _group_choices(groups, empty_label):
     return [SelectChoice("0", empty_label)] + [SelectChoice(str(group.id), group.name) for group in groups]
 
 
-class StationForm(FlaskForm):
+class StationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter the station's name.")), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(key, label) for key, label in STATION_KINDS.items()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
@@ -90,7 +89,7 @@ class StationForm(FlaskForm):
         return [getattr(self, f"hours_{day}") for day in range(7)]
 
 
-class DateRangeForm(FlaskForm):
+class DateRangeForm(Form):
     start_date = DateField(_l("From"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
     end_date = DateField(_l("To"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
 
@@ -109,7 +108,7 @@ class AwayForm(DateRangeForm):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
 
-class HostForm(FlaskForm):
+class HostForm(Form):
     week_start = DateField(_l("From the week of"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
     host_group = SelectField(_l("Hosted by"))
 
@@ -118,7 +117,7 @@ class HostForm(FlaskForm):
         self.host_group.choices = [SelectChoice(str(group.id), group.name) for group in groups]
 
 
-class VolunteerForm(FlaskForm):
+class VolunteerForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=30), validate_phone_field])
     email = EmailField(
@@ -144,14 +143,14 @@ class VolunteerForm(FlaskForm):
         ]
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(Form):
     cells = MultiCheckboxField(
         _l("When can you help?"),
         choices=[SelectChoice(f"{day}-{part}", f"{WEEKDAYS[day]} {label}") for day in range(7) for part, (label, _a, _b) in DAY_PARTS.items()],
     )
 
 
-class ShiftTemplateForm(FlaskForm):
+class ShiftTemplateForm(Form):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(key, label) for key, label in SHIFT_KINDS.items()])
     station = SelectField(_l("Station"), default="0")
     weekday = SelectField(_l("Day of the week"), choices=[SelectChoice(str(day), label) for day, label in enumerate(WEEKDAYS)])
@@ -186,7 +185,7 @@ class ShiftForm(ShiftTemplateForm):
         del self.weekday
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     volunteer = SelectField(_l("Volunteer"))
     confirm = HiddenField(default="")
 

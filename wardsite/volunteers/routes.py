@@ -22,8 +22,7 @@ from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
-from wardsite.public.routes import add_home_door
-from wardsite.templating import add_public_link, add_staff_link
+from wardsite.pages import add_home_door, add_public_link, add_staff_link
 from wardsite.timeutil import from_local, local_today
 from wardsite.volunteers import rostering, services
 from wardsite.volunteers.forms import (
