@@ -560,7 +560,7 @@ def resend_cut_off_entries(load: Load) -> None:
 def check_bookings(app, bookings: list[Write], ward: Ward) -> None:
     from wardsite.timeutil import to_local
     from wardsite.visits.models import ACTIVE, Visit
-    from wardsite.volunteers.models import OutboxMessage
+    from wardsite.mail import OutboxMessage
 
     sent = {write.data["form_token"]: write for write in bookings}
     with app.app_context():

@@ -101,7 +101,7 @@ STAFF_ROUTES = [
     staff("volunteers.roster_print", "/quan-tri/lich-truc/in", "leader"),
     staff("volunteers.hours", "/quan-tri/lich-truc/gio-truc", "leader"),
     staff("volunteers.swaps", "/quan-tri/lich-truc/doi-ca", "leader"),
-    staff("volunteers.outbox", "/quan-tri/hop-thu", "leader"),
+    staff("admin.outbox", "/quan-tri/hop-thu", "leader"),
     # stats
     staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader"),
     staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader", method="POST",

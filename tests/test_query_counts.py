@@ -31,6 +31,7 @@ from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
+from wardsite.mail import OutboxMessage
 from wardsite.news.models import COMMENT_APPROVED, COMMENT_WAITING, DRAFT, PUBLISHED, Article, Comment
 from wardsite.procedures.models import Channel, Document, Procedure, Sector, Step
 from wardsite.stats.models import GuidanceSession
@@ -42,7 +43,6 @@ from wardsite.volunteers.models import (
     Closure,
     DateAway,
     OpeningHours,
-    OutboxMessage,
     Shift,
     ShiftTemplate,
     Station,

@@ -451,7 +451,7 @@ def test_inline_validation_uses_the_same_rules(app, client):
 
 
 def test_new_bookings_notify_the_leaders(app, client, make_user):
-    from wardsite.volunteers.models import OutboxMessage
+    from wardsite.mail import OutboxMessage
 
     leader = make_user("leader")
     make_user("editor")

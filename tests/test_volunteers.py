@@ -13,6 +13,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from wardsite.extensions import db
+from wardsite.mail import OutboxMessage
 from wardsite.timeutil import from_local, local_today
 from wardsite.volunteers import rostering, services
 from wardsite.volunteers.models import (
@@ -20,7 +21,6 @@ from wardsite.volunteers.models import (
     Assignment,
     Closure,
     OpeningHours,
-    OutboxMessage,
     Shift,
     ShiftTemplate,
     Station,
@@ -476,7 +476,7 @@ def test_messages_go_out_over_smtp_when_a_server_is_configured(app, monkeypatch)
         def send_message(self, message):
             sent.append(("send", message["To"], message["Subject"]))
 
-    monkeypatch.setattr("wardsite.volunteers.services.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("wardsite.mail.smtplib.SMTP", FakeSMTP)
     app.config.update(MAIL_SERVER="mail.example.org", MAIL_USERNAME="ward", MAIL_PASSWORD="secret")
     with app.app_context():
         volunteer = make_volunteer(email="an@example.org")

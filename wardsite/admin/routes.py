@@ -12,7 +12,7 @@ from wardsite.accounts.models import User
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.forms import ResidentialGroupForm, WardSettingsForm
 from wardsite.admin.models import ResidentialGroup, WardSettings
-from wardsite import pages
+from wardsite import mail, pages
 from wardsite.audit import AuditEntry, record_audit
 from wardsite.extensions import db
 from wardsite.pages import add_staff_link
@@ -221,3 +221,9 @@ def audit_log():
         select(AuditEntry).order_by(AuditEntry.id.desc()), page=page, per_page=AUDIT_PAGE_SIZE, error_out=False
     )
     return render_template("admin/audit_log.html", entries=entries)
+
+
+@bp.route("/hop-thu")
+@roles_required("leader")
+def outbox():
+    return render_template("admin/outbox.html", messages=mail.latest())

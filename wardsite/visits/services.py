@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
 from wardsite.accounts.models import User, UserRole
+from wardsite import mail
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import looks_like_token
@@ -322,7 +323,7 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 db.session.rollback()
             else:
                 try:
-                    volunteer_services.send_queued(notices)
+                    mail.send_queued(notices)
                 except Exception:  # noqa: BLE001 - the booking stands; the message waits in the outbox
                     db.session.rollback()
                     current_app.logger.exception("could not send the leaders' notification for visit %s", visit.id)
@@ -416,7 +417,7 @@ def notify_leaders(visit: Visit) -> list:
         link=link,
     )
     queued = (
-        volunteer_services.queue_message(leader.email, subject, body, f"visit-new:{visit.id}:{leader.id}", send_now=False)
+        mail.queue_message(leader.email, subject, body, f"visit-new:{visit.id}:{leader.id}", send_now=False)
         for leader in leaders
     )
     return [message for message in queued if message is not None]

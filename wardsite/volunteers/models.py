@@ -1,5 +1,4 @@
-"""Stations, volunteers and their availability, shifts, assignments, swaps and
-the outbox of messages waiting to be sent."""
+"""Stations, volunteers and their availability, shifts, assignments and swaps."""
 
 from __future__ import annotations
 
@@ -372,18 +371,3 @@ class SwapOffer(db.Model):
     shift: Mapped[Shift] = relationship()
     from_volunteer: Mapped[Volunteer] = relationship(foreign_keys=[from_volunteer_id])
     to_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[to_volunteer_id])
-
-
-class OutboxMessage(db.Model):
-    """An e-mail to send, or sent. Generic: any area may queue messages here.
-    The dedupe key makes sure the same message is never queued twice."""
-
-    __tablename__ = "outbox_message"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,7 +45,6 @@ from wardsite.volunteers.models import (
     Closure,
     DateAway,
     OpeningHours,
-    OutboxMessage,
     Shift,
     ShiftTemplate,
     Station,
@@ -723,13 +722,6 @@ def swaps():
         )
     ))
     return render_template("volunteers/swaps.html", offers=offers)
-
-
-@bp.route("/quan-tri/hop-thu")
-@roles_required("leader")
-def outbox():
-    messages = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)))
-    return render_template("volunteers/outbox.html", messages=messages)
 
 
 # Command line ------------------------------------------------------------------------

@@ -7,21 +7,18 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import smtplib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from email.message import EmailMessage
 
 import segno
-from flask import current_app, url_for
-from flask_babel import force_locale
+from flask import url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
+from wardsite import mail
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.timeutil import WARD_TZ, from_local, local_today, to_local, utcnow
@@ -29,7 +26,6 @@ from wardsite.volunteers import rostering
 from wardsite.volunteers.models import (
     NEEDS_EXPERIENCED,
     Assignment,
-    OutboxMessage,
     Shift,
     ShiftTemplate,
     Station,
@@ -375,67 +371,14 @@ def publish(start: date, end: date) -> int:
         if not volunteer.email:
             continue
         key = f"roster-published:{volunteer_id}:" + ",".join(str(s.id) for s in their_shifts)
-        with _ward_language():
+        with mail.ward_language():
             lines = "\n".join(f"- {describe(s)}" for s in their_shifts)
             subject = _("Your duty shifts from %(start)s to %(end)s", start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
             body = _("Hello %(name)s,\n\nYour duty shifts:\n%(lines)s\n\nThank you.", name=volunteer.name, lines=lines)
-        if queue_message(volunteer.email, subject, body, key):
+        if mail.queue_message(volunteer.email, subject, body, key):
             told += 1
     record_audit("roster.published", None, f"{start:%d/%m/%Y}–{end:%d/%m/%Y}: {len(shifts)} shifts, {told} volunteers told")
     return told
-
-
-def _ward_language():
-    """Messages to volunteers go out in the ward's language, whoever triggers them."""
-    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
-def queue_message(recipient: str, subject: str, body: str, dedupe_key: str, send_now: bool = True) -> OutboxMessage | None:
-    """Queue an e-mail once per `dedupe_key` (None if it was queued before) and
-    send it at once over SMTP when MAIL_SERVER is set; otherwise it waits in
-    the outbox, where staff can read it. With send_now=False the caller sends
-    it with send_queued() after its own transaction has committed."""
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
-        return None
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, dedupe_key=dedupe_key)
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        return None  # queued by someone else in the meantime
-    if send_now and current_app.config.get("MAIL_SERVER"):
-        _send(message)
-    return message
-
-
-def send_queued(messages: list[OutboxMessage]) -> None:
-    """Send messages queued with send_now=False, once their transaction has
-    committed; one that cannot be sent stays in the outbox."""
-    if not messages or not current_app.config.get("MAIL_SERVER"):
-        return
-    for message in messages:
-        _send(message)
-    db.session.commit()
-
-
-def _send(message: OutboxMessage) -> None:
-    config = current_app.config
-    email = EmailMessage()
-    email["From"] = config["MAIL_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body)
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(email)
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.warning("mail to %s not sent: %s", message.recipient, error)
-        return  # stays in the outbox, unsent
-    message.sent_at = utcnow()
 
 
 def send_reminders(today: date | None = None) -> int:
@@ -448,10 +391,10 @@ def send_reminders(today: date | None = None) -> int:
         for a in shift.assignments:
             if not a.volunteer.email:
                 continue
-            with _ward_language():
+            with mail.ward_language():
                 subject = _("Reminder: duty tomorrow, %(when)s", when=describe(shift))
                 body = _("Hello %(name)s,\n\nA reminder of your duty shift tomorrow: %(when)s.\n\nThank you.", name=a.volunteer.name, when=describe(shift))
-            if queue_message(a.volunteer.email, subject, body, f"reminder:{shift.id}:{a.volunteer_id}"):
+            if mail.queue_message(a.volunteer.email, subject, body, f"reminder:{shift.id}:{a.volunteer_id}"):
                 sent += 1
     return sent
 
@@ -558,7 +501,7 @@ def hours_by_month(year: int, month: int) -> list[tuple[Volunteer, int, float]]:
 def hours_csv(year: int, month: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    with _ward_language():
+    with mail.ward_language():
         writer.writerow([_("Volunteer"), _("Youth-union branch"), _("Month"), _("Shifts attended"), _("Hours")])
     for volunteer, shifts, hours in hours_by_month(year, month):
         writer.writerow([volunteer.name, volunteer.branch, f"{month:02d}/{year}", shifts, f"{hours:.1f}"])
