@@ -18,8 +18,10 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
+from tests.factories import catalogue, make_procedure, place  # noqa: F401  (fixtures for every test)
 from wardsite import create_app
 from wardsite.extensions import db
+
 
 POSTGRES_URI = os.environ.get("WARDSITE_TEST_DATABASE_URI", "")
 PASSWORD = "mật khẩu thử nghiệm dài"

@@ -139,3 +139,58 @@ def crawl(client, start: list[str], limit: int = 250):
             if form.method == "GET":
                 params.setdefault(urlsplit(action).path, set()).update(form.fields)
     return seen, list(forms.values()), params
+
+
+# Hostile input --------------------------------------------------------------
+
+SCRIPT = '<script>alert("xss")</script>'
+
+IMAGE = '"><img src=x onerror=alert(1)>'
+
+LIVE_MARKERS = [SCRIPT, "<img src=x onerror=alert(1)>"]
+
+HOSTILE = [
+    "A" * 100_000,
+    "\x00\x01\x07\x1b[31m\x7f",
+    "\u200b\u200d\ufeff\u202eabc",
+    "' OR 1=1 --",
+    "1; DROP TABLE \"user\"; --",
+    SCRIPT,
+    IMAGE,
+    "javascript:alert(1)",
+    "{{7*7}}{% raw %}${7*7}",
+    "../../../../etc/passwd",
+    "-1",
+    "99999999999999999999999999999",
+    "1e308",
+    "NaN",
+    "31/02/2026",
+    "",
+]
+
+
+def form_data(form, value: str) -> dict:
+    data = {}
+    for name, entry in form.fields.items():
+        if entry.kind in ("hidden",) and name == "csrf_token":
+            continue
+        if entry.kind == "submit":
+            if entry.value:
+                data[name] = entry.value
+            continue
+        if entry.kind == "file":
+            continue
+        data[name] = value
+    return data
+
+
+def assert_safe(response, where: str) -> None:
+    assert response.status_code < 500, f"{where} → {response.status_code}"
+    if response.status_code in (301, 302, 303, 307, 308):
+        location = response.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//"), f"{where} redirects off-site to {location}"
+    if response.mimetype == "text/html":
+        body = response.get_data(as_text=True)
+        for marker in LIVE_MARKERS:
+            assert marker not in body, f"{where} reflected {marker!r} unescaped"
+    response.close()

@@ -52,8 +52,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tests.conftest import on_postgres
-from tests.test_visits import TAKEN_TEXT, arrange_roster, make_mobile_shift, make_volunteer
+from tests.factories import TAKEN_TEXT, arrange_roster, make_mobile_shift, make_volunteer
 from wardsite.extensions import db
+
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"

@@ -9,33 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import article_url, make_article, text_of
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
-from wardsite.news.models import COMMENT_APPROVED, COMMENT_WAITING, DRAFT, PUBLISHED, Article, Comment
+from wardsite.news.models import COMMENT_APPROVED, COMMENT_WAITING, DRAFT, Article, Comment
 from wardsite.timeutil import utcnow
 
-
-def make_article(app, title="Khai trương Tổ dân phố điện tử", *, kind="news", status=PUBLISHED, published_at=None,
-                 body="Nhà văn hóa có **máy tính** và máy in.", summary="Người dân được hướng dẫn ngay tại nhà văn hóa.",
-                 pinned=False, age=timedelta(hours=1)) -> int:
-    with app.app_context():
-        article = Article(kind=kind, summary=summary, body=body, status=status, pinned=pinned)
-        article.set_title(title)
-        if status == PUBLISHED:
-            article.published_at = published_at or (utcnow() - age)
-        db.session.add(article)
-        db.session.commit()
-        return article.id
-
-
-def article_url(app, article_id: int) -> str:
-    with app.app_context():
-        article = db.session.get(Article, article_id)
-        return f"/tin-tuc/{article.id}-{article.slug}"
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 # The list ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from tests.test_news import article_url, make_article, text_of
+from tests.factories import article_form, article_url, make_article, text_of
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
 from wardsite.news import models as news_models
@@ -33,21 +33,6 @@ def image_file(fmt="PNG", size=(800, 450), name="anh.png", exif=False) -> tuple[
         image.save(buffer, fmt)
     buffer.seek(0)
     return buffer, name
-
-
-def article_form(**changes) -> dict:
-    data = {
-        "title": "Khai trương Tổ dân phố điện tử",
-        "kind": "notice",
-        "summary": "Người dân được hướng dẫn làm thủ tục trực tuyến tại nhà văn hóa.",
-        "body": "## Giờ mở cửa\n\n- Thứ Hai – Thứ Sáu\n\nMang theo **căn cước**.",
-        "cover_alt": "Phòng máy tính ở nhà văn hóa",
-        "cover_caption": "Nhà văn hóa Tổ dân phố 1",
-        "status": PUBLISHED,
-        "published_at": "",
-    }
-    data.update(changes)
-    return data
 
 
 def audit_actions(app) -> list[str]:

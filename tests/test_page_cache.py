@@ -14,14 +14,12 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import sql_statements
-from tests.test_news import article_url, make_article, text_of
-from tests.test_procedures import make_procedure  # noqa: F401  (fixture)
-from tests.test_stats_log import place  # noqa: F401  (fixture)
-from tests.test_visits import SLOT_RADIO, TOKEN, arrange_roster, booking_data
+from tests.factories import SLOT_RADIO, TOKEN, arrange_roster, article_url, booking_data, make_article, text_of
 from wardsite.extensions import db
 from wardsite.news import models as news_models
 from wardsite.news.models import DRAFT
 from wardsite.timeutil import utcnow
+
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -102,7 +100,7 @@ def test_an_editor_publishing_editing_and_unpublishing_shows_at_once(app, client
 
 
 def test_an_article_edited_through_the_form_shows_at_once(app, client, login):
-    from tests.test_news_editor import article_form
+    from tests.factories import article_form
 
     login("editor")
     client.post("/quan-tri/tin-tuc/moi", data=article_form(title="Khai trương điểm hỗ trợ", status="published"))

@@ -147,7 +147,7 @@ def url_values(app):
         visit = Visit(slot_start=start, slot_end=start + timedelta(hours=1), full_name="Bà Sáu", phone="0912345678")
         db.session.add(visit)
         # volunteers
-        from tests.test_volunteers import make_roster_records
+        from tests.factories import make_roster_records
 
         roster_ids = make_roster_records()
         # stats: an entry nobody's own, so a volunteer gets 403 and a leader deletes it

@@ -4,53 +4,11 @@ filtering, the procedure page, the printable sheet and the open data."""
 from __future__ import annotations
 
 import json
-import re
-from datetime import date
 
 import pytest
 
+from tests.factories import titles
 from wardsite.extensions import db
-from wardsite.procedures.models import Procedure
-from wardsite.procedures.services import ChannelData, DocumentData, ProcedureData, save
-
-
-@pytest.fixture
-def make_procedure(app):
-    """Save a procedure through the same service the editor and importer use."""
-
-    def make(code: str, name: str, **values) -> int:
-        values.setdefault("published", True)
-        values.setdefault("sector", "Hộ tịch")
-        with app.app_context():
-            procedure = Procedure()
-            save(procedure, ProcedureData(code=code, name=name, **values))
-            db.session.add(procedure)
-            db.session.commit()
-            return procedure.id
-
-    return make
-
-
-@pytest.fixture
-def catalogue(make_procedure):
-    make_procedure(
-        "1.001193", "Đăng ký khai sinh", online="full", same_day=True, postal_receive=True,
-        last_checked_on=date(2025, 7, 1), check_note="Dữ liệu mẫu: cần đối chiếu.",
-        steps=["Bước 1: Chuẩn bị tờ khai.", "Bước 2: Nộp hồ sơ tại bộ phận một cửa."],
-        documents=[DocumentData("Tờ khai đăng ký khai sinh", "https://dichvucong.gov.vn/mau", originals=1), DocumentData("Giấy chứng sinh", originals=1)],
-        channels=[ChannelData("in_person", "Trong ngày", "Miễn phí nếu đúng hạn"), ChannelData("online", "Trong ngày", "Miễn phí")],
-    )
-    make_procedure("1.004884", "Đăng ký lại khai sinh", online="partial")
-    make_procedure("1.000656", "Đăng ký khai tử", online="full", applicants="Người thân của người chết.")
-    # "khai sinh" appears only in the body of this one: it must rank below the name matches.
-    make_procedure("1.004873", "Cấp Giấy xác nhận tình trạng hôn nhân", applicants="Người đã đăng ký khai sinh tại phường.")
-    make_procedure("2.000815", "Chứng thực bản sao từ bản chính", sector="Chứng thực", online="none")
-    make_procedure("1.001699.000.00.00.H17", "Xác định mức độ khuyết tật", sector="Bảo trợ xã hội", online="partial")
-    make_procedure("1.004222", "Đăng ký thường trú (bản nháp)", sector="Cư trú", published=False)
-
-
-def titles(response) -> list[str]:
-    return re.findall(r'<h2 class="procedure-item-title"><a [^>]*>([^<]*)</a>', response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("query", ["dang ky khai sinh", "Đăng ký khai sinh", "DANG KY KHAI SINH", "khai sinh", "  KHAI   sinh "])

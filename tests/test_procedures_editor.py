@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.test_procedures import catalogue, make_procedure, titles  # noqa: F401  (fixtures)
+from tests.factories import titles
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import local_today
+
 
 GOOD = {
     "code": "1.001193",

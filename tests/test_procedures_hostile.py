@@ -8,8 +8,7 @@ from urllib.parse import quote
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tests.sweep import crawl
-from tests.test_hostile_input import HOSTILE, assert_safe, form_data
+from tests.sweep import HOSTILE, assert_safe, crawl, form_data
 
 MINE = ("/thu-tuc/", "/quan-tri/thu-tuc/")
 

@@ -9,7 +9,6 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from tests.test_procedures import catalogue, make_procedure  # noqa: F401  (fixtures)
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure

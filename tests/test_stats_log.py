@@ -15,34 +15,14 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from wardsite.admin.models import ResidentialGroup
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
-from wardsite.procedures.models import Procedure, Sector
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import local_today, utcnow
-from wardsite.volunteers.models import Assignment, Shift, Station, StationHost, Volunteer
+from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
 
 URL = "/tinh-nguyen/ghi-nhan"
 HTMX = {"HX-Request": "true", "HX-Target": "guidance-log", "HX-Current-URL": "http://localhost" + URL}
-
-
-@pytest.fixture
-def place(app):
-    """The counter, an e-station of group 1 now hosted by group 2, and two procedures."""
-    with app.app_context():
-        group_1 = ResidentialGroup(name="Tổ dân phố 1", position=1)
-        group_2 = ResidentialGroup(name="Tổ dân phố 2", position=2)
-        counter = Station(name="Bộ phận một cửa", kind="counter", position=0)
-        estation = Station(name="Điểm TDP 1", kind="estation", residential_group=group_1, position=1)
-        today = local_today()
-        estation.hosts.append(StationHost(week_start=today - timedelta(days=today.weekday()), residential_group=group_2))
-        civil = Sector(name="Hộ tịch", slug="ho-tich")
-        birth = Procedure(code="1.001193", name="Đăng ký khai sinh", sector=civil, published=True)
-        draft = Procedure(code="1.000656", name="Thủ tục nháp", sector=civil, published=False)
-        db.session.add_all([counter, estation, birth, draft])
-        db.session.commit()
-        return {"counter": counter.id, "estation": estation.id, "group_2": group_2.id, "birth": birth.id, "draft": draft.id}
 
 
 def test_a_volunteer_logs_a_session(client, app, login, place):

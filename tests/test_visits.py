@@ -1,8 +1,7 @@
 """Home-visit booking: the resident's form and its rules, confirmation, lookup,
 move, cancel, erase, rating, the leader's screens and the retention purge.
 
-The helpers at the top arrange a roster to book from; the concurrency tests
-(test_visits_concurrency.py) use them too.
+The roster to book from is arranged by tests/factories.py.
 """
 
 from __future__ import annotations
@@ -10,102 +9,23 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
+from tests.factories import (
+    SLOT_RADIO,
+    TAKEN_TEXT,
+    TOKEN,
+    arrange_roster,
+    booking_data,
+    make_mobile_shift,
+    make_volunteer,
+    slot_value,
+    visit_rows,
+)
 from wardsite.extensions import db
 from wardsite.timeutil import from_local, local_today, utcnow
-
-SLOT_RADIO = re.compile(r'name="slot" value="([^"]+)"')
-TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
-TAKEN_TEXT = "vừa có người đặt"
-
-
-@dataclass
-class Roster:
-    group_id: int
-    procedure_id: int
-    procedure_code: str
-    shift_id: int
-    day: date
-    volunteer_ids: list[int]
-
-
-def make_mobile_shift(day: date, start: int = 8, end: int = 11, *, volunteers=(), published=True, cancelled=False,
-                      kind="mobile") -> int:
-    from wardsite.volunteers.models import Assignment, Shift
-
-    shift = Shift(
-        kind=kind,
-        starts_at=from_local(datetime.combine(day, time(start))),
-        ends_at=from_local(datetime.combine(day, time(end))),
-        seats=max(1, len(volunteers)),
-        published_at=utcnow() if published else None,
-        cancelled=cancelled,
-    )
-    shift.assignments = [Assignment(volunteer_id=volunteer_id) for volunteer_id in volunteers]
-    db.session.add(shift)
-    db.session.commit()
-    return shift.id
-
-
-def make_volunteer(name: str, experienced: bool = True) -> int:
-    from wardsite.volunteers.models import Volunteer
-
-    volunteer = Volunteer(name=name, experienced=experienced)
-    db.session.add(volunteer)
-    db.session.commit()
-    return volunteer.id
-
-
-def arrange_roster(app, days_ahead: int = 2) -> Roster:
-    """A residential group, a published online procedure with papers, two volunteers
-    rostered on a mobile-team shift 08:00–11:00 (three one-hour slots)."""
-    from wardsite.admin.models import ResidentialGroup
-    from wardsite.procedures.models import Document, Procedure
-
-    with app.app_context():
-        group = ResidentialGroup(name="Tổ dân phố 3")
-        procedure = Procedure(code="1.001193", name="Đăng ký khai sinh", online="partial", published=True)
-        procedure.documents = [
-            Document(name="Tờ khai đăng ký khai sinh", originals=1, position=1),
-            Document(name="Giấy chứng sinh", originals=1, position=2),
-        ]
-        db.session.add_all([group, procedure])
-        db.session.commit()
-        volunteers = [make_volunteer("Nguyễn Văn An"), make_volunteer("Trần Thị Bích", experienced=False)]
-        day = local_today() + timedelta(days=days_ahead)
-        shift_id = make_mobile_shift(day, volunteers=volunteers)
-        return Roster(group.id, procedure.id, procedure.code, shift_id, day, volunteers)
-
-
-def slot_value(day: date, hour: int) -> str:
-    return f"{day.isoformat()}T{hour:02d}:00"
-
-
-def booking_data(roster: Roster, hour: int = 8, **changes) -> dict:
-    data = {
-        "full_name": "Lê Thị Năm",
-        "phone": "0912 345 678",
-        "address": "Số 12, ngõ 4, đường Hòa Phong",
-        "residential_group": str(roster.group_id),
-        "slot": slot_value(roster.day, hour),
-        "procedures": [str(roster.procedure_id)],
-        "help_needed": "Kích hoạt VNeID mức 2",
-        "consent": "y",
-        "form_token": f"token-{hour}-{changes.get('phone', '0912345678')}",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def visit_rows(app):
-    from wardsite.visits.models import Visit
-
-    with app.app_context():
-        return db.session.scalars(db.select(Visit).order_by(Visit.id)).all()
 
 
 def book(client, roster, **changes):

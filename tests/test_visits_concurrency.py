@@ -14,8 +14,9 @@ from datetime import timedelta
 import pytest
 from werkzeug.serving import make_server
 
-from tests.test_visits import TAKEN_TEXT, arrange_roster, booking_data, make_mobile_shift, visit_rows
+from tests.factories import TAKEN_TEXT, arrange_roster, booking_data, make_mobile_shift, visit_rows
 from wardsite.extensions import db
+
 
 RACERS = 30
 

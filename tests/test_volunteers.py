@@ -58,22 +58,6 @@ def make_shift(day: date, start=time(8), end=time(11), kind="counter", station=N
     return shift
 
 
-def make_roster_records() -> dict:
-    """Records the permission matrix needs (flushed, not committed)."""
-    station = make_station()
-    volunteer = make_volunteer(name="Lê Thị Quyền")
-    shift = make_shift(MONDAY, station=station, kind="estation", seats=2)
-    assignment = Assignment(shift=shift, volunteer=volunteer)
-    offer = SwapOffer(shift=shift, from_volunteer=volunteer)
-    template = ShiftTemplate(kind="counter", station=station, weekday=0, starts=time(7, 30), ends=time(11, 30), seats=1)
-    db.session.add_all([assignment, offer, template])
-    db.session.flush()
-    return {
-        "station_id": station.id, "volunteer_id": volunteer.id, "shift_id": shift.id, "assignment_id": assignment.id,
-        "offer_id": offer.id, "template_id": template.id,
-    }
-
-
 def html(response) -> str:
     return response.get_data(as_text=True)
 
