@@ -6,7 +6,7 @@ the weight of a first visit to the home page.
 
 Without --database it builds a fresh SQLite database with the demo data and
 the scaled-up data set of benchmarks/scaled_data.py. Every page is measured
-twice: as deployed (anonymous pages kept by the page cache, wardsite/page_cache.py)
+twice: as deployed (anonymous pages kept by the page cache, wardsite/page_cache/)
 and rendered on every request (the same site with WARDSITE_PAGE_CACHE=false),
 which is the work a changed page or a cache miss costs. wrk asks for
 compressed responses as a browser does (Accept-Encoding: gzip, deflate, br,

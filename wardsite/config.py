@@ -75,7 +75,7 @@ VISIT_BOOKING_RATE_LIMIT = "10 per hour"
 VISIT_LOOKUP_RATE_LIMIT = "30 per hour"
 
 # Anonymous public pages are kept in memory (per worker) and served again
-# until an editor changes what they show (see wardsite/page_cache.py), for at
+# until an editor changes what they show (see wardsite/page_cache/), for at
 # most PAGE_CACHE_SECONDS (pages with today's date and free slots), at most
 # PAGE_CACHE_ENTRIES pages per worker.
 PAGE_CACHE = True

@@ -2,7 +2,7 @@
 
     {"event": "request", "method": "GET", "path": "/thu-tuc/", "status": 200, "ms": 4.1, "cached": false}
 
-"cached" says the page came from the page cache (wardsite/page_cache.py), which
+"cached" says the page came from the page cache (wardsite/page_cache/), which
 writes the line itself for the pages it answers before Flask.
 
 The query string and the visitor's address are left out: they can carry

@@ -1,0 +1,94 @@
+"""Anonymous public pages served from memory, never stale; conditional GET.
+
+A page is kept (per worker, per app, least recently used first out: `store`)
+when an anonymous visitor asked for it with GET or HEAD, and came back 200 as
+HTML:
+
+- **Invalidation** (`version`). `content_version` is a one-row table. Any
+  commit whose ORM flushes added, changed or deleted a record of a kind that
+  public pages show adds one to it in the same transaction. Each request that
+  may be served from memory reads it with one query; a page kept under another
+  version is not used. Writes that bypass the ORM (a bulk UPDATE) call
+  `content_changed()`. Several gunicorn workers agree, since the version lives
+  in the database.
+- **Time.** A page is kept at most `PAGE_CACHE_SECONDS` (pages showing today's
+  date or free slots change with the clock), and never past the next moment an
+  area says its content changes by itself (`add_schedule`, e.g. the next
+  scheduled article).
+- **Who** (`eligibility`). Only requests without a signed-in user, whose
+  session holds at most the CSRF token, and with no cookie but the session and
+  the language: flashed messages, a resident's booking codes or a rating
+  cookie make the request ineligible. The key is the language, the scheme,
+  host, path and query string, and the htmx headers a response varies on. A
+  view whose page depends on anything else calls `skip()`.
+- **Per-visitor values** (`visitor_values`). The CSRF token of the visitor's
+  session (in comment, rating and booking forms) and one-time tokens from
+  `unique_token()` are cut out of the kept page and drawn afresh for each
+  visitor. `live(name, *args, value=…)` marks a value that is recomputed on
+  every serve by the function registered under `name` (an article's view
+  count, which also counts the view).
+
+- **Before Flask** (`fast_path`). `FastPath`, a WSGI middleware, answers a
+  request without Flask's request machinery when Flask has already answered
+  the very same request from a kept page: GET or HEAD, no cookie but the
+  language, and the same raw scheme, host, path, query string, language
+  cookie, htmx headers, Accept-Encoding and If-None-Match. It replays what
+  Flask sent then (status, every header, the body), as long as the page is
+  still kept and the content version is unchanged (one query on a pooled
+  connection). Pages with per-visitor values are never answered there, nor any
+  request Flask-Limiter counted; the request log line is written as Flask
+  would (`"cached": true`).
+
+Every eligible response carries `Cache-Control: private, no-cache` and an ETag;
+a matching If-None-Match is answered 304 without a body (`conditional`). Kept
+pages also keep their brotli copy (no per-visitor values) or a gzip stream
+built from pre-compressed pieces, so a served page is not compressed again
+(`compression`). The Flask hooks that tie these together are in `serving`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from wardsite.page_cache import serving
+from wardsite.page_cache.eligibility import KEY_HEADERS, skip
+from wardsite.page_cache.fast_path import FAST_KEY, FastPath, fast_key
+from wardsite.page_cache.store import Entry, PageCache, Reply, add_schedule
+from wardsite.page_cache.version import IGNORED_COLUMNS, IGNORED_TABLES, content_changed, content_version, read_version
+from wardsite.page_cache.visitor_values import add_live_value, live, unique_token
+
+__all__ = [
+    "FAST_KEY",
+    "IGNORED_COLUMNS",
+    "IGNORED_TABLES",
+    "KEY_HEADERS",
+    "Entry",
+    "FastPath",
+    "PageCache",
+    "Reply",
+    "add_live_value",
+    "add_schedule",
+    "content_changed",
+    "content_version",
+    "fast_key",
+    "init_app",
+    "live",
+    "read_version",
+    "skip",
+    "unique_token",
+]
+
+
+def init_app(app: Flask) -> None:
+    if not app.config.get("PAGE_CACHE", True):
+        return
+    app.extensions["page_cache"] = PageCache(
+        max_entries=int(app.config.get("PAGE_CACHE_ENTRIES", 500)),
+        seconds=float(app.config.get("PAGE_CACHE_SECONDS", 30)),
+    )
+    app.before_request(serving.lookup)
+    app.after_request(serving.after)
+    # Cache hits skip Flask-Limiter: only while no limit applies to every request.
+    counted = app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")
+    if app.config.get("PAGE_CACHE_FAST_PATH", True) and not counted:
+        app.wsgi_app = FastPath(app, app.wsgi_app)

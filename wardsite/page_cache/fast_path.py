@@ -1,0 +1,120 @@
+"""Before Flask: a WSGI middleware that answers a request Flask has already
+answered from a kept page with exactly what Flask sent then, after one
+content-version read on a pooled connection."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import parse_cookie
+
+from wardsite import request_log
+from wardsite.extensions import db
+from wardsite.page_cache.eligibility import KEY_HEADERS
+from wardsite.page_cache.store import PageCache, Reply
+from wardsite.page_cache.version import READ_VERSION
+
+# Where the Flask hook leaves (key, entry, path, endpoint) of a request it
+# answered from a kept page without per-visitor values.
+SERVED = "wardsite.page_cache.served"
+# Every part of the request that a kept page's response is made from, raw:
+# the cookie (the language only), what eligibility.key() reads, and what
+# serving, conditional.finish() and the after_request hooks read.
+FAST_KEY = (
+    "REQUEST_METHOD",
+    "HTTP_COOKIE",
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    *("HTTP_" + name.upper().replace("-", "_") for name in KEY_HEADERS),
+    "HTTP_ACCEPT_ENCODING",
+    "HTTP_IF_NONE_MATCH",
+)
+
+
+def fast_key(environ: dict) -> tuple | None:
+    """The request as FastPath tells requests apart, or None when only Flask may answer it."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    if environ.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in environ:
+        return None
+    cookie = environ.get("HTTP_COOKIE")
+    # No session, hence no flashed message, no signed-in user, no CSRF token.
+    if cookie and not set(parse_cookie(cookie)) <= {"lang"}:
+        return None
+    return tuple(environ.get(name) for name in FAST_KEY)
+
+
+class FastPath:
+    """Answers a request Flask has already answered from a kept page, with
+    what Flask sent then, before Flask's request machinery (see the package's
+    docstring). Everything else goes to Flask, which may record its reply.
+
+    Placed inside ProxyFix, so that it sees the scheme and host Flask sees.
+    """
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.cache: PageCache = app.extensions["page_cache"]
+        with app.app_context():
+            self.engine = db.engine
+
+    def read_version(self) -> int | None:
+        """read_version() without an ORM session: a pooled connection, one statement."""
+        try:
+            with self.engine.connect() as connection:
+                return connection.exec_driver_sql(READ_VERSION).scalar() or 0
+        except SQLAlchemyError:
+            return None
+
+    def __call__(self, environ, start_response):
+        key = fast_key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        found = self.cache.reply(key)
+        if found is not None:
+            entry_key, entry, reply = found
+            version = self.read_version()
+            if version is not None and self.cache.get(entry_key, version) is entry:
+                start_response(reply.status, list(reply.headers))
+                request_log.write(
+                    environ["REQUEST_METHOD"], reply.path, reply.endpoint, int(reply.status.split(" ", 1)[0]),
+                    started, htmx=reply.htmx, cached=True,
+                )
+                return [reply.body] if reply.body else []
+        sent = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            sent[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, recording_start_response)
+        served = environ.get(SERVED)
+        if served is None or not sent:
+            return body
+        try:
+            chunks = list(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        self._record(key, served, *sent, b"".join(chunks))
+        return chunks
+
+    def _record(self, key: tuple, served: tuple, status: str, headers: list, data: bytes) -> None:
+        entry_key, entry, path, endpoint = served
+        if status[:3] not in ("200", "304") or any(name.lower() == "set-cookie" for name, _ in headers):
+            return
+        # The kept page's own bytes, rather than a copy per reply.
+        for kept in (*entry.segments[:1], *entry.compressed.values()):
+            if isinstance(kept, bytes) and kept == data:
+                data = kept
+                break
+        htmx = key[FAST_KEY.index("HTTP_HX_REQUEST")] == "true"
+        self.cache.keep_reply(key, entry_key, entry, Reply(status, headers, data, path, endpoint, htmx))

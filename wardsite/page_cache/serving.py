@@ -1,0 +1,119 @@
+"""The page cache inside Flask: the before_request hook that answers from a
+kept page, and the after_request hook that keeps a page (cut at its
+per-visitor values) and tags every eligible response."""
+
+from __future__ import annotations
+
+import hashlib
+from itertools import chain
+
+from flask import current_app, g, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from wardsite.extensions import limiter
+from wardsite.page_cache import eligibility, visitor_values
+from wardsite.page_cache.compression import compressed
+from wardsite.page_cache.conditional import etag, finish
+from wardsite.page_cache.fast_path import SERVED
+from wardsite.page_cache.store import Entry, PageCache
+from wardsite.page_cache.version import read_version
+
+KEPT_HEADERS = {"content-type", "vary", "content-language"}
+MAX_BODY = 512 * 1024
+
+
+def _cache() -> PageCache | None:
+    return current_app.extensions.get("page_cache")
+
+
+def _serve(entry: Entry) -> Response | None:
+    values = []
+    for slot in entry.slots:
+        value = visitor_values.slot_value(slot)
+        if value is None:
+            return None
+        values.append(value)
+    encoded = [value.encode() for value in values]
+    body = b"".join(
+        chain.from_iterable(
+            (segment, encoded[entry.slot_ids[index]]) if index < len(entry.slot_ids) else (segment,)
+            for index, segment in enumerate(entry.segments)
+        )
+    )
+    tag, weak = etag(entry.digest, entry.slots, values)
+    response = current_app.response_class(headers=entry.headers)
+    response = finish(response, tag, weak)
+    if response.status_code == 304:
+        return response
+    chosen = compressed(entry, encoded, body)
+    if chosen is None:
+        response.set_data(body)
+    else:
+        algorithm, data = chosen
+        response.set_data(data)
+        response.headers["Content-Encoding"] = algorithm
+        if not weak:
+            response.set_etag(f"{tag}:{algorithm}")
+    return response
+
+
+def lookup():
+    """before_request: the kept page, if this request may have it and it is current."""
+    cache = _cache()
+    if cache is None or not eligibility.eligible():
+        return None
+    version = read_version()
+    if version is None:
+        return None
+    key = eligibility.key()
+    g.page_cache_key, g.page_cache_version = key, version
+    entry = cache.get(key, version)
+    if entry is None:
+        return None
+    response = _serve(entry)
+    if response is not None:
+        g.page_cache_served = True
+        if not entry.slots and not limiter.current_limits:
+            request.environ[SERVED] = (key, entry, request.path, request.endpoint)
+    return response
+
+
+def after(response: Response) -> Response:
+    """after_request: keep the page if it may be kept; tag every eligible response."""
+    if g.get("page_cache_served") or g.get("page_cache_key") is None:
+        return response
+    if not eligibility.storable(response):
+        visitor_values.fill_live(response)
+        if (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and "Cache-Control" not in response.headers
+            and not response.is_streamed
+            and not current_user.is_authenticated
+        ):
+            tag = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
+            return finish(response, tag, weak=bool(g.get("csrf_token")))
+        return response
+    marked, slots, values = visitor_values.cut(response.get_data(as_text=True))
+    digest = hashlib.blake2b(marked.encode(), digest_size=16).hexdigest()
+    if len(marked) <= MAX_BODY:
+        pieces = visitor_values.MARKER.split(marked)
+        cache = _cache()
+        version = g.page_cache_version
+        cache.put(
+            g.page_cache_key,
+            Entry(
+                version=version,
+                expires=cache.clock() + cache.seconds,
+                deadlines=cache.deadlines(version),
+                headers=[(name, value) for name, value in response.headers.items() if name.lower() in KEPT_HEADERS],
+                segments=[piece.encode() for piece in pieces[0::2]],
+                slot_ids=[int(piece) for piece in pieces[1::2]],
+                slots=slots,
+                digest=digest,
+            ),
+        )
+    visitor_values.fill_live(response)
+    tag, weak = etag(digest, slots, values)
+    return finish(response, tag, weak)
