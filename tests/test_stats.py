@@ -17,7 +17,7 @@ from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
-from wardsite.stats import services
+from wardsite.stats import reports, services
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import from_local, local_today
 from wardsite.visits.models import Visit
@@ -93,9 +93,9 @@ def figures(app):
         return build_figures()
 
 
-def report_for(app, start: date, end: date) -> services.Report:
+def report_for(app, start: date, end: date) -> reports.Report:
     with app.test_request_context():
-        report = services.build_report(start, end)
+        report = reports.build_report(start, end)
         # Labels such as "Mobile teams" are read in the default language, Vietnamese.
         for breakdown in report.breakdowns:
             breakdown.rows = [tuple(v if isinstance(v, (int, float)) else str(v) for v in row) for row in breakdown.rows]

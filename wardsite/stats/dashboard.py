@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 from wardsite.extensions import db
 from wardsite.stats import services
 from wardsite.timeutil import from_local, local_today
-from wardsite.visits.models import CANCELLED, Visit
+from wardsite.visits import services as visit_services
 from wardsite.volunteers.models import Assignment, Shift, Volunteer
 
 
@@ -56,12 +56,7 @@ def context() -> dict | None:
             team[shift_id].append(name)
     short_shifts = [(shift, shift.seats - len(team[shift.id])) for shift in week_shifts if shift.seats > len(team[shift.id])]
 
-    visits = db.session.scalars(
-        select(Visit)
-        .options(joinedload(Visit.residential_group))
-        .where(Visit.slot_start >= start_of_today, Visit.slot_start < tomorrow, Visit.status != CANCELLED)
-        .order_by(Visit.slot_start, Visit.id)
-    ).all()
+    visits = visit_services.visits_between(start_of_today, tomorrow)
     return {
         "stats_dashboard": {
             "today_shifts": [shift for shift in week_shifts if shift.starts_at < tomorrow],

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from wardsite.stats.services import Breakdown, Report
+from wardsite.stats.reports import Breakdown, Report
 
 
 def _headers(breakdown: Breakdown) -> list[str]:

@@ -23,7 +23,7 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
 from wardsite.pages import add_dashboard_section, add_home_section, add_public_link, add_staff_link
-from wardsite.stats import dashboard, services
+from wardsite.stats import dashboard, reports, services
 from wardsite.stats.charts import bar_chart
 from wardsite.stats.exports import breakdown_csv, report_workbook
 from wardsite.stats.forms import GuidanceSessionForm, ReportRangeForm
@@ -179,7 +179,7 @@ def _range_args(start: date, end: date) -> dict:
 @roles_required(*REPORT_ROLES)
 def report():
     form, start, end = _report_range()
-    report = services.build_report(start, end) if start else None
+    report = reports.build_report(start, end) if start else None
     charts = {b.key: bar_chart(b.chart_rows()) for b in report.breakdowns} if report else {}
     return render_template(
         "stats/report.html",
@@ -209,7 +209,7 @@ def _download(body, mimetype: str, filename: str):
 @roles_required(*REPORT_ROLES)
 def report_csv(key: str):
     start, end = _export_range()
-    report = services.build_report(start, end)
+    report = reports.build_report(start, end)
     breakdown = report.breakdown(key) or abort(404)
     name = f"bao-cao-{key}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
     return _download(breakdown_csv(breakdown), "text/csv", name)
@@ -219,7 +219,7 @@ def report_csv(key: str):
 @roles_required(*REPORT_ROLES)
 def report_workbook_download():
     start, end = _export_range()
-    report = services.build_report(start, end)
+    report = reports.build_report(start, end)
     body = report_workbook(report, WardSettings.current().name)
     name = f"bao-cao-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
     return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
@@ -231,8 +231,8 @@ def report_workbook_download():
 @bp.route("/thong-ke/")
 def public_figures():
     today = local_today()
-    month = services.public_figures(*services.month_range(today))
-    year = services.public_figures(*services.year_range(today))
+    month = reports.public_figures(*services.month_range(today))
+    year = reports.public_figures(*services.year_range(today))
     # Every group with a figure this year, with this month's beside it (0 if none yet).
     this_month = {str(name): (people, dossiers) for name, people, dossiers in month["groups"]}
     groups = [(name, *this_month.get(str(name), (0, 0)), people, dossiers) for name, people, dossiers in year["groups"]]
@@ -269,4 +269,4 @@ def format_time(moment) -> str:
 @bp.app_template_global()
 def stats_home():
     """The home page's figures block: this year's totals."""
-    return services.public_figures(*services.year_range(local_today()))
+    return reports.public_figures(*services.year_range(local_today()))
