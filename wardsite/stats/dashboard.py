@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 from wardsite.extensions import db
 from wardsite.stats import services
 from wardsite.timeutil import from_local, local_today
-from wardsite.visits import services as visit_services
+from wardsite.visits import figures as visit_data
 from wardsite.volunteers.models import Assignment, Shift, Volunteer
 
 
@@ -56,7 +56,7 @@ def context() -> dict | None:
             team[shift_id].append(name)
     short_shifts = [(shift, shift.seats - len(team[shift.id])) for shift in week_shifts if shift.seats > len(team[shift.id])]
 
-    visits = visit_services.visits_between(start_of_today, tomorrow)
+    visits = visit_data.visits_between(start_of_today, tomorrow)
     return {
         "stats_dashboard": {
             "today_shifts": [shift for shift in week_shifts if shift.starts_at < tomorrow],

@@ -23,7 +23,7 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.stats.models import GuidanceSession, GuidanceSessionProcedure
 from wardsite.stats.services import _utc_bounds, month_range, volunteer_hours
-from wardsite.visits import services as visit_services
+from wardsite.visits import figures as visit_data
 from wardsite.visits.models import DONE as VISIT_DONE
 from wardsite.visits.models import NO_SHOW as VISIT_NO_SHOW
 from wardsite.volunteers.models import Station
@@ -145,7 +145,7 @@ class _Figures:
         # the same on every database.
         self.bounds = _utc_bounds(start, end)
         month_ends = [_utc_bounds(date(y, m, 1), month_range(date(y, m, 1))[1])[1] for y, m in self.months]
-        self.visits = visit_services.visit_figures(*self.bounds, month_ends)
+        self.visits = visit_data.visit_figures(*self.bounds, month_ends)
         self.done = [row for row in self.visits if row[0] == VISIT_DONE]
 
     def totals(self) -> Totals:
@@ -232,7 +232,7 @@ class _Figures:
             .group_by(link.procedure_id)
         ):
             sums.setdefault(procedure_id, _Sum()).add(people, dossiers, sessions=count)
-        for procedure_id, count, people, dossiers in visit_services.done_visits_by_procedure(*self.bounds):
+        for procedure_id, count, people, dossiers in visit_data.done_visits_by_procedure(*self.bounds):
             sums.setdefault(procedure_id, _Sum()).add(people, dossiers, visits=count)
         names = {
             procedure_id: (name, sector or "")

@@ -16,18 +16,18 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
-from wardsite.accounts.models import User, UserRole
 from wardsite import mail
+from wardsite.accounts.models import User, UserRole
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
-from wardsite.visits.models import ACTIVE, CANCELLED, DONE, Visit, visit_procedure, visit_procedure_done
+from wardsite.visits.models import ACTIVE, Visit, visit_procedure
 from wardsite.volunteers import services as volunteer_services
 from wardsite.volunteers.models import Shift, Volunteer
 
@@ -517,51 +517,3 @@ def purge(now: datetime | None = None) -> int:
 def first_names(volunteers) -> list[tuple[str, str]]:
     """(first name, card code) for the public pages: Vietnamese given names come last."""
     return [((volunteer.name.split() or [""])[-1], volunteer.card_code) for volunteer in volunteers]
-
-
-
-
-# What the stats area reads -----------------------------------------------------
-
-
-def visit_figures(first: datetime, last: datetime, month_ends: list[datetime]) -> list[tuple]:
-    """The visits from `first` to `last` (UTC instants) in one GROUP BY, read
-    from the report's covering index: (status, residential group id, month,
-    count, people guided, dossiers filed, ratings, sum of the ratings). The
-    month is the index of the first of `month_ends` the visit starts before
-    (the last one for any later visit)."""
-    month = case(
-        *[(Visit.slot_start < month_end, index) for index, month_end in enumerate(month_ends)],
-        else_=len(month_ends) - 1,
-    )
-    return db.session.execute(
-        select(
-            Visit.status, Visit.residential_group_id, month, func.count(),
-            func.sum(Visit.people_guided), func.sum(Visit.dossiers_filed), func.count(Visit.rating), func.sum(Visit.rating),
-        )
-        .where(and_(Visit.slot_start >= first, Visit.slot_start < last))
-        .group_by(Visit.status, Visit.residential_group_id, month)
-    ).all()
-
-
-def done_visits_by_procedure(first: datetime, last: datetime) -> list[tuple]:
-    """(procedure id, visits, people guided, dossiers filed) of the visits done
-    from `first` to `last` (UTC instants), by procedure the team dealt with."""
-    done = visit_procedure_done.c
-    return db.session.execute(
-        select(done.procedure_id, func.count(), func.sum(Visit.people_guided), func.sum(Visit.dossiers_filed))
-        .join(Visit, Visit.id == done.visit_id)
-        .where(and_(Visit.slot_start >= first, Visit.slot_start < last), Visit.status == DONE)
-        .group_by(done.procedure_id)
-    ).all()
-
-
-def visits_between(first: datetime, last: datetime) -> list[Visit]:
-    """The visits from `first` to `last` (UTC instants) that are not
-    cancelled, in time order, with their residential group."""
-    return db.session.scalars(
-        select(Visit)
-        .options(joinedload(Visit.residential_group))
-        .where(Visit.slot_start >= first, Visit.slot_start < last, Visit.status != CANCELLED)
-        .order_by(Visit.slot_start, Visit.id)
-    ).all()
