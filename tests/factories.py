@@ -15,9 +15,10 @@ import pytest
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.news.models import PUBLISHED, Article
-from wardsite.procedures.models import Procedure, Sector
+from wardsite.procedures.models import Document, Procedure, Sector
 from wardsite.procedures.services import ChannelData, DocumentData, ProcedureData, save
 from wardsite.timeutil import from_local, local_today, utcnow
+from wardsite.visits.models import Visit
 from wardsite.volunteers.models import Assignment, OpeningHours, Shift, ShiftTemplate, Station, StationHost, SwapOffer, Volunteer
 
 # News ----------------------------------------------------------------------
@@ -127,8 +128,6 @@ class Roster:
 
 def make_mobile_shift(day: date, start: int = 8, end: int = 11, *, volunteers=(), published=True, cancelled=False,
                       kind="mobile") -> int:
-    from wardsite.volunteers.models import Assignment, Shift
-
     shift = Shift(
         kind=kind,
         starts_at=from_local(datetime.combine(day, time(start))),
@@ -144,8 +143,6 @@ def make_mobile_shift(day: date, start: int = 8, end: int = 11, *, volunteers=()
 
 
 def make_volunteer(name: str, experienced: bool = True) -> int:
-    from wardsite.volunteers.models import Volunteer
-
     volunteer = Volunteer(name=name, experienced=experienced)
     db.session.add(volunteer)
     db.session.commit()
@@ -155,9 +152,6 @@ def make_volunteer(name: str, experienced: bool = True) -> int:
 def arrange_roster(app, days_ahead: int = 2) -> Roster:
     """A residential group, a published online procedure with papers, two volunteers
     rostered on a mobile-team shift 08:00–11:00 (three one-hour slots)."""
-    from wardsite.admin.models import ResidentialGroup
-    from wardsite.procedures.models import Document, Procedure
-
     with app.app_context():
         group = ResidentialGroup(name="Tổ dân phố 3")
         procedure = Procedure(code="1.001193", name="Đăng ký khai sinh", online="partial", published=True)
@@ -194,8 +188,6 @@ def booking_data(roster: Roster, hour: int = 8, **changes) -> dict:
 
 
 def visit_rows(app):
-    from wardsite.visits.models import Visit
-
     with app.app_context():
         return db.session.scalars(db.select(Visit).order_by(Visit.id)).all()
 

@@ -22,7 +22,7 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.stats.models import GuidanceSession, GuidanceSessionProcedure
-from wardsite.stats.services import _utc_bounds, month_range, volunteer_hours
+from wardsite.stats.services import month_range, utc_bounds, volunteer_hours
 from wardsite.visits import figures as visit_data
 from wardsite.visits.models import DONE as VISIT_DONE
 from wardsite.visits.models import NO_SHOW as VISIT_NO_SHOW
@@ -143,8 +143,8 @@ class _Figures:
         # Visits by status, group and month. A visit's month is that of its date
         # in the ward: bucket by the UTC instants of the ward's month boundaries,
         # the same on every database.
-        self.bounds = _utc_bounds(start, end)
-        month_ends = [_utc_bounds(date(y, m, 1), month_range(date(y, m, 1))[1])[1] for y, m in self.months]
+        self.bounds = utc_bounds(start, end)
+        month_ends = [utc_bounds(date(y, m, 1), month_range(date(y, m, 1))[1])[1] for y, m in self.months]
         self.visits = visit_data.visit_figures(*self.bounds, month_ends)
         self.done = [row for row in self.visits if row[0] == VISIT_DONE]
 

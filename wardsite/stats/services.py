@@ -34,7 +34,7 @@ def year_range(day: date) -> tuple[date, date]:
     return date(day.year, 1, 1), date(day.year, 12, 31)
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The instants from the ward's midnight on `start` to its midnight after `end`."""
     return from_local(datetime.combine(start, time())), from_local(datetime.combine(end + timedelta(days=1), time()))
 
@@ -189,7 +189,7 @@ def _shift_hours():
 
 def volunteer_hours(start: date, end: date) -> list[tuple]:
     """Hours of the shifts each volunteer was marked present at."""
-    first, last = _utc_bounds(start, end)
+    first, last = utc_bounds(start, end)
     hours = func.sum(_shift_hours())
     grouped = db.session.execute(
         select(Volunteer.name, func.count(Assignment.id), hours)
