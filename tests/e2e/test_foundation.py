@@ -79,3 +79,17 @@ def test_error_page_passes_axe(page, check_accessibility):
     page.goto("/khong-co-trang-nay")
     assert page.get_by_role("heading", name="Trang này không tồn tại hoặc đã được chuyển đi.").is_visible()
     check_accessibility(page)
+
+
+def test_the_outbox_reads_on_a_phone_and_passes_axe(page, live_server, sign_in, check_accessibility):
+    from wardsite import mail
+    from wardsite.extensions import db
+
+    link = "https://phuong.example/tinh-nguyen/lich/" + "a" * 60 + ".ics"
+    with live_server.app.app_context():
+        mail.queue_message("tnv@example.org", "Lịch trực tuần tới", f"Chào bạn,\n\nLịch trực của bạn: {link}", "outbox-e2e")
+        db.session.commit()
+    sign_in(page, live_server.create_user("leader"))
+    page.goto("/quan-tri/hop-thu")
+    expect(page.get_by_role("heading", name="Lịch trực tuần tới")).to_be_visible()
+    check_accessibility(page)
