@@ -19,9 +19,11 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
+from wardsite.roster.models import Assignment, Shift
+from wardsite.stations.models import Station, StationHost
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import local_today, utcnow
-from wardsite.volunteers.models import Assignment, Shift, Station, StationHost, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 URL = "/tinh-nguyen/ghi-nhan"
 HTMX = {"HX-Request": "true", "HX-Target": "guidance-log", "HX-Current-URL": "http://localhost" + URL}
