@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/roster_fill.py [--seed N]
 
-Times `wardsite.volunteers.rostering.fill` (the solver the leader's button and
+Times `wardsite.roster.rostering.fill` (the solver the leader's button and
 `flask roster fill` use) and its peak memory with tracemalloc; the shifts
 follow the ward's templates (counter mornings and afternoons, e-stations and
 mobile teams at weekends and in the evenings) with 2–4 seats.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wardsite.volunteers.rostering import ShiftSpec, VolunteerSpec, check_hard_rules, fill  # noqa: E402
+from wardsite.roster.rostering import ShiftSpec, VolunteerSpec, check_hard_rules, fill  # noqa: E402
 
 PARTS = {"morning": (7, 12), "afternoon": (13, 17), "evening": (18, 21)}
 

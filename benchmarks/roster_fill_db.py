@@ -23,9 +23,11 @@ from flask_migrate import upgrade  # noqa: E402
 
 from wardsite import create_app  # noqa: E402
 from wardsite.extensions import db  # noqa: E402
+from wardsite.roster import services  # noqa: E402
+from wardsite.roster.models import Shift  # noqa: E402
+from wardsite.stations.models import Station  # noqa: E402
 from wardsite.timeutil import from_local, local_today  # noqa: E402
-from wardsite.volunteers import services  # noqa: E402
-from wardsite.volunteers.models import DAY_PARTS, Shift, Station, Volunteer  # noqa: E402
+from wardsite.volunteers.models import DAY_PARTS, Volunteer  # noqa: E402
 
 SLOTS = [(time(7, 30), time(11, 30)), (time(8), time(11)), (time(13), time(17)), (time(14), time(16)), (time(19), time(21))]
 

@@ -64,7 +64,9 @@ from wardsite.visits.models import (  # noqa: E402
     visit_procedure,
     visit_procedure_done,
 )
-from wardsite.volunteers.models import Assignment, Availability, OpeningHours, Shift, Station, Volunteer  # noqa: E402
+from wardsite.roster.models import Assignment, Shift  # noqa: E402
+from wardsite.stations.models import OpeningHours, Station  # noqa: E402
+from wardsite.volunteers.models import Availability, Volunteer  # noqa: E402
 
 SEED = 8
 PROCEDURES, ARTICLES, VOLUNTEERS, VISITS, SESSIONS = 2_000, 5_000, 300, 20_000, 100_000

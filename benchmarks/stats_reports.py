@@ -31,10 +31,12 @@ from wardsite.accounts.models import User  # noqa: E402
 from wardsite.admin.models import ResidentialGroup  # noqa: E402
 from wardsite.extensions import db  # noqa: E402
 from wardsite.procedures.models import Procedure, Sector  # noqa: E402
+from wardsite.roster.models import Assignment, Shift  # noqa: E402
+from wardsite.stations.models import Station  # noqa: E402
 from wardsite.stats.models import GuidanceSession, GuidanceSessionProcedure  # noqa: E402
 from wardsite.timeutil import from_local, local_today  # noqa: E402
 from wardsite.visits.models import Visit, visit_procedure_done  # noqa: E402
-from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer  # noqa: E402
+from wardsite.volunteers.models import Volunteer  # noqa: E402
 
 PASSWORD = "mật khẩu đo hiệu năng"
 

@@ -39,9 +39,10 @@ from werkzeug.serving import make_server  # noqa: E402
 from wardsite import create_app  # noqa: E402
 from wardsite.admin.models import ResidentialGroup  # noqa: E402
 from wardsite.extensions import db  # noqa: E402
+from wardsite.roster.models import Assignment, Shift  # noqa: E402
 from wardsite.timeutil import from_local, local_today, utcnow  # noqa: E402
 from wardsite.visits.models import Visit  # noqa: E402
-from wardsite.volunteers.models import Assignment, Shift, Volunteer  # noqa: E402
+from wardsite.volunteers.models import Volunteer  # noqa: E402
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -19,7 +19,9 @@ from wardsite.procedures.models import Document, Procedure, Sector
 from wardsite.procedures.services import ChannelData, DocumentData, ProcedureData, save
 from wardsite.timeutil import from_local, local_today, utcnow
 from wardsite.visits.models import Visit
-from wardsite.volunteers.models import Assignment, OpeningHours, Shift, ShiftTemplate, Station, StationHost, SwapOffer, Volunteer
+from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
+from wardsite.stations.models import OpeningHours, Station, StationHost
+from wardsite.volunteers.models import Volunteer
 
 # News ----------------------------------------------------------------------
 

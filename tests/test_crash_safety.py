@@ -408,8 +408,10 @@ def arrange_ward(app, make_user) -> Ward:
     more published procedures, a leader to notify, and four volunteers with an
     account, on duty now at the counter or an e-station."""
     from wardsite.procedures.models import Procedure
+    from wardsite.roster.models import Assignment, Shift
+    from wardsite.stations.models import Station
     from wardsite.timeutil import utcnow
-    from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
+    from wardsite.volunteers.models import Volunteer
 
     roster = arrange_roster(app)
     leader = make_user("leader")

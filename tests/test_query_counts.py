@@ -34,22 +34,12 @@ from wardsite.extensions import db
 from wardsite.mail import OutboxMessage
 from wardsite.news.models import COMMENT_APPROVED, COMMENT_WAITING, DRAFT, PUBLISHED, Article, Comment
 from wardsite.procedures.models import Channel, Document, Procedure, Sector, Step
+from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
+from wardsite.stations.models import Closure, OpeningHours, Station, StationHost
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import from_local, local_today, utcnow
 from wardsite.visits.models import CANCELLED, CONFIRMED, DONE, REQUESTED, Visit
-from wardsite.volunteers.models import (
-    DAY_PARTS,
-    Assignment,
-    Closure,
-    DateAway,
-    OpeningHours,
-    Shift,
-    ShiftTemplate,
-    Station,
-    StationHost,
-    SwapOffer,
-    Volunteer,
-)
+from wardsite.volunteers.models import DAY_PARTS, DateAway, Volunteer
 
 # No page needs more, whatever the data; a query per row of a full page of
 # twenty or more rows breaks it even where the growth check cannot see it.

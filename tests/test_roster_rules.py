@@ -15,7 +15,7 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wardsite.volunteers.rostering import (
+from wardsite.roster.rostering import (
     AT_LIMIT,
     NEEDS_EXPERIENCED,
     NO_EXPERIENCED,

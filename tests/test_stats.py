@@ -17,11 +17,13 @@ from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
+from wardsite.roster.models import Assignment, Shift
+from wardsite.stations.models import Station
 from wardsite.stats import reports, services
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import from_local, local_today
 from wardsite.visits.models import Visit
-from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 
 def local(text: str) -> datetime:

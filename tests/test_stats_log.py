@@ -17,9 +17,11 @@ from werkzeug.serving import make_server
 
 from wardsite.audit import AuditEntry
 from wardsite.extensions import db
+from wardsite.roster.models import Assignment, Shift
+from wardsite.stations.models import Station
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import local_today, utcnow
-from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 URL = "/tinh-nguyen/ghi-nhan"
 HTMX = {"HX-Request": "true", "HX-Target": "guidance-log", "HX-Current-URL": "http://localhost" + URL}

@@ -27,10 +27,8 @@ MAX_LINES = 450
 OVERSIZED = {
     "news/routes.py": 491,
     "procedures/services.py": 667,
-    "visits/routes.py": 582,
-    "visits/services.py": 519,
-    "volunteers/routes.py": 757,
-    "volunteers/services.py": 566,
+    "visits/routes.py": 583,
+    "visits/services.py": 520,
 }
 
 

@@ -694,7 +694,7 @@ def test_leader_books_on_behalf_of_a_resident(app, client, login):
 
 
 def test_roster_changes_show_the_affected_bookings(app, client, login):
-    from wardsite.volunteers.models import Shift
+    from wardsite.roster.models import Shift
 
     roster = arrange_roster(app)
     code = booked_code(app, app.test_client(), roster)

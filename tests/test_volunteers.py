@@ -14,19 +14,11 @@ from sqlalchemy import func, select
 
 from wardsite.extensions import db
 from wardsite.mail import OutboxMessage
+from wardsite.roster import rostering, services
+from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
+from wardsite.stations.models import Closure, OpeningHours, Station
 from wardsite.timeutil import from_local, local_today
-from wardsite.volunteers import rostering, services
-from wardsite.volunteers.models import (
-    DAY_PARTS,
-    Assignment,
-    Closure,
-    OpeningHours,
-    Shift,
-    ShiftTemplate,
-    Station,
-    SwapOffer,
-    Volunteer,
-)
+from wardsite.volunteers.models import DAY_PARTS, Volunteer
 
 MONDAY = services.week_start(local_today()) + timedelta(weeks=1)  # next week: all in the future
 EVERY_CELL = [(day, part) for day in range(7) for part in DAY_PARTS]

@@ -20,7 +20,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # One package per area; each has routes.py with a blueprint `bp`. The order is
 # the order of the demo data, since later areas build on earlier ones.
-AREAS = ["public", "accounts", "admin", "news", "procedures", "volunteers", "visits", "stats"]
+# Volunteers and stations come before the roster, whose shifts put volunteers at stations.
+AREAS = ["public", "accounts", "admin", "news", "procedures", "volunteers", "stations", "roster", "visits", "stats"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -39,9 +39,12 @@ def add_public_link(endpoint: str, label) -> None:
         PUBLIC_LINKS.append((endpoint, label))
 
 
-def add_staff_link(endpoint: str, label, *roles: str) -> None:
+def add_staff_link(endpoint: str, label, *roles: str, before: str | None = None) -> None:
+    """A link in the staff menu, after the others or `before` another endpoint's
+    (an area that builds on others may still come first in the menu)."""
     if all(existing[0] != endpoint for existing in STAFF_LINKS):
-        STAFF_LINKS.append((endpoint, label, roles))
+        at = next((i for i, existing in enumerate(STAFF_LINKS) if existing[0] == before), len(STAFF_LINKS))
+        STAFF_LINKS.insert(at, (endpoint, label, roles))
 
 
 def staff_navigation() -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
-from wardsite.volunteers.models import Station
+from wardsite.stations.models import Station
 
 pytestmark = pytest.mark.e2e
 

@@ -27,7 +27,8 @@ def _arrange(app, days_ahead: int, start_hour: int, volunteer_name: str = "Hoàn
     on the day `days_ahead` from `start_hour`; returns the first slot's value."""
     from wardsite.admin.models import ResidentialGroup
     from wardsite.procedures.models import Document, Procedure
-    from wardsite.volunteers.models import Assignment, Shift, Volunteer
+    from wardsite.roster.models import Assignment, Shift
+    from wardsite.volunteers.models import Volunteer
 
     with app.app_context():
         procedure = db.session.scalar(select(Procedure).where(Procedure.code == CODE))

@@ -11,9 +11,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from wardsite.extensions import db
+from wardsite.roster import services
+from wardsite.roster.models import Assignment, Shift, ShiftTemplate
+from wardsite.stations.models import OpeningHours, Station
 from wardsite.timeutil import from_local, local_today
-from wardsite.volunteers import services
-from wardsite.volunteers.models import DAY_PARTS, Assignment, OpeningHours, Shift, ShiftTemplate, Station, Volunteer
+from wardsite.volunteers.models import DAY_PARTS, Volunteer
 
 pytestmark = pytest.mark.e2e
 

@@ -12,10 +12,11 @@ from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.routing import BuildError
 
 from wardsite.extensions import db
+from wardsite.roster.models import Assignment, Shift
 from wardsite.stats import services
 from wardsite.timeutil import from_local, local_today
 from wardsite.visits import figures as visit_data
-from wardsite.volunteers.models import Assignment, Shift, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 
 def link(endpoint: str, **values) -> str | None:
@@ -65,7 +66,7 @@ def context() -> dict | None:
             "short_shifts": short_shifts,
             "empty_seats": sum(missing for _shift, missing in short_shifts),
             "tally": services.day_tally(today),
-            "roster_url": link("volunteers.roster"),
+            "roster_url": link("roster.roster"),
             "visits_url": link("visits.admin_visits"),
             "link": link,
         }

@@ -24,10 +24,12 @@ from sqlalchemy import func, select
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
+from wardsite.roster.models import Assignment, Shift
+from wardsite.stations.models import Station, StationHost
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import from_local, local_today, utcnow
 from wardsite.visits.models import CANCELLED, DONE, NO_SHOW, Visit
-from wardsite.volunteers.models import Assignment, Shift, Station, StationHost, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 DAYS = 365
 # First day of Tết (lunar new year): the counter and e-stations close around it.

@@ -11,9 +11,10 @@ from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
+from wardsite.stations.models import Station
 from wardsite.timeutil import UTCDateTime, to_local, utcnow
 from wardsite.visits.models import Visit
-from wardsite.volunteers.models import Station, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 # The report reads visits by time with one GROUP BY; this index covers it, so
 # the visit rows themselves are not read. It belongs to the reports, hence here.

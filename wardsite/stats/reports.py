@@ -26,7 +26,7 @@ from wardsite.stats.services import month_range, utc_bounds, volunteer_hours
 from wardsite.visits import figures as visit_data
 from wardsite.visits.models import DONE as VISIT_DONE
 from wardsite.visits.models import NO_SHOW as VISIT_NO_SHOW
-from wardsite.volunteers.models import Station
+from wardsite.stations.models import Station
 
 
 CHART_BARS = 12  # a chart of sixty procedures helps nobody; the table beside it has them all

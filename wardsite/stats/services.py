@@ -18,7 +18,10 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import from_local, local_now
-from wardsite.volunteers.models import Assignment, Shift, Station, Volunteer
+from wardsite.roster.hours import attended_hours
+from wardsite.roster.models import Assignment, Shift
+from wardsite.stations.models import Station
+from wardsite.volunteers.models import Volunteer
 
 
 # Date ranges -----------------------------------------------------------------
@@ -180,24 +183,6 @@ def recent_sessions(user, day: date, limit: int = 5) -> list[GuidanceSession]:
     ).all()
 
 
-def _shift_hours():
-    """A shift's length in hours, in the database's own date arithmetic."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(Shift.ends_at) - func.julianday(Shift.starts_at)) * 24
-    return func.extract("epoch", Shift.ends_at - Shift.starts_at) / 3600
-
-
 def volunteer_hours(start: date, end: date) -> list[tuple]:
-    """Hours of the shifts each volunteer was marked present at."""
-    first, last = utc_bounds(start, end)
-    hours = func.sum(_shift_hours())
-    grouped = db.session.execute(
-        select(Volunteer.name, func.count(Assignment.id), hours)
-        .select_from(Assignment)
-        .join(Shift, Shift.id == Assignment.shift_id)
-        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
-        .where(Assignment.attendance == "present", Shift.cancelled.is_(False), Shift.starts_at >= first, Shift.starts_at < last)
-        .group_by(Volunteer.id, Volunteer.name)
-        .order_by(hours.desc(), Volunteer.name)
-    ).all()
-    return [(name, round(float(total), 2), int(count)) for name, count, total in grouped]
+    """Hours of the shifts each volunteer was marked present at: (name, hours, shifts)."""
+    return [(row.volunteer.name, row.hours, row.shifts) for row in attended_hours(start, end)]

@@ -20,8 +20,9 @@ from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
+from wardsite.roster.models import Shift
 from wardsite.timeutil import UTCDateTime, utcnow
-from wardsite.volunteers.models import Shift, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 REQUESTED = "requested"
 CONFIRMED = "confirmed"

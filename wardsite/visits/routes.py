@@ -29,11 +29,12 @@ from wardsite.forms import EmptyForm
 from wardsite.htmx import htmx_target, render
 from wardsite.pages import add_dashboard_section, add_home_door, add_public_link, add_staff_link
 from wardsite.procedures.models import Procedure, is_valid_code
+from wardsite.stations.models import WEEKDAYS
 from wardsite.timeutil import to_local
 from wardsite.visits import services
 from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, OutcomeForm, RatingForm, TeamForm
 from wardsite.visits.models import REQUESTED, STATUSES, Visit, clean_code
-from wardsite.volunteers.models import WEEKDAYS, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 bp = Blueprint("visits", __name__, cli_group=None)
 

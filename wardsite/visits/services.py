@@ -26,10 +26,11 @@ from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
+from wardsite.roster import services as roster_services
+from wardsite.roster.models import Shift
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.visits.models import ACTIVE, Visit, visit_procedure
-from wardsite.volunteers import services as volunteer_services
-from wardsite.volunteers.models import Shift, Volunteer
+from wardsite.volunteers.models import Volunteer
 
 SLOT_FORMAT = "%Y-%m-%dT%H:%M"  # a slot's value in forms: its local start time
 
@@ -105,7 +106,7 @@ def staffed_mobile_shifts(first: date, last: date) -> list[Shift]:
 
     Only the shifts are read (slots need their times, not their teams): every
     page of the booking asks for two weeks of them."""
-    query = volunteer_services.staffed_shifts_query("mobile", first, last, active_volunteer=True)
+    query = roster_services.staffed_shifts_query("mobile", first, last, active_volunteer=True)
     return list(db.session.scalars(query.options(lazyload(Shift.assignments))))
 
 

@@ -1,2 +1,2 @@
-"""Youth volunteer rosters: stations, volunteers, availability, shifts,
-automatic rostering, swaps, attendance, calendar feeds and the volunteer card."""
+"""Youth volunteers: who they are, their weekly availability and dates away,
+and the volunteer card with the check residents make of it."""

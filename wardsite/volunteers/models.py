@@ -1,4 +1,4 @@
-"""Stations, volunteers and their availability, shifts, assignments and swaps."""
+"""Volunteers, their weekly availability and dates away."""
 
 from __future__ import annotations
 
@@ -6,28 +6,13 @@ import secrets
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.timeutil import UTCDateTime, to_local, utcnow
-
-STATION_KINDS = {
-    "counter": _l("One-stop counter"),
-    "estation": _l("E-station"),
-}
-
-SHIFT_KINDS = {
-    "counter": _l("Counter duty"),
-    "estation": _l("E-station"),
-    "mobile": _l("Mobile team"),
-}
-# Shifts where nobody new may be sent without an experienced member.
-NEEDS_EXPERIENCED = frozenset({"estation", "mobile"})
-
-WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday")]
 
 # Parts of the day for availability: (name, label, first hour, end hour).
 DAY_PARTS = {
@@ -70,108 +55,6 @@ def day_parts(start: datetime, end: datetime) -> set[tuple[int, str]]:
                 cells.add((day.weekday(), part))
         day += timedelta(days=1)
     return cells
-
-
-class Station(db.Model):
-    """The one-stop counter or an e-station at a cultural house."""
-
-    __tablename__ = "station"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20), default="estation")
-    address: Mapped[str] = mapped_column(String(300), default="")
-    residential_group_id: Mapped[int | None] = mapped_column(ForeignKey("residential_group.id", ondelete="SET NULL"))
-    equipment: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(default=True)
-    position: Mapped[int] = mapped_column(default=0)
-
-    residential_group: Mapped[ResidentialGroup | None] = relationship()
-    hours: Mapped[list[OpeningHours]] = relationship(
-        back_populates="station", cascade="all, delete-orphan", order_by="(OpeningHours.weekday, OpeningHours.opens)"
-    )
-    closures: Mapped[list[Closure]] = relationship(
-        back_populates="station", cascade="all, delete-orphan", order_by="Closure.start_date"
-    )
-    hosts: Mapped[list[StationHost]] = relationship(
-        back_populates="station", cascade="all, delete-orphan", order_by="StationHost.week_start"
-    )
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def kind_label(self) -> str:
-        return str(STATION_KINDS.get(self.kind, self.kind))
-
-    def hours_on(self, day: date) -> list[OpeningHours]:
-        if self.closure_on(day) is not None:
-            return []
-        return [row for row in self.hours if row.weekday == day.weekday()]
-
-    def closure_on(self, day: date) -> Closure | None:
-        return next((c for c in self.closures if c.start_date <= day <= c.end_date), None)
-
-    def host_on(self, day: date) -> ResidentialGroup | None:
-        """Who hosts the station in the week of `day`: the latest rotation
-        entry at or before that week, else the station's own group."""
-        week = day - timedelta(days=day.weekday())
-        current = None
-        for entry in self.hosts:
-            if entry.week_start <= week:
-                current = entry
-        return current.residential_group if current else self.residential_group
-
-    def address_on(self, day: date) -> str:
-        host = self.host_on(day)
-        if host is not None and host is not self.residential_group and host.cultural_house_address:
-            return host.cultural_house_address
-        return self.address
-
-
-class OpeningHours(db.Model):
-    __tablename__ = "station_hours"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), index=True)
-    weekday: Mapped[int] = mapped_column()  # Monday is 0
-    opens: Mapped[time] = mapped_column(Time)
-    closes: Mapped[time] = mapped_column(Time)
-
-    station: Mapped[Station] = relationship(back_populates="hours")
-
-    @property
-    def weekday_label(self) -> str:
-        return str(WEEKDAYS[self.weekday])
-
-
-class Closure(db.Model):
-    """Days a station is closed, such as Tết."""
-
-    __tablename__ = "station_closure"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), index=True)
-    start_date: Mapped[date] = mapped_column(Date)
-    end_date: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(String(200), default="")
-
-    station: Mapped[Station] = relationship(back_populates="closures")
-
-
-class StationHost(db.Model):
-    """From `week_start` on, the e-station sits at this group's cultural house."""
-
-    __tablename__ = "station_host"
-    __table_args__ = (UniqueConstraint("station_id", "week_start"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"))
-    week_start: Mapped[date] = mapped_column(Date)  # a Monday
-    residential_group_id: Mapped[int] = mapped_column(ForeignKey("residential_group.id", ondelete="CASCADE"))
-
-    station: Mapped[Station] = relationship(back_populates="hosts")
-    residential_group: Mapped[ResidentialGroup] = relationship()
 
 
 class Volunteer(db.Model):
@@ -252,122 +135,3 @@ class DateAway(db.Model):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(200), default="")
-
-
-class ShiftTemplate(db.Model):
-    """A weekly shift, e.g. the counter on Mondays 07:30–11:30."""
-
-    __tablename__ = "shift_template"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"))
-    weekday: Mapped[int] = mapped_column()
-    starts: Mapped[time] = mapped_column(Time)
-    ends: Mapped[time] = mapped_column(Time)
-    seats: Mapped[int] = mapped_column(default=1)
-
-    station: Mapped[Station | None] = relationship()
-
-    @property
-    def kind_label(self) -> str:
-        return str(SHIFT_KINDS.get(self.kind, self.kind))
-
-    @property
-    def weekday_label(self) -> str:
-        return str(WEEKDAYS[self.weekday])
-
-
-class Shift(db.Model):
-    __tablename__ = "shift"
-    __table_args__ = (Index("ix_shift_starts_at", "starts_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="SET NULL"))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    seats: Mapped[int] = mapped_column(default=1)
-    cancelled: Mapped[bool] = mapped_column(default=False)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    template_id: Mapped[int | None] = mapped_column(ForeignKey("shift_template.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(String(200), default="")
-
-    station: Mapped[Station | None] = relationship()
-    assignments: Mapped[list[Assignment]] = relationship(
-        back_populates="shift", cascade="all, delete-orphan", order_by="Assignment.id", lazy="selectin"
-    )
-
-    @property
-    def kind_label(self) -> str:
-        return str(SHIFT_KINDS.get(self.kind, self.kind))
-
-    @property
-    def local_day(self) -> date:
-        return to_local(self.starts_at).date()
-
-    @property
-    def time_range(self) -> str:
-        """"07:30–11:30" in the ward's time."""
-        return f"{to_local(self.starts_at):%H:%M}–{to_local(self.ends_at):%H:%M}"
-
-    @property
-    def hours(self) -> float:
-        return (self.ends_at - self.starts_at).total_seconds() / 3600
-
-    @property
-    def free_seats(self) -> int:
-        return max(0, self.seats - len(self.assignments))
-
-    @property
-    def place(self) -> str:
-        if self.station is None:
-            return str(SHIFT_KINDS["mobile"])
-        return self.station.name
-
-    def overlaps(self, other: Shift) -> bool:
-        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
-
-    def can_mark_attendance(self, user) -> bool:
-        """Leaders, or a volunteer on this shift's own team."""
-        if not user.is_authenticated:
-            return False
-        if user.has_role("leader"):
-            return True
-        return any(a.volunteer.user_id == user.id for a in self.assignments)
-
-
-class Assignment(db.Model):
-    """A volunteer in a seat of a shift. Manual ones are pinned: the automatic
-    rostering never moves them."""
-
-    __tablename__ = "shift_assignment"
-    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), index=True)
-    pinned: Mapped[bool] = mapped_column(default=False)
-    attendance: Mapped[str | None] = mapped_column(String(10))  # None, "present" or "absent"
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    shift: Mapped[Shift] = relationship(back_populates="assignments")
-    volunteer: Mapped[Volunteer] = relationship(lazy="joined")
-
-
-class SwapOffer(db.Model):
-    """A volunteer offers their seat; another eligible volunteer takes it."""
-
-    __tablename__ = "shift_swap"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
-    from_volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
-    to_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(12), default="open")  # open, taken, withdrawn
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    shift: Mapped[Shift] = relationship()
-    from_volunteer: Mapped[Volunteer] = relationship(foreign_keys=[from_volunteer_id])
-    to_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[to_volunteer_id])

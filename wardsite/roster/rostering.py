@@ -11,7 +11,8 @@ Goals, in order:
 1. as many seats filled as the hard rules allow: an exact integer program,
    solved per week with HiGHS (weeks share no hard rule);
 2. keep what the previous run decided (a rerun changes nothing it need not),
-   then rotate volunteers to stations they have served least;
+   then vary each volunteer's stations: exchange shifts so that volunteers go
+   where they have served least, over past weeks and this roster;
 3. spread the load: after the integer program, seats move from a volunteer to
    one with at least two shifts fewer who could legally take the seat, until
    no such move is left. So among volunteers who could have taken a seat,
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+# Shifts where nobody new may be sent without an experienced member; the
+# one definition, for the solver and the hand-made assignments alike.
 NEEDS_EXPERIENCED = frozenset({"estation", "mobile"})
 
 NOBODY_AVAILABLE = "nobody_available"
@@ -44,7 +47,7 @@ class ShiftSpec:
     end: object
     seats: int
     week: Hashable
-    station: Hashable = None  # what rotation is about: a station, or the kind for mobile teams
+    station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def fill(
 ) -> RosterResult:
     """Fill the shifts. `pinned` pairs stay as they are; `previous` pairs (the
     last run's) are kept where that costs no seat; `history` counts each
-    volunteer's earlier shifts per station, for rotation."""
+    volunteer's earlier shifts per station, for station variety."""
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
     pinned = {(v, s) for v, s in pinned if s in shifts}
@@ -137,11 +140,11 @@ def fill(
         for volunteer_id, shift_id in _solve_week(weeks[week], state, previous):
             state.add(volunteer_id, shift_id)
 
-    # Lexicographically (sum of squared loads, rotation cost) goes down at
-    # every step, so this loop ends.
-    # Rotation never moves what the previous run decided: it is the last goal.
+    # Lexicographically (sum of squared loads, station repetition) goes down
+    # at every step, so this loop ends.
+    # Station variety never moves what the previous run decided: it is the last goal.
     _spread(state, pinned)
-    while _rotate(state, pinned | previous, history, weeks):
+    while _vary_stations(state, pinned | previous, history, weeks):
         _spread(state, pinned)
     return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs()))
 
@@ -318,7 +321,7 @@ def _spread(state: _State, pinned: set) -> None:
     return moved_any
 
 
-def _rotate(state: _State, fixed: set, history: dict, weeks: dict) -> bool:
+def _vary_stations(state: _State, fixed: set, history: dict, weeks: dict) -> bool:
     """Exchange two volunteers' shifts in a week when both may take the other's
     and they end up at stations they have served less (counting the history
     and this roster, the sum over volunteers and stations of count² drops).

@@ -1,0 +1,140 @@
+"""The roster's records: weekly shift templates, shifts, the volunteers in
+their seats (assignments, with attendance) and swap offers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wardsite.extensions import db
+from wardsite.stations.models import WEEKDAYS, Station
+from wardsite.timeutil import UTCDateTime, to_local, utcnow
+from wardsite.volunteers.models import Volunteer
+
+SHIFT_KINDS = {
+    "counter": _l("Counter duty"),
+    "estation": _l("E-station"),
+    "mobile": _l("Mobile team"),
+}
+
+
+class ShiftTemplate(db.Model):
+    """A weekly shift, e.g. the counter on Mondays 07:30–11:30."""
+
+    __tablename__ = "shift_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column()
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    seats: Mapped[int] = mapped_column(default=1)
+
+    station: Mapped[Station | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return str(SHIFT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def weekday_label(self) -> str:
+        return str(WEEKDAYS[self.weekday])
+
+
+class Shift(db.Model):
+    __tablename__ = "shift"
+    __table_args__ = (Index("ix_shift_starts_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seats: Mapped[int] = mapped_column(default=1)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("shift_template.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    station: Mapped[Station | None] = relationship()
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="shift", cascade="all, delete-orphan", order_by="Assignment.id", lazy="selectin"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return str(SHIFT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def local_day(self) -> date:
+        return to_local(self.starts_at).date()
+
+    @property
+    def time_range(self) -> str:
+        """"07:30–11:30" in the ward's time."""
+        return f"{to_local(self.starts_at):%H:%M}–{to_local(self.ends_at):%H:%M}"
+
+    @property
+    def hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+    @property
+    def free_seats(self) -> int:
+        return max(0, self.seats - len(self.assignments))
+
+    @property
+    def place(self) -> str:
+        if self.station is None:
+            return str(SHIFT_KINDS["mobile"])
+        return self.station.name
+
+    def overlaps(self, other: Shift) -> bool:
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+    def can_mark_attendance(self, user) -> bool:
+        """Leaders, or a volunteer on this shift's own team."""
+        if not user.is_authenticated:
+            return False
+        if user.has_role("leader"):
+            return True
+        return any(a.volunteer.user_id == user.id for a in self.assignments)
+
+
+class Assignment(db.Model):
+    """A volunteer in a seat of a shift. Manual ones are pinned: the automatic
+    rostering never moves them."""
+
+    __tablename__ = "shift_assignment"
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), index=True)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    attendance: Mapped[str | None] = mapped_column(String(10))  # None, "present" or "absent"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shift: Mapped[Shift] = relationship(back_populates="assignments")
+    volunteer: Mapped[Volunteer] = relationship(lazy="joined")
+
+
+class SwapOffer(db.Model):
+    """A volunteer offers their seat; another eligible volunteer takes it."""
+
+    __tablename__ = "shift_swap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
+    from_volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
+    to_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open, taken, withdrawn
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift] = relationship()
+    from_volunteer: Mapped[Volunteer] = relationship(foreign_keys=[from_volunteer_id])
+    to_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[to_volunteer_id])

@@ -1,0 +1,308 @@
+"""Business rules of the roster, reachable without HTTP: the leader's edits
+to shifts and weekly shifts, eligibility and conflicts, hand-made
+assignments, publishing and reminders, swaps and attendance.
+
+It is also the one place the routes, the command line, the other areas and
+the tests call the roster from: reading shifts (`shifts`) and the automatic
+filling (`filling`) live in their own modules and are named here too."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from wardsite import mail
+from wardsite.audit import record_audit
+from wardsite.extensions import db
+from wardsite.roster.filling import FillReport, _specs, empty_seats, fill_roster
+from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
+from wardsite.roster.rostering import NEEDS_EXPERIENCED
+from wardsite.roster.shifts import (
+    StaffedShift,
+    describe,
+    generate_shifts,
+    local_range,
+    shifts_between,
+    staffed_shifts,
+    staffed_shifts_query,
+)
+from wardsite.stations.models import Station
+from wardsite.stations.services import week_start
+from wardsite.timeutil import from_local, local_today, utcnow
+from wardsite.volunteers.models import Volunteer, day_parts
+
+__all__ = [
+    # reading shifts and filling them, from their own modules
+    "FillReport", "StaffedShift", "_specs", "describe", "empty_seats", "fill_roster", "generate_shifts", "local_range",
+    "shifts_between", "staffed_shifts", "staffed_shifts_query", "week_start",
+    # the rules here
+    "add_shift", "add_template", "assign", "conflicts", "create_shifts_from_templates", "delete_template", "is_eligible",
+    "mark_attendance", "offer_swap", "open_offer_assignment", "open_offers_for", "publish", "send_reminders",
+    "set_cancelled", "take_swap", "unassign", "withdraw_swap",
+]
+
+
+# The leader's edits to shifts and weekly shifts ----------------------------------------
+
+
+def create_shifts_from_templates(start: date, end: date) -> int:
+    """The leader's "create shifts" button: `generate_shifts`, logged."""
+    created = generate_shifts(start, end)
+    record_audit("roster.generated", None, f"{start:%d/%m/%Y}–{end:%d/%m/%Y}: {created} shifts")
+    return created
+
+
+def add_shift(*, kind: str, station: Station | None, day: date, starts, ends, seats: int, note: str) -> Shift:
+    """A single shift outside the weekly templates."""
+    shift = Shift(
+        kind=kind, station=station, seats=seats, note=note,
+        starts_at=from_local(datetime.combine(day, starts)), ends_at=from_local(datetime.combine(day, ends)),
+    )
+    db.session.add(shift)
+    db.session.flush()
+    record_audit("shift.created", shift, describe(shift))
+    return shift
+
+
+def set_cancelled(shift: Shift, cancelled: bool) -> None:
+    shift.cancelled = cancelled
+    record_audit("shift.cancelled" if cancelled else "shift.restored", shift, describe(shift))
+
+
+def add_template(*, kind: str, station: Station | None, weekday: int, starts, ends, seats: int) -> ShiftTemplate:
+    template = ShiftTemplate(kind=kind, station=station, weekday=weekday, starts=starts, ends=ends, seats=seats)
+    db.session.add(template)
+    db.session.flush()
+    record_audit("shift_template.created", template, f"{template.kind_label} {template.weekday_label} {template.starts:%H:%M}")
+    return template
+
+
+def delete_template(template: ShiftTemplate) -> None:
+    record_audit("shift_template.deleted", template, f"{template.kind_label} {template.weekday_label} {template.starts:%H:%M}")
+    db.session.delete(template)
+
+
+# Eligibility and conflicts ----------------------------------------------------------
+
+
+def is_eligible(volunteer: Volunteer, shift: Shift) -> bool:
+    """Active, the shift inside their weekly availability, not on a date away."""
+    return (
+        volunteer.active
+        and day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells
+        and not volunteer.away_on(shift.local_day)
+    )
+
+
+def _assignments_between(volunteer: Volunteer, start: date, end: date) -> list[Assignment]:
+    """The volunteer's seats on shifts that are not cancelled, from `start` to `end`, with their shifts."""
+    first, last = local_range(start, end)
+    return list(
+        db.session.scalars(
+            select(Assignment).join(Assignment.shift).options(contains_eager(Assignment.shift)).where(
+                Assignment.volunteer_id == volunteer.id, Shift.cancelled.is_(False),
+                Shift.starts_at >= first, Shift.starts_at < last,
+            )
+        )
+    )
+
+
+def _week_assignments(volunteer: Volunteer, day: date, among: list[Assignment] | None = None) -> list[Assignment]:
+    """The volunteer's seats in the week of `day`: read from the database, or
+    picked from `among` (seats read once for several weeks by the caller)."""
+    start = week_start(day)
+    if among is None:
+        return _assignments_between(volunteer, start, start + timedelta(days=6))
+    first, last = local_range(start, start + timedelta(days=6))
+    return [a for a in among if first <= a.shift.starts_at < last]
+
+
+def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = None,
+              among: list[Assignment] | None = None) -> list[str]:
+    """Which hard rules putting `volunteer` on `shift` would break, in words.
+    `leaving` is a seat given up at the same time (a swap); `among`, when
+    given, holds all the volunteer's seats around the shift's week (see
+    `open_offers_for`), so no query runs per shift checked."""
+    problems = []
+    if not volunteer.active:
+        problems.append(_("%(name)s is not an active volunteer.", name=volunteer.name))
+    if any(a.volunteer_id == volunteer.id for a in shift.assignments if a is not leaving):
+        problems.append(_("%(name)s is already on this shift.", name=volunteer.name))
+    if volunteer.away_on(shift.local_day):
+        problems.append(_("%(name)s is away on that day.", name=volunteer.name))
+    elif not day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells:
+        problems.append(_("The shift is outside %(name)s's weekly availability.", name=volunteer.name))
+    week = [a for a in _week_assignments(volunteer, shift.local_day, among) if a is not leaving and a.shift_id != shift.id]
+    if any(a.shift.overlaps(shift) for a in week):
+        problems.append(_("%(name)s is already on a shift at that time.", name=volunteer.name))
+    if len(week) >= volunteer.max_shifts_per_week:
+        problems.append(
+            _("%(name)s already has %(count)s shifts that week, the most allowed.", name=volunteer.name, count=len(week))
+        )
+    staying = [a for a in shift.assignments if a is not leaving]
+    if len(staying) >= shift.seats:
+        problems.append(_("Every seat of this shift is taken."))
+    if shift.kind in NEEDS_EXPERIENCED and not volunteer.experienced and not any(a.volunteer.experienced for a in staying):
+        problems.append(_("Nobody experienced is on this shift yet: a new volunteer must not go alone."))
+    return problems
+
+
+def assign(volunteer: Volunteer, shift: Shift, force: bool = False) -> tuple[Assignment | None, list[str]]:
+    """A hand-made (pinned) assignment. Refused while it breaks a rule, unless
+    the leader confirms (`force`); a full shift and a double booking of the
+    same person are always refused."""
+    problems = conflicts(volunteer, shift)
+    if any(a.volunteer_id == volunteer.id for a in shift.assignments) or len(shift.assignments) >= shift.seats:
+        return None, problems
+    if problems and not force:
+        return None, problems
+    assignment = Assignment(shift=shift, volunteer=volunteer, pinned=True)
+    db.session.add(assignment)
+    db.session.flush()
+    record_audit("roster.assigned", shift, f"{volunteer.name}: {describe(shift)}" + (" (despite warnings)" if problems else ""))
+    return assignment, problems
+
+
+def unassign(assignment: Assignment) -> None:
+    shift = assignment.shift
+    record_audit("roster.unassigned", shift, f"{assignment.volunteer.name}: {describe(shift)}")
+    shift.assignments.remove(assignment)
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+# Publishing, messages and reminders ---------------------------------------------------
+
+
+def publish(start: date, end: date) -> int:
+    """Publish the shifts from `start` to `end` and tell each volunteer on
+    them; returns how many volunteers were told."""
+    shifts = shifts_between(start, end)
+    now = utcnow()
+    mine: dict[int, list[Shift]] = defaultdict(list)
+    people = {}
+    for shift in shifts:
+        shift.published_at = shift.published_at or now
+        for a in shift.assignments:
+            mine[a.volunteer_id].append(shift)
+            people[a.volunteer_id] = a.volunteer
+    told = 0
+    for volunteer_id, their_shifts in mine.items():
+        volunteer = people[volunteer_id]
+        if not volunteer.email:
+            continue
+        key = f"roster-published:{volunteer_id}:" + ",".join(str(s.id) for s in their_shifts)
+        with mail.ward_language():
+            lines = "\n".join(f"- {describe(s)}" for s in their_shifts)
+            subject = _("Your duty shifts from %(start)s to %(end)s", start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
+            body = _("Hello %(name)s,\n\nYour duty shifts:\n%(lines)s\n\nThank you.", name=volunteer.name, lines=lines)
+        if mail.queue_message(volunteer.email, subject, body, key):
+            told += 1
+    record_audit("roster.published", None, f"{start:%d/%m/%Y}–{end:%d/%m/%Y}: {len(shifts)} shifts, {told} volunteers told")
+    return told
+
+
+def send_reminders(today: date | None = None) -> int:
+    """A reminder the day before each published shift, once per person and shift."""
+    tomorrow = (today or local_today()) + timedelta(days=1)
+    sent = 0
+    for shift in shifts_between(tomorrow, tomorrow):
+        if shift.published_at is None:
+            continue
+        for a in shift.assignments:
+            if not a.volunteer.email:
+                continue
+            with mail.ward_language():
+                subject = _("Reminder: duty tomorrow, %(when)s", when=describe(shift))
+                body = _("Hello %(name)s,\n\nA reminder of your duty shift tomorrow: %(when)s.\n\nThank you.", name=a.volunteer.name, when=describe(shift))
+            if mail.queue_message(a.volunteer.email, subject, body, f"reminder:{shift.id}:{a.volunteer_id}"):
+                sent += 1
+    return sent
+
+
+# Swaps and attendance ---------------------------------------------------------------
+
+
+def offer_swap(assignment: Assignment) -> SwapOffer:
+    existing = db.session.scalar(
+        select(SwapOffer).where(
+            SwapOffer.shift_id == assignment.shift_id, SwapOffer.from_volunteer_id == assignment.volunteer_id,
+            SwapOffer.status == "open",
+        )
+    )
+    if existing:
+        return existing
+    offer = SwapOffer(shift=assignment.shift, from_volunteer=assignment.volunteer)
+    db.session.add(offer)
+    db.session.flush()
+    record_audit("swap.offered", offer, f"{assignment.volunteer.name}: {describe(assignment.shift)}")
+    return offer
+
+
+def open_offer_assignment(offer: SwapOffer) -> Assignment | None:
+    return next((a for a in offer.shift.assignments if a.volunteer_id == offer.from_volunteer_id), None)
+
+
+def take_swap(offer: SwapOffer, volunteer: Volunteer) -> list[str]:
+    """Give the offered seat to `volunteer` if every hard rule still holds;
+    otherwise the reasons, and nothing changes."""
+    assignment = open_offer_assignment(offer)
+    if offer.status != "open" or assignment is None or offer.shift.cancelled:
+        return [_("This offer is no longer open.")]
+    if volunteer.id == offer.from_volunteer_id:
+        return [_("You cannot take your own shift.")]
+    problems = conflicts(volunteer, offer.shift, leaving=assignment)
+    if problems:
+        return problems
+    assignment.volunteer = volunteer
+    assignment.pinned = True  # agreed between people: the automatic rostering leaves it
+    assignment.attendance = None
+    offer.status = "taken"
+    offer.to_volunteer = volunteer
+    offer.closed_at = utcnow()
+    record_audit("swap.taken", offer, f"{offer.from_volunteer.name} → {volunteer.name}: {describe(offer.shift)}")
+    db.session.flush()
+    return []
+
+
+def withdraw_swap(offer: SwapOffer) -> None:
+    offer.status = "withdrawn"
+    offer.closed_at = utcnow()
+    record_audit("swap.withdrawn", offer, describe(offer.shift))
+
+
+def open_offers_for(volunteer: Volunteer) -> list[tuple[SwapOffer, list[str]]]:
+    """Open offers from others in the future, each with what would stop
+    `volunteer` taking it (empty: they may)."""
+    offers = list(db.session.scalars(
+        select(SwapOffer).join(SwapOffer.shift).where(
+            SwapOffer.status == "open", SwapOffer.from_volunteer_id != volunteer.id, Shift.starts_at >= utcnow(),
+            Shift.cancelled.is_(False),
+        ).order_by(Shift.starts_at)
+        .options(
+            contains_eager(SwapOffer.shift).options(joinedload(Shift.station), selectinload(Shift.assignments)),
+            joinedload(SwapOffer.from_volunteer),
+        )
+    ))
+    if not offers:
+        return []
+    # The volunteer's own seats in every week with an offer, read once.
+    mine = _assignments_between(
+        volunteer, week_start(offers[0].shift.local_day), week_start(offers[-1].shift.local_day) + timedelta(days=6)
+    )
+    result = []
+    for offer in offers:
+        assignment = open_offer_assignment(offer)
+        if assignment is None:
+            continue
+        result.append((offer, conflicts(volunteer, offer.shift, leaving=assignment, among=mine)))
+    return result
+
+
+def mark_attendance(assignment: Assignment, status: str | None) -> None:
+    assignment.attendance = status
+    record_audit("roster.attendance", assignment.shift, f"{assignment.volunteer.name}: {status or '-'}")
