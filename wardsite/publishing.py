@@ -24,9 +24,14 @@ from wardsite.extensions import db
 MAX_ID = 2**31 - 1  # larger numbers in a URL are simply not found (and do not overflow the database)
 
 
+def get_record(model, record_id: int):
+    """The record with this id from a URL, or None."""
+    return db.session.get(model, record_id) if 0 < record_id <= MAX_ID else None
+
+
 def editable_or_404(model, record_id: int):
     """The record with this id, if the signed-in user may edit it (404 if unknown, 403 if not allowed)."""
-    record = db.session.get(model, record_id) if 0 < record_id <= MAX_ID else None
+    record = get_record(model, record_id)
     if record is None:
         abort(404)
     require(record.can_edit(current_user))
