@@ -119,7 +119,6 @@ def _render_admin_visit(visit, team_form=None, outcome_form=None):
         team_form=team_form,
         outcome_form=outcome_form,
         problem=services.roster_problem(visit),
-        empty_form=EmptyForm(),
     )
 
 

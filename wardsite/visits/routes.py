@@ -306,7 +306,6 @@ def _render_manage(visit, rating_form=None):
         visit=visit,
         team=services.first_names(visit.team),
         rating_form=rating_form,
-        empty_form=EmptyForm(),
     )
 
 
