@@ -132,15 +132,25 @@ def admin_visit(visit_id: int):
     return _render_admin_visit(_visit_or_404(visit_id))
 
 
+def _visit_button(visit_id: int, allowed, change, message):
+    """A one-click button on the visit's page: the rule `allowed(visit)`, the
+    service `change(visit)` (it records the audit entry), then back to the
+    page with `message(visit)`."""
+    visit = _visit_or_404(visit_id)
+    require(allowed(visit))
+    if EmptyForm().validate_on_submit():
+        change(visit)
+        flash(message(visit), "success")
+    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+
+
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/xac-nhan", methods=["POST"])
 @roles_required("leader")
 def admin_confirm(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_confirm(current_user))
-    if EmptyForm().validate_on_submit():
-        services.confirm(visit)
-        flash(_("Visit %(code)s is confirmed.", code=visit.code), "success")
-    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+    return _visit_button(
+        visit_id, lambda visit: visit.can_confirm(current_user), services.confirm,
+        lambda visit: _("Visit %(code)s is confirmed.", code=visit.code),
+    )
 
 
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/doi", methods=["POST"])
@@ -177,20 +187,16 @@ def admin_outcome(visit_id: int):
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/vang-nha", methods=["POST"])
 @roles_required("leader")
 def admin_no_show(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_record_outcome(current_user) and visit.status != "done")
-    if EmptyForm().validate_on_submit():
-        services.mark_no_show(visit)
-        flash(_("Visit %(code)s is marked: nobody at home.", code=visit.code), "success")
-    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+    return _visit_button(
+        visit_id, lambda visit: visit.can_record_outcome(current_user) and visit.status != "done", services.mark_no_show,
+        lambda visit: _("Visit %(code)s is marked: nobody at home.", code=visit.code),
+    )
 
 
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/huy", methods=["POST"])
 @roles_required("leader")
 def admin_cancel(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_cancel(current_user))
-    if EmptyForm().validate_on_submit():
-        services.cancel_by_leader(visit)
-        flash(_("Visit %(code)s has been cancelled.", code=visit.code), "success")
-    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+    return _visit_button(
+        visit_id, lambda visit: visit.can_cancel(current_user), services.cancel_by_leader,
+        lambda visit: _("Visit %(code)s has been cancelled.", code=visit.code),
+    )
