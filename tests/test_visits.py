@@ -94,9 +94,9 @@ def arrange_catalogue(app, size: int = 60, asked: dict | None = None) -> dict[st
 
 
 def test_booking_form_offers_the_procedures_most_asked_for_not_the_whole_catalogue(app, client, monkeypatch):
-    from wardsite.visits import services
+    from wardsite.visits import procedure_choices
 
-    monkeypatch.setattr(services, "POPULAR_FROM_BOOKINGS", 19)  # the latest 19 bookings count
+    monkeypatch.setattr(procedure_choices, "POPULAR_FROM_BOOKINGS", 19)  # the latest 19 bookings count
     arrange_roster(app)  # "Đăng ký khai sinh", online
     arrange_catalogue(app, asked={
         "Thủ tục 050": 20,  # asked for before the latest bookings: no longer counts
@@ -179,7 +179,7 @@ def test_at_most_twenty_procedures_on_one_booking(app, client):
 
 
 def test_only_published_staffed_mobile_shifts_inside_the_window_are_bookable(app, client):
-    from wardsite.visits import services
+    from wardsite.visits import slots
 
     roster = arrange_roster(app)
     with app.app_context():
@@ -193,7 +193,7 @@ def test_only_published_staffed_mobile_shifts_inside_the_window_are_bookable(app
         make_mobile_shift(roster.day, 17, 18, volunteers=[volunteer], kind="counter")
         make_mobile_shift(roster.day + timedelta(days=1), 19, 20, volunteers=[volunteer])  # bookable
         with app.test_request_context():
-            values = [slot.value for slot in services.free_slots()]
+            values = [slot.value for slot in slots.free_slots()]
     assert values == [slot_value(roster.day, h) for h in (8, 9, 10)] + [slot_value(roster.day + timedelta(days=1), 19)]
 
 

@@ -106,15 +106,15 @@ def test_thirty_residents_race_for_the_last_seat_of_a_team(app, server):
     results = race(server, racers(roster, 10))
     assert_one_winner(app, results, {roster.shift_id}, 10)
     with app.app_context():
-        from wardsite.visits import services
+        from wardsite.visits import slots
 
         with app.test_request_context():
-            assert services.free_slots() == []
+            assert slots.free_slots() == []
 
 
 def test_moves_cannot_overbook_either(app, server):
     """Residents moving their bookings into the same free slot at once."""
-    from wardsite.visits import services
+    from wardsite.visits import services, slots
     from wardsite.visits.models import Visit
 
     roster = arrange_roster(app)
@@ -123,7 +123,7 @@ def test_moves_cannot_overbook_either(app, server):
     for hour in (8, 9):
         assert race(server, [booking_data(roster, hour=hour, phone=f"091100000{hour}", form_token=f"m-{hour}")])[0][0] == 303
     ids = [visit.id for visit in visit_rows(app)]
-    target = services.parse_slot(f"{roster.day.isoformat()}T10:00")
+    target = slots.parse_slot(f"{roster.day.isoformat()}T10:00")
     outcomes: list = []
 
     def move(visit_id: int) -> None:

@@ -20,6 +20,7 @@ from wardsite.news.models import (
     COMMENT_APPROVED,
     COMMENT_REJECTED,
     COMMENT_WAITING,
+    DRAFT,
     PUBLISHED,
     SCHEDULED,
     Article,
@@ -103,6 +104,28 @@ def count_view(article_id: int) -> int | None:
 
 
 # Editing ---------------------------------------------------------------------
+
+
+def create(article: Article) -> None:
+    """A new article from the editor, with its audit entries."""
+    db.session.add(article)
+    db.session.flush()
+    record_audit("article.created", article, article.title)
+    _record_status_change(article, None)
+
+
+def record_edit(article: Article, was: str) -> None:
+    """The audit entries of a saved article; `was` is its status before the change."""
+    record_audit("article.updated", article, article.title)
+    _record_status_change(article, was)
+
+
+def _record_status_change(article: Article, was: str | None) -> None:
+    now = article.current_status
+    if now != was and now != DRAFT:
+        record_audit(f"article.{now}", article, f"{article.title} ({article.published_at.isoformat()})")
+    elif was not in (None, DRAFT) and now == DRAFT:
+        record_audit("article.unpublished", article, article.title)
 
 
 def publish(article: Article, when=None) -> None:

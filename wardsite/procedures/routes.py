@@ -11,8 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from wardsite.accounts.permissions import require, roles_required
-from wardsite.audit import record_audit
+from wardsite.accounts.permissions import roles_required
 from wardsite.extensions import db
 from wardsite.htmx import htmx_target, render
 from wardsite.pages import (
@@ -23,16 +22,16 @@ from wardsite.pages import (
     add_sitemap_source,
     add_staff_link,
 )
-from wardsite.procedures import services
+from wardsite.procedures import open_data, services
 from wardsite.procedures.forms import ProcedureForm, apply_list_action
 from wardsite.procedures.models import ONLINE_FILTERS, ONLINE_LEVELS, Procedure
+from wardsite.publishing import RecordAction, add_record_actions, editable_or_404
 from wardsite.timeutil import local_today
 
 bp = Blueprint("procedures", __name__, cli_group="procedures")
 
 PAGE_SIZE = 20
 EDITOR_PAGE_SIZE = 50
-MAX_ID = 2**31 - 1
 STALE_AFTER_DAYS = 180  # the staff home lists records not checked for six months
 # The booking form belongs to the visits area; a plain address keeps the two apart.
 BOOKING_URL = "/dat-lich/?thu-tuc={code}"
@@ -137,12 +136,12 @@ def _download(content: str, mimetype: str, filename: str) -> Response:
 
 @bp.route("/thu-tuc/export.json")
 def export_json():
-    return _download(services.export_json(), "application/json", "thu-tuc.json")
+    return _download(open_data.export_json(), "application/json", "thu-tuc.json")
 
 
 @bp.route("/thu-tuc/export.csv")
 def export_csv():
-    return _download(services.export_csv(), "text/csv", "thu-tuc.csv")
+    return _download(open_data.export_csv(), "text/csv", "thu-tuc.csv")
 
 
 # Editors -------------------------------------------------------------------------
@@ -165,14 +164,6 @@ def admin_procedures():
     return render_template(
         "procedures/admin_list.html", page=page, query=query, status=status, counts=counts, today=local_today()
     )
-
-
-def _get(procedure_id: int) -> Procedure:
-    procedure = db.session.get(Procedure, procedure_id) if 0 < procedure_id <= MAX_ID else None
-    if procedure is None:
-        abort(404)
-    require(procedure.can_edit(current_user))
-    return procedure
 
 
 def _number_entries(form: ProcedureForm) -> None:
@@ -255,13 +246,10 @@ def _edit(form: ProcedureForm, procedure: Procedure | None):
         if services.code_taken(data.code, procedure.id if procedure else None):
             form.code.errors.append(_("Another procedure already has the code %(code)s.", code=data.code))
         else:
-            created = procedure is None
-            procedure = procedure or Procedure()
-            services.save(procedure, data)
-            if created:
-                db.session.add(procedure)
-                db.session.flush()
-            record_audit("procedure.created" if created else "procedure.updated", procedure, str(procedure))
+            if procedure is None:
+                procedure = services.create(data)
+            else:
+                services.update(procedure, data)
             db.session.commit()
             flash(_("The procedure «%(name)s» has been saved.", name=procedure.name), "success")
             return redirect(url_for("procedures.procedure_edit", procedure_id=procedure.id), 303)
@@ -284,45 +272,31 @@ def procedure_new():
 @bp.route("/quan-tri/thu-tuc/<int:procedure_id>", methods=["GET", "POST"])
 @roles_required("editor")
 def procedure_edit(procedure_id: int):
-    procedure = _get(procedure_id)
+    procedure = editable_or_404(Procedure, procedure_id)
     return _edit(ProcedureForm(obj=procedure), procedure)
 
 
-def _back():
-    back = request.form.get("back", "")
-    if back.startswith("/quan-tri/thu-tuc/") and "//" not in back:
-        return redirect(back, 303)
-    return redirect(url_for("procedures.admin_procedures"), 303)
-
-
-@bp.route("/quan-tri/thu-tuc/<int:procedure_id>/dang", methods=["POST"])
-@roles_required("editor")
-def procedure_publish(procedure_id: int):
-    procedure = _get(procedure_id)
-    services.publish(procedure)
-    db.session.commit()
-    flash(_("«%(name)s» is now shown to residents.", name=procedure.name), "success")
-    return _back()
-
-
-@bp.route("/quan-tri/thu-tuc/<int:procedure_id>/go-xuong", methods=["POST"])
-@roles_required("editor")
-def procedure_unpublish(procedure_id: int):
-    procedure = _get(procedure_id)
-    services.unpublish(procedure)
-    db.session.commit()
-    flash(_("«%(name)s» is no longer shown to residents.", name=procedure.name), "success")
-    return _back()
-
-
-@bp.route("/quan-tri/thu-tuc/<int:procedure_id>/da-kiem-tra", methods=["POST"])
-@roles_required("editor")
-def procedure_mark_checked(procedure_id: int):
-    procedure = _get(procedure_id)
-    services.mark_checked(procedure)
-    db.session.commit()
-    flash(_("«%(name)s» is marked as checked against the national portal today.", name=procedure.name), "success")
-    return _back()
+add_record_actions(
+    bp,
+    model=Procedure,
+    prefix="/quan-tri/thu-tuc/",
+    id_name="procedure_id",
+    list_endpoint="procedures.admin_procedures",
+    actions=[
+        RecordAction(
+            "dang", "procedure_publish", services.publish,
+            lambda procedure: _("«%(name)s» is now shown to residents.", name=procedure.name),
+        ),
+        RecordAction(
+            "go-xuong", "procedure_unpublish", services.unpublish,
+            lambda procedure: _("«%(name)s» is no longer shown to residents.", name=procedure.name),
+        ),
+        RecordAction(
+            "da-kiem-tra", "procedure_mark_checked", services.mark_checked,
+            lambda procedure: _("«%(name)s» is marked as checked against the national portal today.", name=procedure.name),
+        ),
+    ],
+)
 
 
 # Command line ------------------------------------------------------------------
@@ -357,10 +331,10 @@ def import_command(file: str, dry_run: bool) -> None:
     reported and skipped, the others are saved together.
     """
     try:
-        records = services.read_file(file)
-    except services.ImportFileError as problem:
+        records = open_data.read_file(file)
+    except open_data.ImportFileError as problem:
         raise click.ClickException(f"{problem}. Nothing was imported.") from None
-    report = services.import_records(records, dry_run=dry_run)
+    report = open_data.import_records(records, dry_run=dry_run)
     for number, code, reason in report.rejected:
         click.echo(f"rejected row {number}{f' ({code})' if code else ''}: {reason}")
     click.echo(

@@ -192,7 +192,7 @@ def _week_context(week: date):
     people = volunteer_services.active_volunteers()
     return {
         "forms": {s.id: AssignForm(_assign_choices(s, people), prefix=f"s{s.id}", formdata=None) for s in live},
-        "empty_form": EmptyForm(), "problems": [],
+        "problems": [],
         # `live` is every shift of the week not cancelled: what empty_seats would read again.
         "week": week, "days": days, "empty": services.empty_seats(live, week_shifts=live, active=people), "reasons": REASONS,
         "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
@@ -264,7 +264,7 @@ def publish():
 def _shift_card_context(shift: Shift, form: AssignForm | None = None, problems=()) -> dict:
     if form is None:
         form = AssignForm(_assign_choices(shift), prefix=f"s{shift.id}", formdata=None)
-    return {"shift": shift, "form": form, "problems": list(problems), "empty": services.empty_seats([shift]), "reasons": REASONS, "empty_form": EmptyForm()}
+    return {"shift": shift, "form": form, "problems": list(problems), "empty": services.empty_seats([shift]), "reasons": REASONS}
 
 
 @bp.route("/quan-tri/lich-truc/ca/<int:shift_id>", methods=["GET", "POST"])
@@ -350,7 +350,7 @@ def templates():
     rows = db.session.scalars(
         select(ShiftTemplate).options(joinedload(ShiftTemplate.station)).order_by(ShiftTemplate.weekday, ShiftTemplate.starts)
     )
-    return render_template("roster/templates.html", form=form, templates=list(rows), empty_form=EmptyForm())
+    return render_template("roster/templates.html", form=form, templates=list(rows))
 
 
 @bp.route("/quan-tri/lich-truc/mau-ca/<int:template_id>/xoa", methods=["POST"])

@@ -16,7 +16,7 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import local_today, utcnow
 from wardsite.visits.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, REQUESTED, Visit
-from wardsite.visits.services import shift_slot_starts, slot_length, staffed_mobile_shifts
+from wardsite.visits.slots import shift_slot_starts, slot_length, staffed_mobile_shifts
 
 RESIDENTS = [
     ("Nguyễn Thị Hoa", "Số 15, ngõ 3, đường Hòa Phong", "Cần kích hoạt tài khoản VNeID mức 2, mắt kém không đọc được chữ nhỏ."),

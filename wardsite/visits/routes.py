@@ -1,6 +1,8 @@
-"""Home-visit pages: the resident's booking (/dat-lich/), confirmation, lookup
-with change, cancel, erase and rating (/dat-lich/tra-cuu); the leader's screens
-(/quan-tri/lich-hen/); the `purge` command.
+"""Home-visit pages for residents: the booking (/dat-lich/), confirmation,
+lookup with change, cancel, erase and rating (/dat-lich/tra-cuu); the `purge`
+command. The blueprint `bp` is defined here; the leader's screens
+(/quan-tri/lich-hen/) are in `leader_routes`, on the same blueprint, and use
+the booking form's handling from here to book for a resident.
 
 A resident never has an account: the pages of one booking open only in the
 browser that booked it or looked it up with code and phone (the codes are
@@ -10,31 +12,26 @@ kept in the signed session cookie).
 from __future__ import annotations
 
 import secrets
-from operator import attrgetter
 
 import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from wardsite import page_cache
-from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.models import ResidentialGroup
-from wardsite.audit import record_audit
 from wardsite.extensions import db, limiter
 from wardsite.forms import EmptyForm
 from wardsite.htmx import htmx_target, render
-from wardsite.pages import add_dashboard_section, add_home_door, add_public_link, add_staff_link
+from wardsite.pages import add_home_door, add_public_link
 from wardsite.procedures.models import Procedure, is_valid_code
 from wardsite.stations.models import WEEKDAYS
 from wardsite.timeutil import to_local
-from wardsite.visits import services
-from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, OutcomeForm, RatingForm, TeamForm
-from wardsite.visits.models import REQUESTED, STATUSES, Visit, clean_code
-from wardsite.volunteers.models import Volunteer
+from wardsite.visits import procedure_choices, services, slots
+from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, LookupForm, MoveForm, RatingForm
+from wardsite.visits.models import Visit, clean_code
 
 bp = Blueprint("visits", __name__, cli_group=None)
 
@@ -44,7 +41,6 @@ add_home_door(
     _l("Book a volunteer to help at home"),
     _l("A youth-union team comes to your home and helps you file online: VNeID, birth registration, certified copies…"),
 )
-add_staff_link("visits.admin_visits", _l("Home visit bookings"), "leader")
 
 SESSION_KEY = "visit_codes"
 SESSION_KEEP = 10  # a shared phone may hold a few families' bookings
@@ -137,15 +133,15 @@ def _group_choices():
     return [choice("", _("Choose…"))] + [choice(group.id, group.name) for group in groups]
 
 
-def _slot_choices(slots):
+def _slot_choices(free):
     # The template lays the slots out by day itself; the choices are for validation.
-    return [choice(slot.value, slot.label) for slot in slots]
+    return [choice(slot.value, slot.label) for slot in free]
 
 
-def _booking_form(slots, *, offer_procedures: bool = True) -> BookingForm:
+def _booking_form(free, *, offer_procedures: bool = True) -> BookingForm:
     form = BookingForm(retention_days=current_app.config["VISIT_RETENTION_DAYS"])
     form.residential_group.choices = _group_choices()
-    form.slot.choices = _slot_choices(slots)
+    form.slot.choices = _slot_choices(free)
     if offer_procedures:
         _offer_procedures(form)
     return form
@@ -158,19 +154,19 @@ def _offer_procedures(form: BookingForm) -> None:
     from the catalogue stays), or preselected from a procedure's page with
     ?thu-tuc=<code>. Only the procedures sent are looked up."""
     if request.method == "POST":
-        chosen = services.published_procedures((form.procedures.data or [])[:MAX_PROCEDURES])
+        chosen = procedure_choices.published_procedures((form.procedures.data or [])[:MAX_PROCEDURES])
     else:
         code = (request.args.get("thu-tuc") or "").strip()[:60]
-        chosen = services.published_procedures(code=code) if is_valid_code(code) else []
+        chosen = procedure_choices.published_procedures(code=code) if is_valid_code(code) else []
         form.procedures.data = [procedure.id for procedure in chosen]
-    popular = [] if htmx_target() == "slots" else services.popular_procedures()  # the slots alone need no list
+    popular = [] if htmx_target() == "slots" else procedure_choices.popular_procedures()  # the slots alone need no list
     listed = {procedure.id for procedure in popular}
     extra = [procedure for procedure in chosen if procedure.id not in listed]
     form.procedures.choices = [choice(procedure.id, procedure.name) for procedure in extra + popular]
 
 
-def _render_booking(form, slots, *, chosen_day=None, taken=None, template="visits/book.html", action=None):
-    days = services.slots_by_day(slots)
+def _render_booking(form, free, *, chosen_day=None, taken=None, template="visits/book.html", action=None):
+    days = slots.slots_by_day(free)
     if chosen_day not in days:
         chosen_day = None
     return render(
@@ -206,12 +202,23 @@ def _after_booking(visit: Visit, booked_by):
     return redirect(url_for("visits.confirmation", code=visit.code), 303)
 
 
-def _handle_booking(booked_by=None):
+def _slot_lost(form, moment, ignore: Visit | None = None):
+    """The slot went to someone else while the form was sent: the free slots
+    as they are now, the message on the field, and the nearest free ones to
+    offer instead."""
+    free = slots.free_slots(ignore=ignore)
+    form.slot.choices = _slot_choices(free)
+    form.slot.data = None
+    form.slot.errors = [str(TAKEN_MESSAGE)]
+    return free, slots.nearest_free_slots(moment, ignore=ignore)
+
+
+def handle_booking(booked_by=None):
     """GET shows the form; POST books and says what happened. Shared by the
     resident's page and the leader's "book for a resident"."""
-    slots = services.free_slots()
-    form = _booking_form(slots)
-    chosen_day = services.parse_day(request.args.get("ngay"))
+    free = slots.free_slots()
+    form = _booking_form(free)
+    chosen_day = slots.parse_day(request.args.get("ngay"))
     taken = None
     already = services.visit_for_token(form.form_token.data) if request.method == "POST" else None
     if already is not None and not already.personal_data_erased:
@@ -220,7 +227,7 @@ def _handle_booking(booked_by=None):
     if request.method == "GET":
         form.form_token.data = page_cache.unique_token()  # fresh for each visitor, even from the page cache
     elif form.validate_on_submit():
-        moment = services.parse_slot(form.slot.data)
+        moment = slots.parse_slot(form.slot.data)
         try:
             visit, _new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by)
         except services.TooManyBookings:
@@ -229,28 +236,24 @@ def _handle_booking(booked_by=None):
                   count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
             )
         except services.SlotTaken:
-            slots = services.free_slots()
-            form.slot.choices = _slot_choices(slots)
-            form.slot.data = None
-            taken = services.nearest_free_slots(moment)
-            form.slot.errors = [str(TAKEN_MESSAGE)]
+            free, taken = _slot_lost(form, moment)
         else:
             return _after_booking(visit, booked_by)
-    elif form.slot.errors and services.parse_slot(form.slot.data) is not None:
+    elif form.slot.errors and slots.parse_slot(form.slot.data) is not None:
         # A real time that is no longer free: taken since the page was shown.
         form.slot.data = None
-        taken = services.nearest_free_slots(services.parse_slot(request.form.get("slot")))
+        taken = slots.nearest_free_slots(slots.parse_slot(request.form.get("slot")))
     if request.method == "POST" and not form.form_token.data:
         form.form_token.data = secrets.token_urlsafe(16)
     action = url_for("visits.admin_book") if booked_by is not None else None
     template = "visits/admin_book.html" if booked_by is not None else "visits/book.html"
-    return _render_booking(form, slots, chosen_day=chosen_day, taken=taken, template=template, action=action)
+    return _render_booking(form, free, chosen_day=chosen_day, taken=taken, template=template, action=action)
 
 
 @bp.route("/dat-lich/", methods=["GET", "POST"])
 @limiter.limit(_booking_limit, methods=["POST"])
 def book():
-    return _handle_booking()
+    return handle_booking()
 
 
 @bp.route("/dat-lich/kiem-tra", methods=["POST"])
@@ -303,7 +306,6 @@ def _render_manage(visit, rating_form=None):
         visit=visit,
         team=services.first_names(visit.team),
         rating_form=rating_form,
-        empty_form=EmptyForm(),
     )
 
 
@@ -326,25 +328,21 @@ def move(code: str):
     if not visit.can_change_by_resident():
         flash(_("This visit can no longer be moved here. Please call the ward."), "error")
         return redirect(url_for("visits.manage", code=visit.code), 303)
-    slots = services.free_slots(ignore=visit)
+    free = slots.free_slots(ignore=visit)
     form = MoveForm()
-    form.slot.choices = _slot_choices(slots)
+    form.slot.choices = _slot_choices(free)
     taken = None
     if form.validate_on_submit():
-        moment = services.parse_slot(form.slot.data)
+        moment = slots.parse_slot(form.slot.data)
         try:
             services.move(visit, moment)
         except services.SlotTaken:
-            slots = services.free_slots(ignore=visit)
-            form.slot.choices = _slot_choices(slots)
-            form.slot.data = None
-            form.slot.errors = [str(TAKEN_MESSAGE)]
-            taken = services.nearest_free_slots(moment, ignore=visit)
+            free, taken = _slot_lost(form, moment, ignore=visit)
         else:
             flash(_("Your visit has been moved to %(when)s.", when=visit_day(to_local(visit.slot_start).date()) + " " + visit_time(visit)), "success")
             return redirect(url_for("visits.manage", code=visit.code), 303)
-    days = services.slots_by_day(slots)
-    chosen_day = services.parse_day(request.args.get("ngay"))
+    days = slots.slots_by_day(free)
+    chosen_day = slots.parse_day(request.args.get("ngay"))
     return render(
         "visits/move.html",
         "visits/_slots.html",
@@ -383,196 +381,6 @@ def rate(code: str):
     return _render_manage(visit, rating_form=form)
 
 
-# Leader's screens ------------------------------------------------------------
-
-
-def _dashboard_context():
-    if not current_user.has_role("leader"):
-        return None
-    waiting = db.session.scalar(
-        select(func.count()).select_from(Visit).where(Visit.status == REQUESTED)
-    )
-    return {"visits_waiting": waiting, "visits_affected": len(services.affected_visits())}
-
-
-add_dashboard_section("visits/_dashboard.html", _dashboard_context)
-
-
-@bp.route("/quan-tri/lich-hen/")
-@roles_required("leader")
-def admin_visits():
-    day = services.parse_day(request.args.get("ngay"))
-    status = request.args.get("trang-thai")
-    if status not in STATUSES:
-        status = None
-    # By default: from today on, plus anything still open from before
-    # (until its personal data is purged: then there is nobody to call).
-    visits = services.visits_on(day, status, current=day is None and status is None)
-    by_day: dict = {}
-    for visit in visits:
-        by_day.setdefault(to_local(visit.slot_start).date(), []).append(visit)
-    return render_template(
-        "visits/admin_visits.html",
-        by_day=by_day,
-        day=day,
-        status=status,
-        statuses=STATUSES,
-        affected=services.affected_visits(),
-    )
-
-
-@bp.route("/quan-tri/lich-hen/moi", methods=["GET", "POST"])
-@roles_required("leader")
-def admin_book():
-    return _handle_booking(booked_by=current_user)
-
-
-def _admin_forms(visit, team_form=None, outcome_form=None):
-    volunteers = services.team_choices(visit)
-    if team_form is None:
-        team_form = TeamForm()
-        team_form.volunteers.data = [v.id for v in visit.team]
-    team_form.volunteers.choices = [choice(v.id, v.name + (" ★" if v.experienced else "")) for v in volunteers]
-    sent = outcome_form is not None
-    if outcome_form is None:
-        outcome_form = OutcomeForm()
-        if visit.status == "done":
-            outcome_form.people_guided.data = visit.people_guided
-            outcome_form.dossiers_filed.data = visit.dossiers_filed
-            outcome_form.dossier_codes.data = visit.dossier_codes
-            outcome_form.note.data = visit.outcome_note
-            outcome_form.procedures_done.data = [p.id for p in visit.procedures_done]
-        else:
-            outcome_form.procedures_done.data = [p.id for p in visit.procedures]
-    if visit.can_record_outcome(current_user):  # otherwise the form is not shown
-        _offer_procedures_done(outcome_form, visit, sent=sent)
-    return team_form, outcome_form
-
-
-def _offer_procedures_done(form: OutcomeForm, visit: Visit, *, sent: bool) -> None:
-    """The booking form's short list, for the outcome (the whole catalogue
-    was 2,000 boxes): first the procedures booked for this visit, then those
-    already recorded or sent back in this form (any published procedure),
-    then the ones residents ask for most. Only the procedures sent are
-    looked up; one done elsewhere goes in the note."""
-    by_name = attrgetter("name", "id")
-    first = sorted((procedure for procedure in visit.procedures if procedure.published), key=by_name)
-    if sent:
-        more = services.published_procedures((form.procedures_done.data or [])[:MAX_PROCEDURES])
-    elif visit.status == "done":
-        more = [procedure for procedure in visit.procedures_done if procedure.published]
-    else:
-        more = []
-    listed = {procedure.id for procedure in first}
-    first += sorted((procedure for procedure in more if procedure.id not in listed), key=by_name)
-    listed.update(procedure.id for procedure in first)
-    popular = [procedure for procedure in services.popular_procedures() if procedure.id not in listed]
-    form.procedures_done.choices = [choice(procedure.id, procedure.name) for procedure in first + popular]
-
-
-def _render_admin_visit(visit, team_form=None, outcome_form=None):
-    team_form, outcome_form = _admin_forms(visit, team_form, outcome_form)
-    return render_template(
-        "visits/admin_visit.html",
-        visit=visit,
-        team_form=team_form,
-        outcome_form=outcome_form,
-        problem=services.roster_problem(visit),
-        empty_form=EmptyForm(),
-    )
-
-
-def _visit_or_404(visit_id: int) -> Visit:
-    return db.session.get(Visit, visit_id) or abort(404)
-
-
-@bp.route("/quan-tri/lich-hen/<int:visit_id>")
-@roles_required("leader")
-def admin_visit(visit_id: int):
-    return _render_admin_visit(_visit_or_404(visit_id))
-
-
-@bp.route("/quan-tri/lich-hen/<int:visit_id>/xac-nhan", methods=["POST"])
-@roles_required("leader")
-def admin_confirm(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_confirm(current_user))
-    if EmptyForm().validate_on_submit():
-        visit.confirm()
-        record_audit("visit.confirmed", visit, visit.code)
-        db.session.commit()
-        flash(_("Visit %(code)s is confirmed.", code=visit.code), "success")
-    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
-
-
-@bp.route("/quan-tri/lich-hen/<int:visit_id>/doi", methods=["POST"])
-@roles_required("leader")
-def admin_team(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_change_team(current_user))
-    form = TeamForm()
-    _admin_forms(visit, team_form=form)
-    if form.validate_on_submit():
-        chosen = set(form.volunteers.data)
-        rostered = {a.volunteer_id for a in visit.shift.assignments} if visit.shift and not visit.shift.cancelled else set()
-        # Same as the roster: store nothing, so later roster changes still show.
-        visit.chosen_team = [] if chosen == rostered else list(
-            db.session.scalars(select(Volunteer).where(Volunteer.id.in_(chosen)).order_by(Volunteer.name))
-        )
-        record_audit("visit.team_changed", visit, f"{visit.code}: {', '.join(v.name for v in visit.team)}")
-        db.session.commit()
-        flash(_("The team for %(code)s has been saved.", code=visit.code), "success")
-        return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
-    return _render_admin_visit(visit, team_form=form)
-
-
-@bp.route("/quan-tri/lich-hen/<int:visit_id>/ket-qua", methods=["POST"])
-@roles_required("leader")
-def admin_outcome(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_record_outcome(current_user))
-    form = OutcomeForm()
-    _admin_forms(visit, outcome_form=form)
-    if form.validate_on_submit():
-        procedures = db.session.scalars(select(Procedure).where(Procedure.id.in_(form.procedures_done.data or []))).all()
-        visit.record_outcome(
-            form.people_guided.data, form.dossiers_filed.data, form.dossier_codes.data or "", form.note.data or "", procedures
-        )
-        record_audit(
-            "visit.done", visit, f"{visit.code}: {visit.people_guided} guided, {visit.dossiers_filed} dossiers"
-        )
-        db.session.commit()
-        flash(_("The outcome of %(code)s has been saved.", code=visit.code), "success")
-        return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
-    return _render_admin_visit(visit, outcome_form=form)
-
-
-@bp.route("/quan-tri/lich-hen/<int:visit_id>/vang-nha", methods=["POST"])
-@roles_required("leader")
-def admin_no_show(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_record_outcome(current_user) and visit.status != "done")
-    if EmptyForm().validate_on_submit():
-        visit.mark_no_show()
-        record_audit("visit.no_show", visit, visit.code)
-        db.session.commit()
-        flash(_("Visit %(code)s is marked: nobody at home.", code=visit.code), "success")
-    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
-
-
-@bp.route("/quan-tri/lich-hen/<int:visit_id>/huy", methods=["POST"])
-@roles_required("leader")
-def admin_cancel(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    require(visit.can_cancel(current_user))
-    if EmptyForm().validate_on_submit():
-        visit.cancel()
-        record_audit("visit.cancelled", visit, visit.code)
-        db.session.commit()
-        flash(_("Visit %(code)s has been cancelled.", code=visit.code), "success")
-    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
-
-
 # Command line ----------------------------------------------------------------
 
 
@@ -581,3 +389,7 @@ def purge_command() -> None:
     """Erase residents' personal data from visits past the retention period."""
     count = services.purge()
     click.echo(f"Personal data erased from {count} visit booking(s).")
+
+
+# Last: the leader's screens add their routes to `bp`, which they import from here.
+from wardsite.visits import leader_routes  # noqa: E402,F401

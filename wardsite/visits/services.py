@@ -1,16 +1,14 @@
 """The rules of home-visit booking, reachable without HTTP.
 
-- Slots: every staffed, published, not cancelled mobile-team shift is cut into
-  slots of VISIT_SLOT_MINUTES; a team takes one visit per slot. Residents see
-  slots from VISIT_LEAD_DAYS to VISIT_HORIZON_DAYS ahead.
+- Slots: see `wardsite.visits.slots` (free times from the roster).
 - Booking: the seat is claimed by inserting the visit; the unique seat
   constraint (see models) decides races, so a loser gets `SlotTaken`, never an
   overbooking. Each attempt is one short transaction.
+- The leader's side: confirming, the team, the outcome, each with its audit entry.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -26,13 +24,11 @@ from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
-from wardsite.roster import services as roster_services
-from wardsite.roster.models import Shift
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
-from wardsite.visits.models import ACTIVE, Visit, visit_procedure
+from wardsite.visits.models import ACTIVE, Visit
+from wardsite.visits.procedure_choices import is_row_id
+from wardsite.visits.slots import candidate_shifts, slot_length
 from wardsite.volunteers.models import Volunteer
-
-SLOT_FORMAT = "%Y-%m-%dT%H:%M"  # a slot's value in forms: its local start time
 
 
 class SlotTaken(Exception):
@@ -41,213 +37,6 @@ class SlotTaken(Exception):
 
 class TooManyBookings(Exception):
     """This phone number already has the maximum of active bookings."""
-
-
-@dataclass
-class Slot:
-    start: datetime  # aware, UTC
-    end: datetime
-    free: int  # teams still free at this time
-    shift_ids: list[int] = field(default_factory=list)  # the free ones
-
-    @property
-    def value(self) -> str:
-        return to_local(self.start).strftime(SLOT_FORMAT)
-
-    @property
-    def local_day(self) -> date:
-        return to_local(self.start).date()
-
-    @property
-    def label(self) -> str:
-        return f"{to_local(self.start):%H:%M}–{to_local(self.end):%H:%M}"
-
-
-# Settings --------------------------------------------------------------------
-
-
-def slot_length() -> timedelta:
-    return timedelta(minutes=int(current_app.config["VISIT_SLOT_MINUTES"]))
-
-
-def bookable_window(now: datetime | None = None) -> tuple[datetime, datetime]:
-    """From the start of the first bookable day to the end of the last, in UTC."""
-    today = to_local(now).date() if now else local_today()
-    first = today + timedelta(days=int(current_app.config["VISIT_LEAD_DAYS"]))
-    last = today + timedelta(days=int(current_app.config["VISIT_HORIZON_DAYS"]))
-    return (
-        from_local(datetime.combine(first, time(0))),
-        from_local(datetime.combine(last + timedelta(days=1), time(0))),
-    )
-
-
-def parse_slot(value: str | None) -> datetime | None:
-    """A slot value from a form as an aware UTC datetime, or None for garbage."""
-    try:
-        return from_local(datetime.strptime(value or "", SLOT_FORMAT))
-    except ValueError:
-        return None
-
-
-def parse_day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None
-
-
-# Slots from the roster -------------------------------------------------------
-
-
-def staffed_mobile_shifts(first: date, last: date) -> list[Shift]:
-    """Mobile-team shifts on ward dates `first`..`last` that residents may book:
-    the roster's staffed shifts (published, not cancelled, someone in a seat),
-    and only while at least one of the team is still an active volunteer.
-
-    Only the shifts are read (slots need their times, not their teams): every
-    page of the booking asks for two weeks of them."""
-    query = roster_services.staffed_shifts_query("mobile", first, last, active_volunteer=True)
-    return list(db.session.scalars(query.options(lazyload(Shift.assignments))))
-
-
-def shift_slot_starts(shift: Shift) -> list[datetime]:
-    length = slot_length()
-    starts, moment = [], shift.starts_at
-    while moment + length <= shift.ends_at:
-        starts.append(moment)
-        moment += length
-    return starts
-
-
-def taken_seats(start: datetime, end: datetime, ignore: Visit | None = None) -> set[tuple[int, datetime]]:
-    query = select(Visit.shift_id, Visit.slot_start).where(
-        Visit.seat.is_not(None), Visit.slot_start >= start, Visit.slot_start < end
-    )
-    if ignore is not None and ignore.id is not None:
-        query = query.where(Visit.id != ignore.id)
-    return {(shift_id, moment) for shift_id, moment in db.session.execute(query)}
-
-
-def free_slots(now: datetime | None = None, ignore: Visit | None = None) -> list[Slot]:
-    """Every bookable time with at least one free team, in order."""
-    now = now or utcnow()
-    start, end = bookable_window(now)
-    start = max(start, now)
-    # A shift that started the evening before may still have slots in the window.
-    shifts = staffed_mobile_shifts(to_local(start).date() - timedelta(days=1), to_local(end).date())
-    taken = taken_seats(start - timedelta(days=1), end, ignore)
-    by_time: dict[datetime, Slot] = {}
-    length = slot_length()
-    for shift in shifts:
-        for moment in shift_slot_starts(shift):
-            if not (start <= moment < end) or (shift.id, moment) in taken:
-                continue
-            slot = by_time.setdefault(moment, Slot(moment, moment + length, 0))
-            slot.free += 1
-            slot.shift_ids.append(shift.id)
-    return [by_time[moment] for moment in sorted(by_time)]
-
-
-def slots_by_day(slots: list[Slot]) -> dict[date, list[Slot]]:
-    days: dict[date, list[Slot]] = defaultdict(list)
-    for slot in slots:
-        days[slot.local_day].append(slot)
-    return dict(days)
-
-
-def nearest_free_slots(moment: datetime | None, count: int = 3, ignore: Visit | None = None) -> list[Slot]:
-    """The free slots closest in time to `moment`, to offer after a lost race."""
-    slots = free_slots(ignore=ignore)
-    if moment is None:
-        return slots[:count]
-    return sorted(slots, key=lambda slot: (abs((slot.start - moment).total_seconds()), slot.start))[:count]
-
-
-def _candidate_shifts(moment: datetime, ignore: Visit | None = None) -> list[int]:
-    for slot in free_slots(ignore=ignore):
-        if slot.start == moment:
-            return slot.shift_ids
-    return []
-
-
-# Procedures offered on the booking form ------------------------------------------
-
-POPULAR_PROCEDURES = 12  # a list an elderly resident can read on a phone
-# The ranking reads the latest bookings only: what residents need now, at a
-# cost that does not grow with the years of history (ids follow booking order).
-POPULAR_FROM_BOOKINGS = 5000
-
-
-@dataclass(frozen=True)
-class ProcedureChoice:
-    id: int
-    name: str
-    code: str
-
-
-_CHOICE_COLUMNS = (Procedure.id, Procedure.name, Procedure.code)
-
-
-def popular_procedures(limit: int = POPULAR_PROCEDURES) -> list[ProcedureChoice]:
-    """The published procedures residents most often asked help with in the
-    latest POPULAR_FROM_BOOKINGS home-visit bookings, most asked first; while
-    there is too little history, the rest are the catalogue's online
-    procedures by name.
-
-    One aggregate over a range of the visits' procedure links (their primary
-    key starts with the visit id); procedure rows are read only for the
-    counted ones that make the list, and only the columns shown."""
-    latest = select(func.max(Visit.id)).scalar_subquery()
-    times = func.count().label("times")
-    counted = (
-        select(visit_procedure.c.procedure_id, times)
-        .where(visit_procedure.c.visit_id > latest - POPULAR_FROM_BOOKINGS)
-        .group_by(visit_procedure.c.procedure_id)
-        # Room for a few withdrawn since; the rest of the catalogue is never read.
-        .order_by(times.desc(), visit_procedure.c.procedure_id)
-        .limit(limit * 3)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(*_CHOICE_COLUMNS)
-        .join(counted, counted.c.procedure_id == Procedure.id)
-        .where(Procedure.published.is_(True))
-        .order_by(counted.c.times.desc(), Procedure.name, Procedure.id)
-        .limit(limit)
-    ).all()
-    choices = [ProcedureChoice(*row) for row in rows]
-    if len(choices) < limit:
-        query = (
-            select(*_CHOICE_COLUMNS)
-            .where(Procedure.published.is_(True), Procedure.online.in_(("full", "partial")))
-            .order_by(Procedure.name, Procedure.id)
-            .limit(limit - len(choices))
-        )
-        if choices:
-            query = query.where(Procedure.id.not_in([choice.id for choice in choices]))
-        choices += [ProcedureChoice(*row) for row in db.session.execute(query)]
-    return choices
-
-
-def _is_row_id(value) -> bool:
-    """An id a database row can have: a number beyond the column's range
-    from a forged form must not reach the query (SQLite and PostgreSQL refuse it)."""
-    return isinstance(value, int) and 0 < value < 2**31
-
-
-def published_procedures(ids=(), code: str | None = None) -> list[ProcedureChoice]:
-    """The published procedures among `ids` (and the one with `code`), by name;
-    unknown and unpublished ones are left out."""
-    ids = sorted({pid for pid in ids if _is_row_id(pid)})
-    if not ids and not code:
-        return []
-    wanted = []
-    if ids:
-        wanted.append(Procedure.id.in_(ids))
-    if code:
-        wanted.append(Procedure.code == code)
-    query = select(*_CHOICE_COLUMNS).where(Procedure.published.is_(True), or_(*wanted))
-    return [ProcedureChoice(*row) for row in db.session.execute(query.order_by(Procedure.name, Procedure.id))]
 
 
 # Booking ---------------------------------------------------------------------
@@ -297,7 +86,7 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
     if active_bookings_for_phone(details.phone) >= limit:
         raise TooManyBookings
     procedures = _procedures(details.procedure_ids)
-    for shift_id in _candidate_shifts(moment):
+    for shift_id in candidate_shifts(moment):
         for _attempt in range(3):  # a second try only if the random code collided
             visit = Visit(
                 shift_id=shift_id,
@@ -345,7 +134,7 @@ def _seat_taken(shift_id: int, moment: datetime) -> bool:
 
 
 def _procedures(ids) -> list[Procedure]:
-    ids = [pid for pid in ids or [] if _is_row_id(pid)]
+    ids = [pid for pid in ids or [] if is_row_id(pid)]
     if not ids:
         return []
     return list(db.session.scalars(select(Procedure).where(Procedure.id.in_(ids)).order_by(Procedure.id)))
@@ -354,7 +143,7 @@ def _procedures(ids) -> list[Procedure]:
 def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
     """Move the visit to another free slot; SlotTaken if it went meanwhile."""
     visit_id = visit.id
-    for shift_id in _candidate_shifts(moment, ignore=visit):
+    for shift_id in candidate_shifts(moment, ignore=visit):
         visit = db.session.get(Visit, visit_id)
         try:
             with db.session.no_autoflush:
@@ -493,6 +282,44 @@ def team_choices(visit: Visit) -> list[Volunteer]:
     ))
     rostered = {v.id for v in visit.team}
     return sorted(volunteers, key=lambda v: (v.id not in rostered, v.name))
+
+
+def confirm(visit: Visit) -> None:
+    visit.confirm()
+    record_audit("visit.confirmed", visit, visit.code)
+    db.session.commit()
+
+
+def choose_team(visit: Visit, volunteer_ids) -> None:
+    """The volunteers the leader sends; the same as the roster stores none, so
+    that later roster changes still show."""
+    chosen = set(volunteer_ids)
+    rostered = {a.volunteer_id for a in visit.shift.assignments} if visit.shift and not visit.shift.cancelled else set()
+    visit.chosen_team = [] if chosen == rostered else list(
+        db.session.scalars(select(Volunteer).where(Volunteer.id.in_(chosen)).order_by(Volunteer.name))
+    )
+    record_audit("visit.team_changed", visit, f"{visit.code}: {', '.join(v.name for v in visit.team)}")
+    db.session.commit()
+
+
+def record_outcome(visit: Visit, people_guided: int, dossiers_filed: int, dossier_codes: str, note: str,
+                   procedure_ids) -> None:
+    procedures = db.session.scalars(select(Procedure).where(Procedure.id.in_(procedure_ids))).all()
+    visit.record_outcome(people_guided, dossiers_filed, dossier_codes, note, procedures)
+    record_audit("visit.done", visit, f"{visit.code}: {visit.people_guided} guided, {visit.dossiers_filed} dossiers")
+    db.session.commit()
+
+
+def mark_no_show(visit: Visit) -> None:
+    visit.mark_no_show()
+    record_audit("visit.no_show", visit, visit.code)
+    db.session.commit()
+
+
+def cancel_by_leader(visit: Visit) -> None:
+    visit.cancel()
+    record_audit("visit.cancelled", visit, visit.code)
+    db.session.commit()
 
 
 # Retention -------------------------------------------------------------------

@@ -94,7 +94,7 @@ def _availability(volunteer: Volunteer, here: str):
         return redirect(here, 303)
     return render_template(
         "volunteers/availability.html", volunteer=volunteer, form=form, away_form=away_form, weekdays=WEEKDAYS,
-        parts=DAY_PARTS, chosen=set(form.cells.data or []), empty_form=EmptyForm(),
+        parts=DAY_PARTS, chosen=set(form.cells.data or []),
     )
 
 
