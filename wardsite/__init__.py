@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    cli.init_app(app)
+    cli.init_app(app, AREAS)
     page_cache.init_app(app)  # last: its after_request sees the page before the others
 
     # Outermost, so that the page cache's fast path (and WhiteNoise) see the

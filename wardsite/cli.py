@@ -18,7 +18,9 @@ from wardsite.extensions import db
 DEMO_LOGINS_FILE = "demo-logins.txt"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, areas: list[str]) -> None:
+    """The commands; `flask demo` loads the `areas`' demo data in their order."""
+    app.extensions["wardsite.areas"] = tuple(areas)
     app.cli.add_command(demo)
     app.cli.add_command(user)
     app.cli.add_command(backup)
@@ -33,14 +35,13 @@ def _demo_password() -> str:
 @with_appcontext
 def demo() -> None:
     """Fill an empty database with a fictional ward's content."""
-    from wardsite import AREAS
     from wardsite.accounts.models import User
 
     if db.session.scalar(select(func.count()).select_from(User)):
         click.echo("The database already has accounts; demo data not loaded.")
         return
     logins: list[tuple[str, str, str]] = []
-    for area in AREAS:
+    for area in current_app.extensions["wardsite.areas"]:
         try:
             module = importlib.import_module(f"wardsite.{area}.demo")
         except ModuleNotFoundError as missing:

@@ -1,6 +1,12 @@
-"""Redirect targets we can trust."""
+"""What the site reads from a URL: redirect targets we can trust, and the
+page of a long list."""
 
 from urllib.parse import urlsplit
+
+from flask import request
+
+PAGE_PARAMETER = "trang"  # ?trang=2: the second page of a list
+MAX_PAGE = 100_000  # past any real list; keeps the OFFSET of a hand-typed number sane
 
 
 def safe_next(target: str | None) -> str | None:
@@ -15,3 +21,8 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def page_number() -> int:
+    """The list page the request asks for (?trang=N), from 1; anything else is 1."""
+    return max(1, min(request.args.get(PAGE_PARAMETER, 1, type=int), MAX_PAGE))

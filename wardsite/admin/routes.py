@@ -17,6 +17,7 @@ from wardsite.audit import AuditEntry, record_audit
 from wardsite.extensions import db
 from wardsite.pages import add_staff_link
 from wardsite.uploads import ImageRejected, save_image
+from wardsite.urls import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
@@ -215,10 +216,8 @@ def _fill_group(form: ResidentialGroupForm, group: ResidentialGroup) -> None:
 @bp.route("/nhat-ky")
 @roles_required("admin")
 def audit_log():
-    page = request.args.get("trang", 1, type=int)
-    page = max(1, min(page, 100_000))
     entries = db.paginate(
-        select(AuditEntry).order_by(AuditEntry.id.desc()), page=page, per_page=AUDIT_PAGE_SIZE, error_out=False
+        select(AuditEntry).order_by(AuditEntry.id.desc()), page=page_number(), per_page=AUDIT_PAGE_SIZE, error_out=False
     )
     return render_template("admin/audit_log.html", entries=entries)
 

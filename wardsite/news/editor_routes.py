@@ -1,7 +1,7 @@
 """The editors' screens of the news area: the articles' list, the editor with
 its live preview and cover image, the one-click publish, take down and pin
 (/quan-tri/tin-tuc/), and the comments waiting for moderation
-(/quan-tri/binh-luan/). They are routes of the news blueprint (`routes.bp`),
+(/quan-tri/binh-luan/). They are routes of the news blueprint (`blueprint.bp`),
 so their endpoints are `news.*` like the residents' pages."""
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from wardsite.extensions import db
 from wardsite.news import services
 from wardsite.news.forms import COVER_MAX_BYTES, ArticleForm
 from wardsite.news.models import COMMENT_WAITING, DRAFT, KINDS, PUBLISHED, STATUSES, Article, Comment
-from wardsite.news.routes import bp, page_number
+from wardsite.news.blueprint import bp
 from wardsite.pages import add_dashboard_section, add_staff_link
 from wardsite.publishing import RecordAction, add_record_actions, editable_or_404, get_record
 from wardsite.timeutil import from_local, to_local, utcnow
 from wardsite.uploads import ImageRejected, save_image
+from wardsite.urls import page_number
 
 EDITOR_PAGE_SIZE = 25
 COVER_MAX_SIDE = 1200  # also what Facebook and Zalo like for sharing

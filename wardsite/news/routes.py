@@ -1,11 +1,11 @@
 """News pages for residents (/tin-tuc/): the list, the article with its
-rating and comments, the Atom feed. The blueprint `bp` is defined here; the
-editors' screens (/quan-tri/tin-tuc/, /quan-tri/binh-luan/) are in
-`editor_routes`, on the same blueprint."""
+rating and comments, the Atom feed. The editors' screens
+(/quan-tri/tin-tuc/, /quan-tri/binh-luan/) are in `editor_routes`, on the same
+blueprint (`blueprint.bp`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,14 +16,15 @@ from sqlalchemy import select
 from wardsite import page_cache
 from wardsite.extensions import db
 from wardsite.htmx import is_htmx, render
+from wardsite.news import editor_routes  # noqa: F401 (the editors' screens add their routes to bp)
 from wardsite.news import services
+from wardsite.news.blueprint import bp
 from wardsite.news.forms import CommentForm, RatingForm
 from wardsite.news.models import KINDS, Article, news_clock
 from wardsite.pages import add_home_door, add_home_section, add_public_link, add_sitemap_endpoint, add_sitemap_source
 from wardsite.publishing import get_record
 from wardsite.timeutil import utcnow
-
-bp = Blueprint("news", __name__)
+from wardsite.urls import page_number
 
 PAGE_SIZE = 10
 FEED_SIZE = 20
@@ -63,10 +64,6 @@ def markdown_filter(source: str | None):
 @bp.app_template_filter("stars")
 def stars_filter(value: float) -> str:
     return format_decimal(round(value, 1), format="0.0")
-
-
-def page_number() -> int:
-    return max(1, min(request.args.get("trang", 1, type=int), 100_000))
 
 
 # Public pages ------------------------------------------------------------------
@@ -215,6 +212,3 @@ def feed():
     response.mimetype = "application/atom+xml"
     return response
 
-
-# Last: the editors' screens add their routes to `bp`, which they import from here.
-from wardsite.news import editor_routes  # noqa: E402,F401

@@ -27,6 +27,7 @@ from wardsite.procedures.forms import ProcedureForm, apply_list_action
 from wardsite.procedures.models import ONLINE_FILTERS, ONLINE_LEVELS, Procedure
 from wardsite.publishing import RecordAction, add_record_actions, editable_or_404
 from wardsite.timeutil import local_today
+from wardsite.urls import page_number
 
 bp = Blueprint("procedures", __name__, cli_group="procedures")
 
@@ -71,10 +72,6 @@ def booking_url(code: str) -> str:
     return BOOKING_URL.format(code=code)
 
 
-def _page_number() -> int:
-    return max(1, min(request.args.get("trang", 1, type=int), 100_000))
-
-
 def _query_text() -> str:
     return " ".join(request.args.get("q", "")[: services.MAX_QUERY_LENGTH].split())
 
@@ -90,7 +87,7 @@ def index():
     if online_filter not in ONLINE_FILTERS:
         online_filter = None  # unknown values are ignored, as if not given
     statement = services.search(query, sector, ONLINE_FILTERS.get(online_filter))
-    page = services.SearchPage(statement, page=_page_number(), per_page=PAGE_SIZE)
+    page = services.SearchPage(statement, page=page_number(), per_page=PAGE_SIZE)
     if page.page > 1 and not page.items:
         abort(404)
     return render(
@@ -159,7 +156,7 @@ def admin_procedures():
     statement = services.search(query, drafts=True)
     if status:
         statement = statement.where(Procedure.published.is_(ADMIN_STATUSES[status]))
-    page = db.paginate(statement, page=_page_number(), per_page=EDITOR_PAGE_SIZE, error_out=False)
+    page = db.paginate(statement, page=page_number(), per_page=EDITOR_PAGE_SIZE, error_out=False)
     counts = dict(db.session.execute(select(Procedure.published, func.count()).group_by(Procedure.published)).all())
     return render_template(
         "procedures/admin_list.html", page=page, query=query, status=status, counts=counts, today=local_today()

@@ -1,7 +1,7 @@
 """The leader's screens for home visits (/quan-tri/lich-hen/): the bookings by
 day, booking for a resident who phoned, and one visit's page to confirm it,
 choose the team, record the outcome, mark nobody at home or cancel. They are
-routes of the visits blueprint (`routes.bp`), so their endpoints are
+routes of the visits blueprint (`blueprint.bp`), so their endpoints are
 `visits.admin_*` beside the resident's pages."""
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.pages import add_dashboard_section, add_staff_link
 from wardsite.timeutil import to_local
-from wardsite.visits import procedure_choices, services, slots
+from wardsite.visits import booking, procedure_choices, services, slots
+from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import MAX_PROCEDURES, OutcomeForm, TeamForm
 from wardsite.visits.models import REQUESTED, STATUSES, Visit
-from wardsite.visits.routes import bp, choice, handle_booking
 
 add_staff_link("visits.admin_visits", _l("Home visit bookings"), "leader")
 
@@ -65,7 +66,7 @@ def admin_visits():
 @bp.route("/quan-tri/lich-hen/moi", methods=["GET", "POST"])
 @roles_required("leader")
 def admin_book():
-    return handle_booking(booked_by=current_user)
+    return booking.handle_booking(booked_by=current_user)
 
 
 def _admin_forms(visit, team_form=None, outcome_form=None):
@@ -73,7 +74,7 @@ def _admin_forms(visit, team_form=None, outcome_form=None):
     if team_form is None:
         team_form = TeamForm()
         team_form.volunteers.data = [v.id for v in visit.team]
-    team_form.volunteers.choices = [choice(v.id, v.name + (" ★" if v.experienced else "")) for v in volunteers]
+    team_form.volunteers.choices = [SelectChoice(v.id, v.name + (" ★" if v.experienced else "")) for v in volunteers]
     sent = outcome_form is not None
     if outcome_form is None:
         outcome_form = OutcomeForm()
@@ -108,7 +109,7 @@ def _offer_procedures_done(form: OutcomeForm, visit: Visit, *, sent: bool) -> No
     first += sorted((procedure for procedure in more if procedure.id not in listed), key=by_name)
     listed.update(procedure.id for procedure in first)
     popular = [procedure for procedure in procedure_choices.popular_procedures() if procedure.id not in listed]
-    form.procedures_done.choices = [choice(procedure.id, procedure.name) for procedure in first + popular]
+    form.procedures_done.choices = [SelectChoice(procedure.id, procedure.name) for procedure in first + popular]
 
 
 def _render_admin_visit(visit, team_form=None, outcome_form=None):
