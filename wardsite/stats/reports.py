@@ -21,12 +21,13 @@ from sqlalchemy import func, select
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
+from wardsite.roster.hours import attended_hours
+from wardsite.stations.models import Station
 from wardsite.stats.models import GuidanceSession, GuidanceSessionProcedure
-from wardsite.stats.services import month_range, utc_bounds, volunteer_hours
+from wardsite.stats.services import month_range, utc_bounds
 from wardsite.visits import figures as visit_data
 from wardsite.visits.models import DONE as VISIT_DONE
 from wardsite.visits.models import NO_SHOW as VISIT_NO_SHOW
-from wardsite.stations.models import Station
 
 
 CHART_BARS = 12  # a chart of sixty procedures helps nobody; the table beside it has them all
@@ -258,7 +259,8 @@ def by_sector(procedure_rows: list[tuple]) -> list[tuple]:
 def build_report(start: date, end: date) -> Report:
     figures = _Figures(start, end)
     totals = figures.totals()
-    hours = volunteer_hours(start, end)
+    # (name, hours, shifts): the same count as the roster's hours page and its CSV.
+    hours = [(row.volunteer.name, row.hours, row.shifts) for row in attended_hours(start, end)]
     totals.volunteer_hours = round(sum(row[1] for row in hours), 2)
     totals.shifts_attended = sum(row[2] for row in hours)
     procedures = figures.by_procedure()

@@ -1,7 +1,7 @@
 """The ward's figures at their source: the guidance log (what volunteers log
-at the counter and the e-stations), the day's tallies, the date ranges the
-reports cover, and volunteer hours from attendance. The report itself is
-built in `wardsite.stats.reports`.
+at the counter and the e-stations), the day's tallies and the date ranges the
+reports cover. The report itself is built in `wardsite.stats.reports`, with
+volunteer hours from `wardsite.roster.hours`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import from_local, local_now
-from wardsite.roster.hours import attended_hours
 from wardsite.roster.models import Assignment, Shift
 from wardsite.stations.models import Station
 from wardsite.volunteers.models import Volunteer
@@ -181,8 +180,3 @@ def recent_sessions(user, day: date, limit: int = 5) -> list[GuidanceSession]:
         .order_by(GuidanceSession.logged_at.desc(), GuidanceSession.id.desc())
         .limit(limit)
     ).all()
-
-
-def volunteer_hours(start: date, end: date) -> list[tuple]:
-    """Hours of the shifts each volunteer was marked present at: (name, hours, shifts)."""
-    return [(row.volunteer.name, row.hours, row.shifts) for row in attended_hours(start, end)]
