@@ -163,13 +163,10 @@ def rate(article_id: int):
         outcome = "cam-on"
     if is_htmx():
         message, category = RATING_OUTCOMES.get(outcome, (None, None))
-        response = make_response(
-            render_template(
-                "news/_rating.html", article=article, rating_form=form, my_rating=rated.get(str(article.id)),
-                rating_message=message, rating_category=category,
-            )
+        response = render(
+            "news/_rating.html", "news/_rating.html", article=article, rating_form=form,
+            my_rating=rated.get(str(article.id)), rating_message=message, rating_category=category,
         )
-        response.vary.add("HX-Request")
     elif outcome is None:
         return _article_page(article, rating_form=form)  # the error is shown next to the stars
     else:

@@ -60,36 +60,39 @@ class SlotField(RadioField):
 
 
 class BookingForm(Form):
-    # The field names are part of the public contract (the issue lists them).
+    # The field names are part of the public contract (the issue lists them);
+    # their order is the page's, which the error summary follows.
+    slot = SlotField(
+        _l("Time of the visit"),
+        validators=[InputRequired(_l("Please choose a time for the visit."))],
+        validate_choice=False,
+    )
     full_name = StringField(
         _l("Full name of the person who needs help"),
         filters=[_strip],
-        validators=[DataRequired(_l("Please enter a name.")), Length(max=120)],
+        validators=[DataRequired(_l("Please enter a name.")),
+                    Length(max=120, message=_l("Please write the name in at most 120 characters."))],
         render_kw={"autocomplete": "name"},
     )
     phone = StringField(
         _l("Phone number"),
         filters=[_strip],
         validators=[DataRequired(_l("Please enter a phone number so the team can call before coming.")),
-                    Length(max=30), _normalized_phone],
+                    Length(max=30, message=_l("Please enter one phone number, e.g. 0912 345 678.")), _normalized_phone],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
     address = StringField(
         _l("Address (house number, lane, street)"),
         filters=[_strip],
-        validators=[DataRequired(_l("Please enter the address where the team should come.")), Length(max=300)],
-        render_kw={"autocomplete": "street-address"},
+        validators=[DataRequired(_l("Please enter the address where the team should come.")),
+                    Length(max=300, message=_l("Please write the address in at most 300 characters."))],
+        render_kw={"autocomplete": "address-line1"},
     )
     residential_group = SelectField(
         _l("Residential group"),
         coerce=_int_or_none,
         validate_choice=False,
         validators=[DataRequired(_l("Please choose your residential group."))],
-    )
-    slot = SlotField(
-        _l("Time of the visit"),
-        validators=[InputRequired(_l("Please choose a time for the visit."))],
-        validate_choice=False,
     )
     procedures = MultiCheckboxField(_l("Procedures to do"), coerce=_int_or_none, validate_choice=False)
     help_needed = TextAreaField(

@@ -1,0 +1,101 @@
+"""Residents never stranded, in a real browser at 390 px, with JavaScript on
+and off: a missed consent box brings the error summary into view with the
+focus on it and "Lỗi: " before the title; its link leads to the box; an error
+from the server or a lost connection under JavaScript is said and the form is
+kept as typed. axe-core finds nothing on these pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import arrange_roster, slot_value
+
+pytestmark = pytest.mark.e2e
+
+
+def fill_booking(page, slot: str, *, consent: bool = True) -> None:
+    page.locator(f'input[name="slot"][value="{slot}"]').check()
+    page.get_by_label("Họ và tên người cần giúp").fill("Trương Thị Bảy")
+    page.get_by_role("textbox", name="Số điện thoại (bắt buộc)").fill("0912 000 111")
+    page.get_by_label("Địa chỉ (số nhà, ngõ/hẻm, đường)").fill("Số 9, hẻm 12, đường Lê Lợi")
+    page.get_by_label("Tổ dân phố").select_option(label="Tổ dân phố 3")
+    if consent:
+        page.get_by_label(re.compile("Tôi đồng ý để phường")).check()
+
+
+def in_view(page, selector: str) -> bool:
+    return page.evaluate(
+        "(selector) => { const r = document.querySelector(selector).getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_missed_consent_box_shows_the_summary_in_view_with_the_focus_on_it(
+    live_server, page, page_nojs, check_accessibility, javascript
+):
+    resident = page if javascript else page_nojs
+    roster = arrange_roster(live_server.app)
+    slot = slot_value(roster.day, 9)
+    resident.goto("/dat-lich/")
+    fill_booking(resident, slot, consent=False)
+    resident.get_by_role("button", name="Đặt lịch", exact=True).click()
+    summary = resident.locator("#error-summary")
+    summary.wait_for()
+    assert "Có 1 lỗi cần sửa" in summary.inner_text()
+    resident.wait_for_function("() => document.activeElement && document.activeElement.id === 'error-summary'")
+    assert in_view(resident, "#error-summary")
+    assert resident.title().startswith("Lỗi: Đặt lịch")
+    # What was typed is kept, and the address is still the form's.
+    assert resident.get_by_label("Họ và tên người cần giúp").input_value() == "Trương Thị Bảy"
+    assert resident.locator(f'input[name="slot"][value="{slot}"]').is_checked()
+    assert resident.url.endswith("/dat-lich/")
+    check_accessibility(resident)
+
+    # The summary's link leads to the box, which is then in view.
+    summary.get_by_role("link").click()
+    assert in_view(resident, "#consent")
+    if javascript:
+        resident.wait_for_function("() => document.activeElement && document.activeElement.id === 'consent'")
+    resident.get_by_label(re.compile("Tôi đồng ý để phường")).check()
+    resident.get_by_role("button", name="Đặt lịch", exact=True).click()
+    resident.wait_for_url(re.compile(r"/dat-lich/xac-nhan/"))
+    assert not resident.title().startswith("Lỗi")
+
+
+@pytest.mark.parametrize("status", [500, 429])
+def test_an_error_from_the_server_under_javascript_is_said_and_the_form_is_kept(
+    live_server, page, check_accessibility, status
+):
+    roster = arrange_roster(live_server.app)
+    slot = slot_value(roster.day, 8)
+    page.goto("/dat-lich/")
+    fill_booking(page, slot)
+    # The server fails as a broken one would, with its plain error page.
+    page.route(
+        "**/dat-lich/",
+        lambda route: route.fulfill(
+            status=status, content_type="text/html; charset=utf-8",
+            body='<!doctype html><html lang="vi"><title>Lỗi</title><main><h1 data-error-message>Máy chủ đang bận.</h1></main></html>',
+        ) if route.request.method == "POST" else route.continue_(),
+    )
+    page.get_by_role("button", name="Đặt lịch", exact=True).click()
+    status_box = page.locator("#request-status")
+    status_box.get_by_text("Máy chủ đang bận.").wait_for()
+    assert page.get_by_label("Họ và tên người cần giúp").input_value() == "Trương Thị Bảy"
+    assert page.get_by_label(re.compile("Tôi đồng ý để phường")).is_checked()
+    check_accessibility(page)
+
+
+def test_a_lost_connection_under_javascript_is_said_and_the_form_is_kept(live_server, page, check_accessibility):
+    roster = arrange_roster(live_server.app)
+    page.goto("/dat-lich/")
+    fill_booking(page, slot_value(roster.day, 10))
+    page.route("**/dat-lich/", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    page.get_by_role("button", name="Đặt lịch", exact=True).click()
+    page.locator("#request-status").get_by_text("Không kết nối được với trang web").wait_for()
+    assert page.get_by_label("Địa chỉ (số nhà, ngõ/hẻm, đường)").input_value() == "Số 9, hẻm 12, đường Lê Lợi"
+    check_accessibility(page)
