@@ -99,3 +99,32 @@ def test_a_lost_connection_under_javascript_is_said_and_the_form_is_kept(live_se
     page.locator("#request-status").get_by_text("Không kết nối được với trang web").wait_for()
     assert page.get_by_label("Địa chỉ (số nhà, ngõ/hẻm, đường)").input_value() == "Số 9, hẻm 12, đường Lê Lợi"
     check_accessibility(page)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_household_over_the_limit_is_told_when_to_try_again_and_keeps_the_form(
+    live_server, page, page_nojs, check_accessibility, javascript
+):
+    resident = page if javascript else page_nojs
+    roster = arrange_roster(live_server.app)
+    config = live_server.app.config
+    before = config["VISIT_BOOKING_RATE_LIMIT"]
+    config["VISIT_BOOKING_RATE_LIMIT"] = "1 per hour"
+    try:
+        resident.goto("/dat-lich/")
+        fill_booking(resident, slot_value(roster.day, 8))
+        resident.get_by_role("button", name="Đặt lịch", exact=True).click()
+        resident.wait_for_url(re.compile(r"/dat-lich/xac-nhan/"))
+
+        resident.goto("/dat-lich/")
+        fill_booking(resident, slot_value(roster.day, 9))
+        resident.get_by_role("button", name="Đặt lịch", exact=True).click()
+        summary = resident.locator("#error-summary")
+        summary.wait_for()
+        assert re.search(r"Bạn có thể đặt lại từ \d\d:\d\d", summary.inner_text())
+        resident.wait_for_function("() => document.activeElement && document.activeElement.id === 'error-summary'")
+        assert resident.get_by_label("Họ và tên người cần giúp").input_value() == "Trương Thị Bảy"
+        assert resident.locator(f'input[name="slot"][value="{slot_value(roster.day, 9)}"]').is_checked()
+        check_accessibility(resident)
+    finally:
+        config["VISIT_BOOKING_RATE_LIMIT"] = before

@@ -19,7 +19,7 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.htmx import htmx_target, render
 from wardsite.procedures.models import is_valid_code
-from wardsite.visits import procedure_choices, services, slots
+from wardsite.visits import booking_limits, procedure_choices, services, slots
 from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm
 from wardsite.visits.models import Visit, clean_code
 
@@ -148,21 +148,31 @@ def handle_booking(booked_by=None):
     if already is not None and not already.personal_data_erased:
         # The same form sent twice (double click, back and resend): one booking.
         return _after_booking(already, booked_by)
+    status = 200
     if request.method == "GET":
         form.form_token.data = page_cache.unique_token()  # fresh for each visitor, even from the page cache
     elif form.validate_on_submit():
         moment = slots.parse_slot(form.slot.data)
-        try:
-            visit, _new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by)
-        except services.TooManyBookings:
-            form.phone.errors.append(
-                _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
-                  count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
-            )
-        except services.SlotTaken:
-            free, taken = slot_lost(form, moment)
+        address = request.remote_addr or ""
+        # Staff booking for residents who phoned are not limited.
+        refused = booking_limits.refusal(address, form.phone.data) if booked_by is None else None
+        if refused is not None:
+            (form.phone.errors if refused.field == "phone" else form.form_errors).append(refused.message())
+            status = 429
         else:
-            return _after_booking(visit, booked_by)
+            try:
+                visit, new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by)
+            except services.TooManyBookings:
+                form.phone.errors.append(
+                    _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
+                      count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
+                )
+            except services.SlotTaken:
+                free, taken = slot_lost(form, moment)
+            else:
+                if new and booked_by is None:
+                    booking_limits.count_booking(address, form.phone.data)
+                return _after_booking(visit, booked_by)
     elif form.slot.errors and slots.parse_slot(form.slot.data) is not None:
         # A real time that is no longer free: taken since the page was shown.
         form.slot.data = None
@@ -171,4 +181,6 @@ def handle_booking(booked_by=None):
         form.form_token.data = secrets.token_urlsafe(16)
     action = url_for("visits.admin_book") if booked_by is not None else None
     template = "visits/admin_book.html" if booked_by is not None else "visits/book.html"
-    return _render_booking(form, free, chosen_day=chosen_day, taken=taken, template=template, action=action)
+    response = _render_booking(form, free, chosen_day=chosen_day, taken=taken, template=template, action=action)
+    response.status_code = status
+    return response

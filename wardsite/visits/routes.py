@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from wardsite.extensions import db, limiter
+from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import render
+from wardsite.limits import count_attempt, retry_at, when_text
 from wardsite.pages import add_home_door, add_public_link
 from wardsite.procedures.models import Procedure
 from wardsite.stations.models import WEEKDAYS
@@ -38,14 +39,6 @@ add_home_door(
 )
 
 INLINE_FIELDS = ("full_name", "phone", "address", "residential_group", "consent")
-
-
-def _booking_limit() -> str:
-    return current_app.config["VISIT_BOOKING_RATE_LIMIT"]
-
-
-def _lookup_limit() -> str:
-    return current_app.config["VISIT_LOOKUP_RATE_LIMIT"]
 
 
 @bp.app_template_filter("visit_day")
@@ -90,7 +83,6 @@ def procedure_url(procedure: Procedure) -> str:
 
 
 @bp.route("/dat-lich/", methods=["GET", "POST"])
-@limiter.limit(_booking_limit, methods=["POST"])
 def book():
     return booking.handle_booking()
 
@@ -116,18 +108,29 @@ def confirmation(code: str):
 # Lookup, change, cancel, erase, rate ------------------------------------------
 
 
+LOOKUP_SCOPE = "visits-lookup-not-found"
+
+
 @bp.route("/dat-lich/tra-cuu", methods=["GET", "POST"])
-@limiter.limit(_lookup_limit, methods=["POST"])
 def lookup():
+    """Only lookups that found nothing count towards the limit (guessing codes);
+    once it is reached the form comes back as typed, saying from when to try again."""
     form = LookupForm()
     not_found = False
+    limit, address = current_app.config["VISIT_LOOKUP_RATE_LIMIT"], request.remote_addr or ""
     if form.validate_on_submit():
+        retry = retry_at(limit, LOOKUP_SCOPE, address)
+        if retry is not None:
+            form.form_errors.append(_("Many lookups from this internet connection found no booking. "
+                                      "You can try again from %(when)s, or call the ward.", when=when_text(retry)))
+            return render_template("visits/lookup.html", form=form, not_found=False), 429
         visit = db.session.scalar(
             select(Visit).where(Visit.code == form.code.data, Visit.phone == form.phone.data, Visit.purged_at.is_(None))
         )
         if visit is not None:
             booking.remember(visit.code)
             return redirect(url_for("visits.manage", code=visit.code), 303)
+        count_attempt(limit, LOOKUP_SCOPE, address)
         not_found = True
     return render_template("visits/lookup.html", form=form, not_found=not_found)
 
