@@ -128,3 +128,35 @@ def test_a_household_over_the_limit_is_told_when_to_try_again_and_keeps_the_form
         check_accessibility(resident)
     finally:
         config["VISIT_BOOKING_RATE_LIMIT"] = before
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_cancelling_asks_first_and_keeping_the_booking_changes_nothing(
+    live_server, page, page_nojs, check_accessibility, javascript
+):
+    resident = page if javascript else page_nojs
+    roster = arrange_roster(live_server.app)
+    resident.goto("/dat-lich/")
+    fill_booking(resident, slot_value(roster.day, 8))
+    resident.get_by_role("button", name="Đặt lịch", exact=True).click()
+    resident.wait_for_url(re.compile(r"/dat-lich/xac-nhan/"))
+    resident.get_by_role("button", name="Quản lý lịch hẹn này").click()
+    resident.get_by_role("button", name="Hủy lịch hẹn này").click()
+    resident.get_by_role("heading", name=re.compile(r"^Hủy lịch hẹn .*08:00–09:00\?$")).wait_for()
+    assert "Đội tình nguyện sẽ không đến Số 9, hẻm 12, đường Lê Lợi." in resident.locator("main").inner_text()
+    check_accessibility(resident)
+    resident.get_by_role("button", name="Không, giữ lịch hẹn").click()
+    resident.get_by_role("button", name="Hủy lịch hẹn này").wait_for()
+    assert "Đang chờ xác nhận" in resident.locator("main").inner_text()
+
+    resident.get_by_role("button", name="Hủy lịch hẹn này").click()
+    resident.get_by_role("button", name="Có, hủy lịch hẹn").click()
+    resident.get_by_text("Đã hủy lịch hẹn. Cảm ơn bác").wait_for()
+    assert "Đã hủy" in resident.locator("main").inner_text()
+
+
+def test_when_every_time_is_booked_the_page_says_so_first(live_server, page_nojs, check_accessibility):
+    page_nojs.goto("/dat-lich/")  # no team rostered at all
+    page_nojs.get_by_role("heading", name="Rất tiếc, hiện đã hết giờ trống").wait_for()
+    assert page_nojs.locator('input[name="full_name"]').count() == 0
+    check_accessibility(page_nojs)

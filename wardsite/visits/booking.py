@@ -93,6 +93,12 @@ def _render_booking(form, free, *, chosen_day=None, taken=None, template="visits
     days = slots.slots_by_day(free)
     if chosen_day not in days:
         chosen_day = None
+    if not days:
+        # The page says there is no free time instead of showing the form: no
+        # error about a form that is not there.
+        form.form_errors = []
+        for field in form:
+            field.errors = []
     return render(
         template,
         "visits/_slots.html",

@@ -165,7 +165,13 @@ class MoveForm(Form):
         validate_choice=False,
     )
 
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current  # the booked time's value, never a move
+
     def validate_slot(self, field) -> None:
+        if field.data and field.data == self.current:
+            raise ValidationError(_l("Your visit is already at this time. Please choose another time, or keep it as it is."))
         if field.data and field.data not in offered(field):
             raise ValidationError(TAKEN_MESSAGE)
 

@@ -151,17 +151,32 @@ def _render_manage(visit, rating_form=None):
     )
 
 
-@bp.route("/dat-lich/tra-cuu/<code>/huy", methods=["POST"])
+@bp.route("/dat-lich/tra-cuu/<code>/huy", methods=["GET", "POST"])
 def cancel(code: str):
+    """GET asks first (a page of its own: what happens to which visit); the
+    page's button POSTs."""
     visit = booking.own_visit(code)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if not visit.can_change_by_resident():
-            flash(_("This visit can no longer be cancelled here. Please call the ward."), "error")
-        else:
-            services.cancel_by_resident(visit)
-            flash(_("Your visit has been cancelled. Thank you for letting us know."), "success")
+    if not visit.can_change_by_resident():
+        flash(_("This visit can no longer be cancelled here. Please call the ward."), "error")
+        return redirect(url_for("visits.manage", code=visit.code), 303)
+    if request.method == "GET":
+        return _confirm(
+            visit, _("Cancel your visit on %(day)s, %(time)s?", day=visit_day(visit), time=visit_time(visit)),
+            [_("The volunteer team will not come to %(address)s.", address=visit.address),
+             _("The time is freed for another resident; this cannot be undone. You can book a new visit at any time.")],
+            url_for("visits.cancel", code=visit.code), _("Yes, cancel the visit"),
+        )
+    if EmptyForm().validate_on_submit():
+        services.cancel_by_resident(visit)
+        flash(_("Your visit has been cancelled. Thank you for letting us know."), "success")
     return redirect(url_for("visits.manage", code=visit.code), 303)
+
+
+def _confirm(visit: Visit, heading: str, consequences: list[str], action: str, confirm_label: str):
+    return render_template(
+        "visits/confirm.html", visit=visit, heading=heading, consequences=consequences, action=action,
+        confirm_label=confirm_label,
+    )
 
 
 @bp.route("/dat-lich/tra-cuu/<code>/doi-gio", methods=["GET", "POST"])
@@ -170,8 +185,12 @@ def move(code: str):
     if not visit.can_change_by_resident():
         flash(_("This visit can no longer be moved here. Please call the ward."), "error")
         return redirect(url_for("visits.manage", code=visit.code), 303)
-    free = slots.free_slots(ignore=visit)
-    form = MoveForm()
+    # Other times only: "moving" to the booked time would change nothing.
+    def other_times(found):
+        return [slot for slot in found if slot.start != visit.slot_start]
+
+    free = other_times(slots.free_slots(ignore=visit))
+    form = MoveForm(current=to_local(visit.slot_start).strftime(slots.SLOT_FORMAT))
     form.slot.choices = booking.slot_choices(free)
     taken = None
     if form.validate_on_submit():
@@ -180,6 +199,8 @@ def move(code: str):
             services.move(visit, moment)
         except services.SlotTaken:
             free, taken = booking.slot_lost(form, moment, ignore=visit)
+            free, taken = other_times(free), other_times(taken)
+            form.slot.choices = booking.slot_choices(free)
         else:
             flash(_("Your visit has been moved to %(when)s.", when=visit_day(to_local(visit.slot_start).date()) + " " + visit_time(visit)), "success")
             return redirect(url_for("visits.manage", code=visit.code), 303)
@@ -197,9 +218,17 @@ def move(code: str):
     )
 
 
-@bp.route("/dat-lich/tra-cuu/<code>/xoa", methods=["POST"])
+@bp.route("/dat-lich/tra-cuu/<code>/xoa", methods=["GET", "POST"])
 def erase(code: str):
+    """GET asks first; the page's button POSTs."""
     visit = booking.own_visit(code)
+    if request.method == "GET":
+        consequences = [_("Your name, phone number and address are erased for good, and the booking is closed.")]
+        if visit.active:
+            consequences.append(_("Your visit on %(day)s, %(time)s is cancelled: the team will not come.",
+                                  day=visit_day(visit), time=visit_time(visit)))
+        return _confirm(visit, _("Erase your data now?"), consequences, url_for("visits.erase", code=visit.code),
+                        _("Yes, erase my data"))
     form = EmptyForm()
     if form.validate_on_submit():
         services.erase_by_resident(visit)
