@@ -9,12 +9,13 @@ from jinja2 import pass_context
 
 from wardsite import pages
 from wardsite.forms import error_items
-from wardsite.timeutil import format_date, format_datetime, local_today
+from wardsite.timeutil import format_date, format_datetime, local_today, machine_datetime
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["machine_datetime"] = machine_datetime
     app.jinja_env.filters["role_label"] = _role_label
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["form_errors"] = form_errors

@@ -160,3 +160,23 @@ def test_when_every_time_is_booked_the_page_says_so_first(live_server, page_nojs
     page_nojs.get_by_role("heading", name="Rất tiếc, hiện đã hết giờ trống").wait_for()
     assert page_nojs.locator('input[name="full_name"]').count() == 0
     check_accessibility(page_nojs)
+
+
+def test_a_failed_comment_keeps_the_address_on_the_article_and_reloading_works(live_server, page, check_accessibility):
+    from tests.factories import article_url, make_article
+
+    url = article_url(live_server.app, make_article(live_server.app))
+    page.goto(url)
+    page.get_by_label("Ý kiến của bạn").fill("Xin gọi lại cho tôi.")
+    page.get_by_role("button", name="Gửi bình luận").click()
+    page.locator("#error-summary").wait_for()
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'error-summary'")
+    assert page.url.endswith(url)
+    assert page.get_by_label("Ý kiến của bạn").input_value() == "Xin gọi lại cho tôi."
+    check_accessibility(page)
+    response = page.reload()
+    assert response.status == 200 and page.url.endswith(url)
+    # The comment's own address, opened again, leads to the article too.
+    article_id = url.split("/")[-1].split("-")[0]
+    response = page.goto(f"/tin-tuc/{article_id}/binh-luan")
+    assert response.status == 200 and "#binh-luan" in page.url
