@@ -108,3 +108,22 @@ def test_a_boosted_form_sent_back_with_errors_keeps_the_address_of_the_page(app,
         headers={"HX-Request": "true", "HX-Boosted": "true"},
     )
     assert response.status_code == 303 and "HX-Push-Url" not in response.headers
+
+
+def test_a_hidden_fields_error_is_listed_without_a_link_or_an_english_label(app):
+    from wtforms import HiddenField
+    from wtforms.validators import ValidationError
+
+    from wardsite.forms import Form, error_items
+
+    class Tokened(Form):
+        form_token = HiddenField()
+
+        def validate_form_token(self, field):
+            raise ValidationError("Biểu mẫu này đã được gửi.")
+
+    with app.test_request_context(method="POST", data={"form_token": "x"}):
+        form = Tokened(meta={"csrf": False})
+        form.validate()
+        [item] = error_items(form)
+    assert (item.message, item.label, item.anchor) == ("Biểu mẫu này đã được gửi.", None, None)

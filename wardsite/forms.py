@@ -132,7 +132,9 @@ def _field_errors(field):
         return
     if not field.errors or field.type == "CSRFTokenField":
         return  # a refused CSRF token has its own error page
-    label = None if field.type == "BooleanField" else str(field.label.text)
+    # A tick box's label is the statement itself; a hidden field's is nobody's to read.
+    untitled = field.type == "BooleanField" or isinstance(field.widget, HiddenInput)
+    label = None if untitled else str(field.label.text)
     yield FieldError(" ".join(str(message) for message in field.errors), label, _anchor(field))
 
 
