@@ -39,7 +39,8 @@ def test_when_no_time_is_free_the_page_says_so_instead_of_the_form(app, client):
     assert "Rất tiếc, hiện đã hết giờ trống" in html
     assert '<a href="tel:024 3825 1234" class="visit-phone">' in html
     assert 'href="/dat-lich/tra-cuu"' in html
-    assert 'name="full_name"' not in html and 'name="consent"' not in html
+    # No booking form: only the waiting list's, which asks for no address.
+    assert 'name="address"' not in html and 'action="/dat-lich/"' not in html
 
 
 def test_a_form_sent_when_the_last_time_has_gone_says_so_without_errors_about_it(app, client):
@@ -56,7 +57,7 @@ def test_the_leaders_form_says_so_too(app, client, login):
     book_all(app, client, roster)
     login("leader")
     html = client.get("/quan-tri/lich-hen/moi").get_data(as_text=True)
-    assert "Rất tiếc, hiện đã hết giờ trống" in html and 'name="full_name"' not in html
+    assert "Rất tiếc, hiện đã hết giờ trống" in html and 'name="full_name"' not in html  # no waiting list for staff
 
 
 def booked(client, roster, hour=8) -> str:

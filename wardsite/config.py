@@ -76,6 +76,9 @@ VISIT_MAX_ACTIVE_PER_PHONE = 3
 # see README, "Limits and shared addresses".
 VISIT_BOOKING_RATE_LIMIT = "20 per hour"
 VISIT_BOOKING_PHONE_LIMIT = "5 per day"
+# The waiting list (no free time: "call me back"): an entry is deleted once a
+# leader has called, or by `purge` after this many days.
+VISIT_WAITING_DAYS = 30
 # Lookups that found no booking (a guessed code), per network address.
 VISIT_LOOKUP_RATE_LIMIT = "30 per hour"
 

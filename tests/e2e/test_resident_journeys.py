@@ -180,3 +180,43 @@ def test_a_failed_comment_keeps_the_address_on_the_article_and_reloading_works(l
     article_id = url.split("/")[-1].split("-")[0]
     response = page.goto(f"/tin-tuc/{article_id}/binh-luan")
     assert response.status == 200 and "#binh-luan" in page.url
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_with_every_time_booked_a_resident_asks_to_be_called_back_and_a_leader_calls(
+    live_server, page, page_nojs, sign_in, check_accessibility, javascript
+):
+    from wardsite.admin.models import ResidentialGroup
+    from wardsite.extensions import db
+
+    with live_server.app.app_context():
+        db.session.add(ResidentialGroup(name="Tổ dân phố 3"))
+        db.session.commit()
+    resident = page if javascript else page_nojs
+    resident.goto("/dat-lich/")  # no team free at all
+    resident.get_by_role("heading", name="Được gọi lại khi có giờ trống").wait_for()
+    resident.get_by_role("button", name="Gọi lại cho tôi").click()  # the box not ticked: said first
+    resident.locator("#error-summary").wait_for()
+    assert resident.title().startswith("Lỗi: ")
+    check_accessibility(resident)
+    resident.get_by_label("Họ và tên người cần giúp").fill("Đỗ Văn Tám")
+    resident.get_by_role("textbox", name="Số điện thoại (bắt buộc)").fill("0913 222 333")
+    resident.get_by_label("Tổ dân phố").select_option(label="Tổ dân phố 3")
+    resident.get_by_label("Ngày giờ nào tiện cho bác? (không bắt buộc)").fill("Sáng thứ Bảy")
+    resident.get_by_label(re.compile("Tôi đồng ý để phường giữ họ tên")).check()
+    resident.get_by_role("button", name="Gọi lại cho tôi").click()
+    resident.get_by_role("heading", name="Bác đã có tên trong danh sách chờ").wait_for()
+    check_accessibility(resident)
+
+    leader = page_nojs if javascript else page
+    sign_in(leader, live_server.create_user("leader"))
+    leader.goto("/quan-tri/lich-hen/")
+    leader.get_by_role("link", name="Danh sách chờ: 1 người").click()
+    leader.get_by_role("heading", name="Danh sách chờ").wait_for()
+    assert "Sáng thứ Bảy" in leader.locator("main").inner_text()
+    check_accessibility(leader)
+    leader.get_by_role("link", name=re.compile("^Đã gọi.*Đỗ Văn Tám")).click()
+    leader.get_by_role("heading", name="Đưa Đỗ Văn Tám ra khỏi danh sách chờ?").wait_for()
+    check_accessibility(leader)
+    leader.get_by_role("button", name="Có, tôi đã gọi").click()
+    leader.get_by_text("Không có ai đang chờ.").wait_for()

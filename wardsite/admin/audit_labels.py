@@ -68,6 +68,8 @@ ACTIONS = {
     "visit.no_show": _l("Recorded that nobody was home"),
     "visit.cancelled": _l("Cancelled a home visit"),
     "visit.purged": _l("Erased residents' data after the retention period"),
+    "visit.waiting_called": _l("Called back a resident on the waiting list"),
+    "visit.waiting_purged": _l("Deleted old entries of the waiting list"),
 }
 
 RECORDS = {
@@ -122,6 +124,7 @@ DETAILS = [
     (("visit.done",), re.compile(r"^(?P<code>\w+): (?P<guided>\d+) guided, (?P<dossiers>\d+) dossiers$"),
      lambda v: _("%(code)s: %(guided)s people guided, %(dossiers)s dossiers filed", **v)),
     (("visit.purged",), re.compile(r"^(?P<count>\d+)$"), lambda v: _("%(count)s bookings", **v)),
+    (("visit.waiting_purged",), re.compile(r"^(?P<count>\d+)$"), lambda v: _("%(count)s entries", **v)),
     (("comment.approved", "comment.rejected"), re.compile(r"^(?P<author>.+) on «(?P<title>.+)»$"),
      lambda v: _("%(author)s on «%(title)s»", **v)),
 ]

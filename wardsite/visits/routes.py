@@ -1,6 +1,6 @@
 """Home-visit pages for residents: the booking (/dat-lich/), confirmation,
 lookup with change, cancel, erase and rating (/dat-lich/tra-cuu); the `purge`
-command. The leader's screens (/quan-tri/lich-hen/) are in `leader_routes`,
+command (bookings and the waiting list). The leader's screens (/quan-tri/lich-hen/) are in `leader_routes`,
 on the same blueprint (`blueprint.bp`); the booking form's handling, which
 both use, and the bookings a browser may open are in `booking`.
 
@@ -27,6 +27,7 @@ from wardsite.stations.models import WEEKDAYS
 from wardsite.timeutil import to_local
 from wardsite.visits import booking, services, slots
 from wardsite.visits import leader_routes  # noqa: F401 (the leader's screens add their routes to bp)
+from wardsite.visits import waiting_list, waiting_routes  # noqa: F401 (the waiting list's pages too)
 from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import LookupForm, MoveForm, RatingForm
 from wardsite.visits.models import Visit
@@ -260,4 +261,6 @@ def purge_command() -> None:
     """Erase residents' personal data from visits past the retention period."""
     count = services.purge()
     click.echo(f"Personal data erased from {count} visit booking(s).")
+    waiting = waiting_list.purge()
+    click.echo(f"{waiting} old waiting-list entry(ies) deleted.")
 
