@@ -137,7 +137,7 @@ def test_audit_log_shows_who_did_what(client, login):
     admin = login("admin")
     client.post("/quan-tri/to-dan-pho/", data={"name": "Tổ dân phố 7"})
     page = client.get("/quan-tri/nhat-ky").get_data(as_text=True)
-    assert "residential_group.created" in page and admin.name in page and "Tổ dân phố 7" in page
+    assert "Thêm tổ dân phố" in page and admin.name in page and "Tổ dân phố 7" in page
 
 
 def test_audit_log_survives_a_silly_page_number(client, login):

@@ -68,6 +68,8 @@ STAFF_ROUTES = [
           data={"people_guided": "1", "dossiers_filed": "0"}, success=(303,)),
     staff("visits.admin_no_show", "/quan-tri/lich-hen/{visit_id}/vang-nha", "leader", method="POST", success=(303,)),
     staff("visits.admin_cancel", "/quan-tri/lich-hen/{visit_id}/huy", "leader", method="POST", success=(303,)),
+    staff("visits.admin_waiting", "/quan-tri/lich-hen/danh-sach-cho", "leader"),
+    staff("visits.admin_waiting_called", "/quan-tri/lich-hen/danh-sach-cho/{waiting_id}/da-goi", "leader"),
     # volunteers, stations and the roster (a volunteer's own pages need their account linked to a
     # volunteer: the matrix's fresh accounts are not, hence the 404s)
     staff("roster.my_page", "/tinh-nguyen/", "volunteer"),
@@ -149,7 +151,10 @@ def url_values(app):
 
         start = utcnow() + timedelta(days=2)
         visit = Visit(slot_start=start, slot_end=start + timedelta(hours=1), full_name="Bà Sáu", phone="0912345678")
-        db.session.add(visit)
+        from wardsite.visits.models import WaitingEntry
+
+        waiting = WaitingEntry(full_name="Ông Bảy", phone="0912345679")
+        db.session.add_all([visit, waiting])
         # volunteers
         from tests.factories import make_roster_records
 
@@ -161,7 +166,7 @@ def url_values(app):
         db.session.add(guidance_session)
         db.session.commit()
         return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id, "procedure_id": procedure.id,
-                "visit_id": visit.id, "guidance_session_id": guidance_session.id, **roster_ids}
+                "visit_id": visit.id, "waiting_id": waiting.id, "guidance_session_id": guidance_session.id, **roster_ids}
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

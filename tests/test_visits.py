@@ -117,6 +117,8 @@ def test_booking_form_offers_the_procedures_most_asked_for_not_the_whole_catalog
 
 def test_without_any_history_the_form_offers_online_procedures_by_name(app, client):
     arrange_catalogue(app, size=20)
+    with app.app_context():  # a free time, or there is no form to show
+        make_mobile_shift(local_today() + timedelta(days=2), volunteers=[make_volunteer("Nguyễn Văn An")])
     names = [name for name, _ticked in offered_procedures(client.get("/dat-lich/").get_data(as_text=True))]
     assert names == [f"Thủ tục {n:03d}" for n in [0] + list(range(2, 13))]
 
@@ -383,13 +385,6 @@ def test_new_bookings_notify_the_leaders(app, client, make_user):
         assert "0912345678" not in messages[0].body  # no personal data in e-mail
 
 
-def test_booking_is_rate_limited_per_address(app, client):
-    roster = arrange_roster(app)
-    app.config["VISIT_BOOKING_RATE_LIMIT"] = "2 per hour"
-    for number in range(2):
-        assert book(client, roster, full_name="", form_token=f"t{number}").status_code == 200
-    assert book(client, roster).status_code == 429
-    assert visit_rows(app) == []
 
 
 # Lookup, move, cancel, erase, rate -----------------------------------------------
@@ -433,12 +428,6 @@ def test_lookup_of_an_unknown_code_says_so(app, client):
     assert "Không tìm thấy lịch hẹn nào" in html
 
 
-def test_lookup_is_rate_limited(app, client):
-    arrange_roster(app)
-    app.config["VISIT_LOOKUP_RATE_LIMIT"] = "3 per hour"
-    for _ in range(3):
-        assert client.post("/dat-lich/tra-cuu", data={"code": "ABCDEF", "phone": "0912345678"}).status_code == 200
-    assert client.post("/dat-lich/tra-cuu", data={"code": "ABCDEF", "phone": "0912345678"}).status_code == 429
 
 
 def test_resident_cancels(app, client):
@@ -457,7 +446,7 @@ def test_resident_moves_to_another_free_slot(app, client):
     code = booked_code(app, client, roster, hour=8)
     booked_code(app, app.test_client(), roster, hour=9, phone="0987654321", form_token="other")
     html = client.get(f"/dat-lich/tra-cuu/{code}/doi-gio").get_data(as_text=True)
-    assert SLOT_RADIO.findall(html) == [slot_value(roster.day, 8), slot_value(roster.day, 10)]
+    assert SLOT_RADIO.findall(html) == [slot_value(roster.day, 10)]  # not its own 08:00
     # The 09:00 seat is someone else's: "just taken".
     response = client.post(f"/dat-lich/tra-cuu/{code}/doi-gio", data={"slot": slot_value(roster.day, 9)})
     assert TAKEN_TEXT in response.get_data(as_text=True)
@@ -506,11 +495,14 @@ def test_resident_rates_a_done_visit(app, client):
     assert (visit.rating, visit.rating_comment) == (4, "Các em rất nhiệt tình")
 
 
-def test_resident_pages_refuse_get_for_changes(app, client):
+def test_resident_pages_change_nothing_on_get(app, client):
     roster = arrange_roster(app)
     code = booked_code(app, client, roster)
-    for action in ("huy", "xoa", "danh-gia"):
-        assert client.get(f"/dat-lich/tra-cuu/{code}/{action}").status_code == 405
+    assert client.get(f"/dat-lich/tra-cuu/{code}/danh-gia").status_code == 405
+    for action in ("huy", "xoa"):  # they ask first
+        assert client.get(f"/dat-lich/tra-cuu/{code}/{action}").status_code == 200
+    [visit] = visit_rows(app)
+    assert visit.status == "requested" and visit.full_name == "Lê Thị Năm"
 
 
 # The leader's side -----------------------------------------------------------

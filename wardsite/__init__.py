@@ -45,9 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         module = importlib.import_module(f"wardsite.{area}.routes")
         app.register_blueprint(module.bp)
 
-    from wardsite import assets, cli, errors, page_cache, request_log, security, templating
+    from wardsite import assets, cli, errors, htmx, page_cache, request_log, security, templating
 
     request_log.init_app(app)
+    htmx.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -100,7 +101,7 @@ def _select_locale() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from wardsite.htmx import htmx
+    from wardsite.htmx import htmx as htmx_extension
     from wardsite.i18n_tools import compile_catalogues
 
     db.init_app(app)
@@ -108,7 +109,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    htmx.init_app(app)
+    htmx_extension.init_app(app)
     try:
         compile_catalogues(only_stale=True)
     except OSError:

@@ -70,8 +70,16 @@ VISIT_HORIZON_DAYS = 14
 # (`flask --app wardsite purge`).
 VISIT_RETENTION_DAYS = 90
 VISIT_MAX_ACTIVE_PER_PHONE = 3
-# Per network address, on the booking and lookup forms (POSTs only).
-VISIT_BOOKING_RATE_LIMIT = "10 per hour"
+# Bookings made (never forms sent back with an error) per network address and
+# per phone number. The address limit is high because households share one
+# (a family's wifi; a mobile network's carrier-grade NAT, a whole quarter):
+# see README, "Limits and shared addresses".
+VISIT_BOOKING_RATE_LIMIT = "20 per hour"
+VISIT_BOOKING_PHONE_LIMIT = "5 per day"
+# The waiting list (no free time: "call me back"): an entry is deleted once a
+# leader has called, or by `purge` after this many days.
+VISIT_WAITING_DAYS = 30
+# Lookups that found no booking (a guessed code), per network address.
 VISIT_LOOKUP_RATE_LIMIT = "30 per hour"
 
 # Anonymous public pages are kept in memory (per worker) and served again

@@ -1,13 +1,16 @@
 """Error pages in the visitor's language; htmx requests get a small fragment."""
 
+from datetime import datetime, timezone
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from wardsite.extensions import db
+from wardsite.extensions import db, limiter
 from wardsite.htmx import is_htmx
+from wardsite.limits import when_text
 
 MESSAGES = {
     400: _l("The request could not be understood. Please go back and try again."),
@@ -35,6 +38,10 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         if code not in MESSAGES:
             return error
+        if code == 429 and limiter.current_limit is not None:
+            # A limit of the whole site (RATELIMIT_DEFAULT): say when it ends.
+            moment = datetime.fromtimestamp(limiter.current_limit.reset_at, timezone.utc)
+            return _render(429, _("Too many attempts. Please try again from %(when)s.", when=when_text(moment)))
         return _render(code, str(MESSAGES[code]))
 
     @app.errorhandler(InternalServerError)

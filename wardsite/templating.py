@@ -1,18 +1,25 @@
-"""What every template can use: the ward's settings, languages, date filters."""
+"""What every template can use: the ward's settings, languages, date filters,
+and the errors of the page's forms for the error summary."""
 
-from flask import Flask, request
+import wtforms
+from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import pass_context
 
 from wardsite import pages
-from wardsite.timeutil import format_date, format_datetime, local_today
+from wardsite.forms import error_items
+from wardsite.timeutil import format_date, format_datetime, local_today, machine_datetime
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["machine_datetime"] = machine_datetime
     app.jinja_env.filters["role_label"] = _role_label
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["form_errors"] = form_errors
+    app.jinja_env.globals["claim_error_summary"] = claim_error_summary
 
     @app.context_processor
     def common_context():
@@ -33,3 +40,23 @@ def _role_label(role: str) -> str:
     from wardsite.accounts.models import ROLES
 
     return str(ROLES.get(role, role))
+
+
+@pass_context
+def form_errors(context) -> list:
+    """The errors of every form the page was given (see forms.error_items)."""
+    forms, seen = [], set()
+    for value in context.get_all().values():
+        if isinstance(value, wtforms.Form) and id(value) not in seen:
+            seen.add(id(value))
+            forms.append(value)
+    return error_items(*forms)
+
+
+def claim_error_summary() -> bool:
+    """True the first time a response asks: the summary is shown once, at the
+    top of the page or of the region an htmx request swaps."""
+    if g.get("error_summary_shown"):
+        return False
+    g.error_summary_shown = True
+    return True

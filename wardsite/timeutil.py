@@ -36,6 +36,12 @@ def format_datetime(moment: datetime | None) -> str:
     return "" if moment is None else to_local(moment).strftime("%d/%m/%Y %H:%M")
 
 
+def machine_datetime(moment: datetime | None) -> str:
+    """For `<time datetime>`: the ward's time with its offset, to the second
+    (HTML allows no microseconds), e.g. 2026-12-05T08:30:00+07:00."""
+    return "" if moment is None else to_local(moment).replace(microsecond=0).isoformat()
+
+
 def format_date(day: date | datetime | None) -> str:
     if day is None:
         return ""

@@ -42,7 +42,7 @@ def test_a_wrong_password_is_explained_and_accessible(page, live_server, check_a
     page.get_by_label("E-mail hoặc số điện thoại").fill("khong-ai@example.org")
     page.get_by_label("Mật khẩu").fill("sai mật khẩu")
     page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_text("E-mail, số điện thoại hoặc mật khẩu không đúng.")).to_be_visible()
+    expect(page.get_by_text("E-mail, số điện thoại hoặc mật khẩu không đúng.", exact=True)).to_be_visible()
     assert page.get_by_label("E-mail hoặc số điện thoại").input_value() == "khong-ai@example.org"
     check_accessibility(page)
 

@@ -131,5 +131,5 @@ def test_editor_lists_work_without_javascript(page_nojs, demo_catalogue, sign_in
     # Saving with a bad code keeps everything and says what is wrong.
     page.get_by_label(re.compile(r"^Mã ")).fill("1.0011")
     page.get_by_role("button", name="Lưu", exact=True).click()
-    page.get_by_text("Mã thủ tục có dạng 1.001193").wait_for()
+    page.locator("small.error", has_text="Mã thủ tục có dạng 1.001193").wait_for()
     check_accessibility(page)

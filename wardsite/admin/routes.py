@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from wardsite.accounts.forms import UserForm
 from wardsite.accounts.models import User
 from wardsite.accounts.permissions import require, roles_required
+from wardsite.admin import audit_labels
 from wardsite.admin.forms import ResidentialGroupForm, WardSettingsForm
 from wardsite.admin.models import ResidentialGroup, WardSettings
 from wardsite import mail, pages
@@ -28,6 +29,9 @@ add_staff_link("admin.settings", _l("Ward settings"), "admin")
 add_staff_link("admin.audit_log", _l("Audit log"), "admin")
 
 AUDIT_PAGE_SIZE = 50
+bp.add_app_template_global(audit_labels.action_sentence, "audit_action")
+bp.add_app_template_global(audit_labels.record_label, "audit_record")
+bp.add_app_template_global(audit_labels.details, "audit_details")
 
 @bp.route("/")
 @roles_required("editor", "leader")

@@ -107,6 +107,7 @@ RATING_OUTCOMES = {
     "gioi-han": (_l("Many ratings have come from your connection in the last hour. Please try again later."), "warning"),
 }
 COMMENT_SENT = "da-gui"
+COMMENT_SENT_MASKED = "da-gui-an"  # sent, with a phone number or the like hidden
 
 
 def _article_page(article: Article, comment_form: CommentForm | None = None, rating_form: RatingForm | None = None,
@@ -122,7 +123,8 @@ def _article_page(article: Article, comment_form: CommentForm | None = None, rat
         my_rating=_rated_articles().get(str(article.id)),
         rating_message=rating_message,
         rating_category=rating_category,
-        comment_sent=request.args.get("binh-luan") == COMMENT_SENT,
+        comment_sent=request.args.get("binh-luan") in (COMMENT_SENT, COMMENT_SENT_MASKED),
+        comment_masked=request.args.get("binh-luan") == COMMENT_SENT_MASKED,
     )
 
 
@@ -163,13 +165,10 @@ def rate(article_id: int):
         outcome = "cam-on"
     if is_htmx():
         message, category = RATING_OUTCOMES.get(outcome, (None, None))
-        response = make_response(
-            render_template(
-                "news/_rating.html", article=article, rating_form=form, my_rating=rated.get(str(article.id)),
-                rating_message=message, rating_category=category,
-            )
+        response = render(
+            "news/_rating.html", "news/_rating.html", article=article, rating_form=form,
+            my_rating=rated.get(str(article.id)), rating_message=message, rating_category=category,
         )
-        response.vary.add("HX-Request")
     elif outcome is None:
         return _article_page(article, rating_form=form)  # the error is shown next to the stars
     else:
@@ -183,11 +182,15 @@ def rate(article_id: int):
     return response
 
 
-@bp.route("/tin-tuc/<int:article_id>/binh-luan", methods=["POST"])
+@bp.route("/tin-tuc/<int:article_id>/binh-luan", methods=["GET", "POST"])
 def comment(article_id: int):
+    """POST sends a comment. GET (the address a browser shows after a comment
+    came back with errors, reloaded or shared) leads to the article's comments."""
     article = _article_or_404(article_id)
     if not article.is_visible:
         abort(404)
+    if request.method == "GET":
+        return redirect(url_for("news.article", article_id=article.id, slug=article.slug, _anchor="binh-luan"), 303)
     form = CommentForm()
     if form.validate_on_submit():
         address = request.remote_addr or ""
@@ -196,9 +199,10 @@ def comment(article_id: int):
                 _("You have sent several comments in a short time. Please wait about ten minutes and send it again.")
             )
         else:
-            services.add_comment(article, form.author_name.data, form.body.data, address)
+            _comment, masked = services.add_comment(article, form.author_name.data, form.body.data, address)
+            outcome = COMMENT_SENT_MASKED if masked else COMMENT_SENT
             url = url_for(
-                "news.article", article_id=article.id, slug=article.slug, _anchor="binh-luan", **{"binh-luan": COMMENT_SENT}
+                "news.article", article_id=article.id, slug=article.slug, _anchor="binh-luan", **{"binh-luan": outcome}
             )
             return redirect(url, 303)
     return _article_page(article, comment_form=form)

@@ -16,6 +16,7 @@ from wardsite import page_cache
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.limits import attempt_allowed, count_attempt
+from wardsite.news.privacy import mask_personal_data
 from wardsite.news.models import (
     COMMENT_APPROVED,
     COMMENT_REJECTED,
@@ -192,12 +193,16 @@ def comment_allowed(address: str) -> bool:
     return attempt_allowed(_comment_limit(), "news-comment", address)
 
 
-def add_comment(article: Article, author_name: str, body: str, address: str) -> Comment:
+def add_comment(article: Article, author_name: str, body: str, address: str) -> tuple[Comment, set[str]]:
+    """The comment, stored with phone numbers, e-mail addresses and ID numbers
+    masked (in the name too), and what was masked."""
     count_attempt(_comment_limit(), "news-comment", address)
-    comment = Comment(article=article, author_name=author_name.strip(), body=body.strip())
+    author_name, in_name = mask_personal_data(author_name.strip())
+    body, in_body = mask_personal_data(body.strip())
+    comment = Comment(article=article, author_name=author_name, body=body)
     db.session.add(comment)
     db.session.commit()
-    return comment
+    return comment, in_name | in_body
 
 
 def approved_comments(article: Article) -> list[Comment]:

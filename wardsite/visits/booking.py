@@ -19,8 +19,8 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.htmx import htmx_target, render
 from wardsite.procedures.models import is_valid_code
-from wardsite.visits import procedure_choices, services, slots
-from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm
+from wardsite.visits import booking_limits, procedure_choices, services, slots, waiting_list
+from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, WaitingForm
 from wardsite.visits.models import Visit, clean_code
 
 SESSION_KEY = "visit_codes"
@@ -52,9 +52,24 @@ def own_visit(code: str) -> Visit:
 # The booking form --------------------------------------------------------------
 
 
-def _group_choices():
+def group_choices():
     groups = db.session.scalars(select(ResidentialGroup).order_by(ResidentialGroup.position, ResidentialGroup.name))
     return [SelectChoice("", _("Choose…"))] + [SelectChoice(group.id, group.name) for group in groups]
+
+
+def waiting_form(from_booking: bool = False) -> WaitingForm:
+    """The waiting list's "call me back" form (visits.waiting_join). Shown
+    after a booking form that found no free time (`from_booking`), it keeps the
+    name, phone and group typed there, but never the consent, which was
+    given for the booking."""
+    form = WaitingForm(keep_days=waiting_list.keep_days())
+    form.residential_group.choices = group_choices()
+    if from_booking:
+        form.consent.data = False
+        form.suitable_times.data = ""
+    if request.method == "GET" or from_booking or not form.form_token.data:
+        form.form_token.data = page_cache.unique_token()
+    return form
 
 
 def slot_choices(free):
@@ -64,7 +79,7 @@ def slot_choices(free):
 
 def booking_form(free, *, offer_procedures: bool = True) -> BookingForm:
     form = BookingForm(retention_days=current_app.config["VISIT_RETENTION_DAYS"])
-    form.residential_group.choices = _group_choices()
+    form.residential_group.choices = group_choices()
     form.slot.choices = slot_choices(free)
     if offer_procedures:
         _offer_procedures(form)
@@ -89,10 +104,17 @@ def _offer_procedures(form: BookingForm) -> None:
     form.procedures.choices = [SelectChoice(procedure.id, procedure.name) for procedure in extra + popular]
 
 
-def _render_booking(form, free, *, chosen_day=None, taken=None, template="visits/book.html", action=None):
+def _render_booking(form, free, *, chosen_day=None, taken=None, template="visits/book.html", action=None,
+                    for_resident=True):
     days = slots.slots_by_day(free)
     if chosen_day not in days:
         chosen_day = None
+    if not days:
+        # The page says there is no free time instead of showing the form: no
+        # error about a form that is not there.
+        form.form_errors = []
+        for field in form:
+            field.errors = []
     return render(
         template,
         "visits/_slots.html",
@@ -104,6 +126,8 @@ def _render_booking(form, free, *, chosen_day=None, taken=None, template="visits
         action=action or url_for("visits.book"),
         retention_days=current_app.config["VISIT_RETENTION_DAYS"],
         max_active=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"],
+        # No free time: a resident may ask to be called back instead.
+        waiting_form=waiting_form(from_booking=request.method == "POST") if for_resident and not days else None,
     )
 
 
@@ -148,21 +172,31 @@ def handle_booking(booked_by=None):
     if already is not None and not already.personal_data_erased:
         # The same form sent twice (double click, back and resend): one booking.
         return _after_booking(already, booked_by)
+    status = 200
     if request.method == "GET":
         form.form_token.data = page_cache.unique_token()  # fresh for each visitor, even from the page cache
     elif form.validate_on_submit():
         moment = slots.parse_slot(form.slot.data)
-        try:
-            visit, _new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by)
-        except services.TooManyBookings:
-            form.phone.errors.append(
-                _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
-                  count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
-            )
-        except services.SlotTaken:
-            free, taken = slot_lost(form, moment)
+        address = request.remote_addr or ""
+        # Staff booking for residents who phoned are not limited.
+        refused = booking_limits.refusal(address, form.phone.data) if booked_by is None else None
+        if refused is not None:
+            (form.phone.errors if refused.field == "phone" else form.form_errors).append(refused.message())
+            status = 429
         else:
-            return _after_booking(visit, booked_by)
+            try:
+                visit, new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by)
+            except services.TooManyBookings:
+                form.phone.errors.append(
+                    _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
+                      count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
+                )
+            except services.SlotTaken:
+                free, taken = slot_lost(form, moment)
+            else:
+                if new and booked_by is None:
+                    booking_limits.count_booking(address, form.phone.data)
+                return _after_booking(visit, booked_by)
     elif form.slot.errors and slots.parse_slot(form.slot.data) is not None:
         # A real time that is no longer free: taken since the page was shown.
         form.slot.data = None
@@ -171,4 +205,7 @@ def handle_booking(booked_by=None):
         form.form_token.data = secrets.token_urlsafe(16)
     action = url_for("visits.admin_book") if booked_by is not None else None
     template = "visits/admin_book.html" if booked_by is not None else "visits/book.html"
-    return _render_booking(form, free, chosen_day=chosen_day, taken=taken, template=template, action=action)
+    response = _render_booking(form, free, chosen_day=chosen_day, taken=taken, template=template, action=action,
+                               for_resident=booked_by is None)
+    response.status_code = status
+    return response

@@ -1,5 +1,5 @@
-"""Forms of the visits area: the resident's booking, lookup, move and rating,
-and the leader's team and outcome forms."""
+"""Forms of the visits area: the resident's booking, the waiting list, lookup,
+move and rating, and the leader's team and outcome forms."""
 
 from __future__ import annotations
 
@@ -59,38 +59,56 @@ class SlotField(RadioField):
     optgroup=day)); the template lays them out by day."""
 
 
-class BookingForm(Form):
-    # The field names are part of the public contract (the issue lists them).
-    full_name = StringField(
+# The contact fields the booking and the waiting list share, in each form's order.
+
+
+def _name_field():
+    return StringField(
         _l("Full name of the person who needs help"),
         filters=[_strip],
-        validators=[DataRequired(_l("Please enter a name.")), Length(max=120)],
+        validators=[DataRequired(_l("Please enter a name.")),
+                    Length(max=120, message=_l("Please write the name in at most 120 characters."))],
         render_kw={"autocomplete": "name"},
     )
-    phone = StringField(
+
+
+def _phone_field(missing_message):
+    return StringField(
         _l("Phone number"),
         filters=[_strip],
-        validators=[DataRequired(_l("Please enter a phone number so the team can call before coming.")),
-                    Length(max=30), _normalized_phone],
+        validators=[DataRequired(missing_message),
+                    Length(max=30, message=_l("Please enter one phone number, e.g. 0912 345 678.")), _normalized_phone],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
-    address = StringField(
-        _l("Address (house number, lane, street)"),
-        filters=[_strip],
-        validators=[DataRequired(_l("Please enter the address where the team should come.")), Length(max=300)],
-        render_kw={"autocomplete": "street-address"},
-    )
-    residential_group = SelectField(
+
+
+def _group_field():
+    return SelectField(
         _l("Residential group"),
         coerce=_int_or_none,
         validate_choice=False,
         validators=[DataRequired(_l("Please choose your residential group."))],
     )
+
+
+class BookingForm(Form):
+    # The field names are part of the public contract (the issue lists them);
+    # their order is the page's, which the error summary follows.
     slot = SlotField(
         _l("Time of the visit"),
         validators=[InputRequired(_l("Please choose a time for the visit."))],
         validate_choice=False,
     )
+    full_name = _name_field()
+    phone = _phone_field(_l("Please enter a phone number so the team can call before coming."))
+    address = StringField(
+        _l("Address (house number, lane, street)"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter the address where the team should come.")),
+                    Length(max=300, message=_l("Please write the address in at most 300 characters."))],
+        render_kw={"autocomplete": "address-line1"},
+    )
+    residential_group = _group_field()
     procedures = MultiCheckboxField(_l("Procedures to do"), coerce=_int_or_none, validate_choice=False)
     help_needed = TextAreaField(
         _l("Anything else the team should know (optional)"),
@@ -136,6 +154,35 @@ def check_procedures(field, unknown_message) -> None:
         raise ValidationError(unknown_message)
 
 
+class WaitingForm(Form):
+    """"Call me back when a time is free": no slot, the times that suit instead."""
+
+    full_name = _name_field()
+    phone = _phone_field(_l("Please enter a phone number so that the ward can call you back."))
+    residential_group = _group_field()
+    suitable_times = StringField(
+        _l("Which days and times suit you? (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=300, message=_l("Please keep this under 300 characters."))],
+    )
+    consent = BooleanField(
+        _l("I agree"),  # the full wording, with how long it is kept, is set in __init__
+        validators=[DataRequired(_l("Please tick this box: without it we cannot keep your number to call you back."))],
+    )
+    form_token = HiddenField()
+
+    def __init__(self, *args, keep_days: int = 30, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent.label.text = _(
+            "I agree that the ward keeps this name and phone number only to call me back about a visit, "
+            "and erases them once it has called, or after %(days)s days at the latest.", days=keep_days,
+        )
+
+    def validate_residential_group(self, field) -> None:
+        if field.data not in offered(field):
+            raise ValidationError(_l("Please choose your residential group."))
+
+
 class LookupForm(Form):
     code = StringField(
         _l("Booking code (6 characters)"),
@@ -162,7 +209,13 @@ class MoveForm(Form):
         validate_choice=False,
     )
 
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current  # the booked time's value, never a move
+
     def validate_slot(self, field) -> None:
+        if field.data and field.data == self.current:
+            raise ValidationError(_l("Your visit is already at this time. Please choose another time, or keep it as it is."))
         if field.data and field.data not in offered(field):
             raise ValidationError(TAKEN_MESSAGE)
 

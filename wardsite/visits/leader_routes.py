@@ -20,7 +20,7 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.pages import add_dashboard_section, add_staff_link
 from wardsite.timeutil import to_local
-from wardsite.visits import booking, procedure_choices, services, slots
+from wardsite.visits import booking, procedure_choices, services, slots, waiting_list
 from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import MAX_PROCEDURES, OutcomeForm, TeamForm
 from wardsite.visits.models import REQUESTED, STATUSES, Visit
@@ -60,6 +60,7 @@ def admin_visits():
         status=status,
         statuses=STATUSES,
         affected=services.affected_visits(),
+        waiting=waiting_list.waiting_count(),
     )
 
 

@@ -219,3 +219,28 @@ class Visit(db.Model):
 
     def can_cancel(self, user) -> bool:
         return user.is_authenticated and user.has_role("leader") and self.active
+
+
+class WaitingEntry(db.Model):
+    """A resident who found no free time and asked to be called back: name,
+    phone, residential group and the days and times that suit them, with
+    their consent. Leaders see the list and call in order; an entry is deleted
+    once the leader has called (its purpose is done), or by `purge` after
+    VISIT_WAITING_DAYS."""
+
+    __tablename__ = "visit_waiting_entry"
+    __table_args__ = (Index("ix_visit_waiting_entry_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    full_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(15))
+    residential_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residential_group.id", ondelete="SET NULL")
+    )
+    suitable_times: Mapped[str] = mapped_column(String(300), default="")
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The same form sent twice is one entry.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    residential_group: Mapped[ResidentialGroup | None] = relationship()

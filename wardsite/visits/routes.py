@@ -1,6 +1,6 @@
 """Home-visit pages for residents: the booking (/dat-lich/), confirmation,
 lookup with change, cancel, erase and rating (/dat-lich/tra-cuu); the `purge`
-command. The leader's screens (/quan-tri/lich-hen/) are in `leader_routes`,
+command (bookings and the waiting list). The leader's screens (/quan-tri/lich-hen/) are in `leader_routes`,
 on the same blueprint (`blueprint.bp`); the booking form's handling, which
 both use, and the bookings a browser may open are in `booking`.
 
@@ -17,15 +17,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from wardsite.extensions import db, limiter
+from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import render
+from wardsite.limits import count_attempt, retry_at, when_text
 from wardsite.pages import add_home_door, add_public_link
 from wardsite.procedures.models import Procedure
 from wardsite.stations.models import WEEKDAYS
 from wardsite.timeutil import to_local
 from wardsite.visits import booking, services, slots
 from wardsite.visits import leader_routes  # noqa: F401 (the leader's screens add their routes to bp)
+from wardsite.visits import waiting_list, waiting_routes  # noqa: F401 (the waiting list's pages too)
 from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import LookupForm, MoveForm, RatingForm
 from wardsite.visits.models import Visit
@@ -38,14 +40,6 @@ add_home_door(
 )
 
 INLINE_FIELDS = ("full_name", "phone", "address", "residential_group", "consent")
-
-
-def _booking_limit() -> str:
-    return current_app.config["VISIT_BOOKING_RATE_LIMIT"]
-
-
-def _lookup_limit() -> str:
-    return current_app.config["VISIT_LOOKUP_RATE_LIMIT"]
 
 
 @bp.app_template_filter("visit_day")
@@ -90,7 +84,6 @@ def procedure_url(procedure: Procedure) -> str:
 
 
 @bp.route("/dat-lich/", methods=["GET", "POST"])
-@limiter.limit(_booking_limit, methods=["POST"])
 def book():
     return booking.handle_booking()
 
@@ -116,18 +109,29 @@ def confirmation(code: str):
 # Lookup, change, cancel, erase, rate ------------------------------------------
 
 
+LOOKUP_SCOPE = "visits-lookup-not-found"
+
+
 @bp.route("/dat-lich/tra-cuu", methods=["GET", "POST"])
-@limiter.limit(_lookup_limit, methods=["POST"])
 def lookup():
+    """Only lookups that found nothing count towards the limit (guessing codes);
+    once it is reached the form comes back as typed, saying from when to try again."""
     form = LookupForm()
     not_found = False
+    limit, address = current_app.config["VISIT_LOOKUP_RATE_LIMIT"], request.remote_addr or ""
     if form.validate_on_submit():
+        retry = retry_at(limit, LOOKUP_SCOPE, address)
+        if retry is not None:
+            form.form_errors.append(_("Many lookups from this internet connection found no booking. "
+                                      "You can try again from %(when)s, or call the ward.", when=when_text(retry)))
+            return render_template("visits/lookup.html", form=form, not_found=False), 429
         visit = db.session.scalar(
             select(Visit).where(Visit.code == form.code.data, Visit.phone == form.phone.data, Visit.purged_at.is_(None))
         )
         if visit is not None:
             booking.remember(visit.code)
             return redirect(url_for("visits.manage", code=visit.code), 303)
+        count_attempt(limit, LOOKUP_SCOPE, address)
         not_found = True
     return render_template("visits/lookup.html", form=form, not_found=not_found)
 
@@ -148,17 +152,32 @@ def _render_manage(visit, rating_form=None):
     )
 
 
-@bp.route("/dat-lich/tra-cuu/<code>/huy", methods=["POST"])
+@bp.route("/dat-lich/tra-cuu/<code>/huy", methods=["GET", "POST"])
 def cancel(code: str):
+    """GET asks first (a page of its own: what happens to which visit); the
+    page's button POSTs."""
     visit = booking.own_visit(code)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if not visit.can_change_by_resident():
-            flash(_("This visit can no longer be cancelled here. Please call the ward."), "error")
-        else:
-            services.cancel_by_resident(visit)
-            flash(_("Your visit has been cancelled. Thank you for letting us know."), "success")
+    if not visit.can_change_by_resident():
+        flash(_("This visit can no longer be cancelled here. Please call the ward."), "error")
+        return redirect(url_for("visits.manage", code=visit.code), 303)
+    if request.method == "GET":
+        return _confirm(
+            visit, _("Cancel your visit on %(day)s, %(time)s?", day=visit_day(visit), time=visit_time(visit)),
+            [_("The volunteer team will not come to %(address)s.", address=visit.address),
+             _("The time is freed for another resident; this cannot be undone. You can book a new visit at any time.")],
+            url_for("visits.cancel", code=visit.code), _("Yes, cancel the visit"),
+        )
+    if EmptyForm().validate_on_submit():
+        services.cancel_by_resident(visit)
+        flash(_("Your visit has been cancelled. Thank you for letting us know."), "success")
     return redirect(url_for("visits.manage", code=visit.code), 303)
+
+
+def _confirm(visit: Visit, heading: str, consequences: list[str], action: str, confirm_label: str):
+    return render_template(
+        "visits/confirm.html", visit=visit, heading=heading, consequences=consequences, action=action,
+        confirm_label=confirm_label,
+    )
 
 
 @bp.route("/dat-lich/tra-cuu/<code>/doi-gio", methods=["GET", "POST"])
@@ -167,8 +186,12 @@ def move(code: str):
     if not visit.can_change_by_resident():
         flash(_("This visit can no longer be moved here. Please call the ward."), "error")
         return redirect(url_for("visits.manage", code=visit.code), 303)
-    free = slots.free_slots(ignore=visit)
-    form = MoveForm()
+    # Other times only: "moving" to the booked time would change nothing.
+    def other_times(found):
+        return [slot for slot in found if slot.start != visit.slot_start]
+
+    free = other_times(slots.free_slots(ignore=visit))
+    form = MoveForm(current=to_local(visit.slot_start).strftime(slots.SLOT_FORMAT))
     form.slot.choices = booking.slot_choices(free)
     taken = None
     if form.validate_on_submit():
@@ -177,6 +200,8 @@ def move(code: str):
             services.move(visit, moment)
         except services.SlotTaken:
             free, taken = booking.slot_lost(form, moment, ignore=visit)
+            free, taken = other_times(free), other_times(taken)
+            form.slot.choices = booking.slot_choices(free)
         else:
             flash(_("Your visit has been moved to %(when)s.", when=visit_day(to_local(visit.slot_start).date()) + " " + visit_time(visit)), "success")
             return redirect(url_for("visits.manage", code=visit.code), 303)
@@ -194,9 +219,17 @@ def move(code: str):
     )
 
 
-@bp.route("/dat-lich/tra-cuu/<code>/xoa", methods=["POST"])
+@bp.route("/dat-lich/tra-cuu/<code>/xoa", methods=["GET", "POST"])
 def erase(code: str):
+    """GET asks first; the page's button POSTs."""
     visit = booking.own_visit(code)
+    if request.method == "GET":
+        consequences = [_("Your name, phone number and address are erased for good, and the booking is closed.")]
+        if visit.active:
+            consequences.append(_("Your visit on %(day)s, %(time)s is cancelled: the team will not come.",
+                                  day=visit_day(visit), time=visit_time(visit)))
+        return _confirm(visit, _("Erase your data now?"), consequences, url_for("visits.erase", code=visit.code),
+                        _("Yes, erase my data"))
     form = EmptyForm()
     if form.validate_on_submit():
         services.erase_by_resident(visit)
@@ -228,4 +261,6 @@ def purge_command() -> None:
     """Erase residents' personal data from visits past the retention period."""
     count = services.purge()
     click.echo(f"Personal data erased from {count} visit booking(s).")
+    waiting = waiting_list.purge()
+    click.echo(f"{waiting} old waiting-list entry(ies) deleted.")
 
