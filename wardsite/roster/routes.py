@@ -246,8 +246,28 @@ def fill():
     if EmptyForm().validate_on_submit():
         report = services.fill_roster(week, week + timedelta(days=6))
         db.session.commit()
-        flash(_("Roster filled: %(filled)s of %(seats)s seats.", filled=report.filled, seats=report.seats), "success")
+        _flash_fill_report(report)
     return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
+
+
+SEATS_LISTED = 8  # in the message; the rest are counted
+
+
+def _seat_list(seats: list[tuple[str, str]]) -> str:
+    listed = "; ".join(f"{name} ({shift})" for name, shift in seats[:SEATS_LISTED])
+    if len(seats) > SEATS_LISTED:
+        listed += "; " + _("and %(count)s more", count=len(seats) - SEATS_LISTED)
+    return listed
+
+
+def _flash_fill_report(report: services.FillReport) -> None:
+    """What the fill did, in words: the seats filled, then who was added and who was taken off."""
+    flash(_("Roster filled: %(filled)s of %(seats)s seats; %(added)s added, %(removed)s removed.",
+            filled=report.filled, seats=report.seats, added=report.added, removed=report.removed), "success")
+    if report.added_seats:
+        flash(_("Added: %(seats)s.", seats=_seat_list(report.added_seats)), "success")
+    if report.removed_seats:
+        flash(_("Taken off: %(seats)s.", seats=_seat_list(report.removed_seats)), "success")
 
 
 @bp.route("/quan-tri/lich-truc/cong-bo", methods=["POST"])

@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wardsite import mail
 from wardsite.audit import record_audit
 from wardsite.extensions import db
-from wardsite.roster.filling import FillReport, _specs, empty_seats, fill_roster
+from wardsite.roster.filling import FillPlan, FillReport, _specs, apply_plan, empty_seats, fill_roster, plan_fill
 from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
 from wardsite.roster.rostering import NEEDS_EXPERIENCED
 from wardsite.roster.shifts import (
@@ -37,7 +37,8 @@ from wardsite.volunteers.models import Volunteer, day_parts
 
 __all__ = [
     # reading shifts and filling them, from their own modules
-    "FillReport", "StaffedShift", "_specs", "describe", "empty_seats", "fill_roster", "generate_shifts", "local_range",
+    "FillPlan", "FillReport", "StaffedShift", "_specs", "apply_plan", "describe", "empty_seats", "fill_roster", "generate_shifts",
+    "local_range", "plan_fill",
     "shifts_between", "staffed_shifts", "staffed_shifts_query", "week_start",
     # the rules here
     "add_shift", "add_template", "assign", "conflicts", "create_shifts_from_templates", "delete_template", "is_eligible",

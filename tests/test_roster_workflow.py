@@ -1,0 +1,170 @@
+"""The leader's roster workflow as people live it: a published roster is a
+promise (a re-fill fills only empty seats, past weeks are history), a hand
+removal is remembered, a published week is re-planned only on request and
+after seeing the changes, a cancelled shift hands its home visits on or tells
+the residents, outcomes come after the visit, and attendance is marked by the
+right people."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from wardsite.extensions import db
+from wardsite.mail import OutboxMessage
+from wardsite.roster import services
+from wardsite.roster.models import Assignment, Shift
+from wardsite.timeutil import from_local, local_today, utcnow
+from wardsite.visits.models import CONFIRMED, Visit
+from wardsite.volunteers.models import DAY_PARTS, Volunteer
+
+MONDAY = services.week_start(local_today()) + timedelta(weeks=1)  # next week: all in the future
+SATURDAY = MONDAY + timedelta(days=5)
+EVERY_CELL = [(day, part) for day in range(7) for part in DAY_PARTS]
+
+
+def make_volunteer(name, *, experienced=True, cells=EVERY_CELL, limit=3, email="", user_id=None) -> Volunteer:
+    volunteer = Volunteer(name=name, experienced=experienced, max_shifts_per_week=limit, email=email, user_id=user_id,
+                          phone="0912345678", branch="Chi đoàn 1")
+    volunteer.set_weekly_cells(cells)
+    db.session.add(volunteer)
+    db.session.flush()
+    return volunteer
+
+
+def make_shift(day: date, start=time(8), end=time(11), kind="counter", seats=1) -> Shift:
+    shift = Shift(kind=kind, seats=seats, starts_at=from_local(datetime.combine(day, start)),
+                  ends_at=from_local(datetime.combine(day, end)))
+    db.session.add(shift)
+    db.session.flush()
+    return shift
+
+
+def make_visit(shift: Shift, hour: int = 8, code="EZU72A", status=CONFIRMED) -> Visit:
+    start = from_local(datetime.combine(shift.local_day, time(hour)))
+    visit = Visit(code=code, shift_id=shift.id, slot_start=start, slot_end=start + timedelta(hours=1), status=status,
+                  full_name="Lê Thị Năm", phone="0912345678", address="Số 12, ngõ 4")
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def team(shift_id: int) -> list[str]:
+    shift = db.session.get(Shift, shift_id)
+    return sorted(a.volunteer.name for a in shift.assignments)
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def week_page(client, week=MONDAY) -> str:
+    return html(client.get(f"/quan-tri/lich-truc/?tuan={week.isoformat()}"))
+
+
+# Published means promised ---------------------------------------------------------------
+
+
+def arrange_saturday_team(app) -> dict:
+    """Hà and Tuấn (one shift a week each) can take the Saturday mobile team's
+    two seats; nobody else is there yet."""
+    with app.app_context():
+        ha = make_volunteer("Phạm Thu Hà", limit=1, email="ha@example.org")
+        tuan = make_volunteer("Đặng Minh Tuấn", limit=1, email="tuan@example.org")
+        saturday = make_shift(SATURDAY, kind="mobile", seats=2)
+        db.session.commit()
+        return {"ha": ha.id, "tuan": tuan.id, "saturday": saturday.id}
+
+
+def test_the_leaders_week_a_refill_after_publishing_moves_no_published_seat(app, client, login):
+    ids = arrange_saturday_team(app)
+    login("leader")
+    client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()})
+    client.post("/quan-tri/lich-truc/cong-bo", data={"tuan": MONDAY.isoformat()})
+    with app.app_context():
+        assert team(ids["saturday"]) == ["Phạm Thu Hà", "Đặng Minh Tuấn"]
+        make_visit(db.session.get(Shift, ids["saturday"]))
+        # Phúc joins, free only on Saturday mornings; the leader adds two shifts
+        # that only Hà and Tuấn could take. A fill that re-solved everything would
+        # fill a seat more by sending Phúc on Saturday and Tuấn to one of them.
+        make_volunteer("Bùi Thị Phúc", experienced=False, limit=1, cells=[(5, "morning")])
+        make_shift(MONDAY + timedelta(days=4))
+        make_shift(MONDAY + timedelta(days=6))
+        db.session.commit()
+        messages_before = db.session.scalar(select(db.func.count()).select_from(OutboxMessage))
+    response = client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()}, follow_redirects=True)
+    page = html(response)
+    assert "Đã xếp lịch: 2 trên 4 chỗ; thêm 0, bỏ 0." in page
+    with app.app_context():
+        assert team(ids["saturday"]) == ["Phạm Thu Hà", "Đặng Minh Tuấn"]
+        visit = db.session.scalar(select(Visit).where(Visit.code == "EZU72A"))
+        assert sorted(v.name for v in visit.team) == ["Phạm Thu Hà", "Đặng Minh Tuấn"]
+        # Nothing changed, so nobody is told anything.
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == messages_before
+
+
+def test_a_refill_fills_the_empty_seats_of_a_published_shift_and_says_who_was_added(app, client, login):
+    with app.app_context():
+        make_volunteer("Phạm Thu Hà")
+        shift = make_shift(SATURDAY, kind="mobile", seats=2)
+        db.session.commit()
+        shift_id = shift.id
+    login("leader")
+    client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()})
+    client.post("/quan-tri/lich-truc/cong-bo", data={"tuan": MONDAY.isoformat()})
+    with app.app_context():
+        make_volunteer("Đặng Minh Tuấn")
+        db.session.commit()
+    page = html(client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()}, follow_redirects=True))
+    assert "Đã xếp lịch: 2 trên 2 chỗ; thêm 1, bỏ 0." in page
+    assert f"Đã thêm: Đặng Minh Tuấn (Tổ lưu động {SATURDAY:%d/%m/%Y} 08:00–11:00)." in page
+    with app.app_context():
+        assert team(shift_id) == ["Phạm Thu Hà", "Đặng Minh Tuấn"]
+
+
+def test_an_unpublished_week_is_still_the_fills_to_rearrange_and_the_message_says_who_was_taken_off(app, client, login):
+    with app.app_context():
+        make_volunteer("Phạm Thu Hà", limit=1, cells=[(0, "morning"), (1, "morning")])
+        monday_id = make_shift(MONDAY).id
+        db.session.commit()
+    login("leader")
+    client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()})
+    with app.app_context():
+        # Tuesday's shift only Hà can take; Monday's someone else can too.
+        make_volunteer("Đặng Minh Tuấn", cells=[(0, "morning")])
+        make_shift(MONDAY + timedelta(days=1))
+        db.session.commit()
+        assert team(monday_id) == ["Phạm Thu Hà"]
+    page = html(client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()}, follow_redirects=True))
+    assert "Đã xếp lịch: 2 trên 2 chỗ; thêm 2, bỏ 1." in page
+    assert f"Đã bỏ ra: Phạm Thu Hà (Tổ lưu động {MONDAY:%d/%m/%Y} 08:00–11:00)." in page  # a shift with no station
+
+
+def test_past_weeks_are_history_a_fill_keeps_an_attended_seat_of_someone_who_left(app, client, login):
+    last_week = MONDAY - timedelta(weeks=2)
+    with app.app_context():
+        gone = make_volunteer("Người đã nghỉ")
+        make_volunteer("Người còn lại")
+        past = make_shift(last_week, seats=2)
+        db.session.add(Assignment(shift=past, volunteer=gone, attendance="present"))
+        gone.active = False
+        db.session.commit()
+        past_id = past.id
+    login("leader")
+    page = html(client.post("/quan-tri/lich-truc/xep", data={"tuan": last_week.isoformat()}, follow_redirects=True))
+    assert "thêm 0, bỏ 0." in page
+    with app.app_context():
+        assert team(past_id) == ["Người đã nghỉ"]  # kept, and nobody added afterwards
+    hours = html(client.get(f"/quan-tri/lich-truc/gio-truc?thang={last_week:%Y-%m}&dang=csv"))
+    assert "Người đã nghỉ" in hours
+
+
+def test_a_shift_that_has_started_takes_nobody_new(app):
+    with app.app_context():
+        make_volunteer("Phạm Thu Hà")
+        started = make_shift(MONDAY)
+        later = make_shift(MONDAY + timedelta(days=1))
+        # The fill runs on Monday at 09:00, during the first shift.
+        report = services.fill_roster(MONDAY, MONDAY + timedelta(days=6), now=from_local(datetime.combine(MONDAY, time(9))))
+        assert (report.added, team(started.id), team(later.id)) == (1, [], ["Phạm Thu Hà"])
