@@ -168,3 +168,49 @@ def test_a_shift_that_has_started_takes_nobody_new(app):
         # The fill runs on Monday at 09:00, during the first shift.
         report = services.fill_roster(MONDAY, MONDAY + timedelta(days=6), now=from_local(datetime.combine(MONDAY, time(9))))
         assert (report.added, team(started.id), team(later.id)) == (1, [], ["Phạm Thu Hà"])
+
+
+# A hand removal is remembered ---------------------------------------------------------
+
+
+def test_a_volunteer_the_leader_took_off_is_not_put_back_by_a_refill(app, client, login):
+    with app.app_context():
+        an = make_volunteer("Nguyễn Thị An")
+        shift = make_shift(MONDAY)
+        db.session.commit()
+        shift_id, an_id = shift.id, an.id
+    login("leader")
+    client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()})
+    with app.app_context():
+        assert team(shift_id) == ["Nguyễn Thị An"]
+        assignment_id = db.session.scalar(select(Assignment.id).where(Assignment.shift_id == shift_id))
+    # She said she cannot come.
+    assert client.post(f"/quan-tri/lich-truc/phan-cong/{assignment_id}/xoa").status_code == 303
+    page = html(client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()}, follow_redirects=True))
+    assert "Đã xếp lịch: 0 trên 1 chỗ; thêm 0, bỏ 0." in page
+    assert "Đã bỏ ra khỏi ca bằng tay, nên khi xếp lịch tự động sẽ không xếp lại: Nguyễn Thị An." in week_page(client)
+    with app.app_context():
+        assert team(shift_id) == []
+        assert services.empty_seats([db.session.get(Shift, shift_id)])[shift_id] == (1, "nobody_available")
+    # Put back by hand (a warning first), she is the fill's again.
+    response = client.post(f"/quan-tri/lich-truc/ca/{shift_id}", data={f"s{shift_id}-volunteer": str(an_id)})
+    assert "Cán bộ Đoàn phường đã bỏ Nguyễn Thị An ra khỏi ca này." in html(response)
+    response = client.post(f"/quan-tri/lich-truc/ca/{shift_id}", data={f"s{shift_id}-volunteer": str(an_id), f"s{shift_id}-confirm": "1"})
+    assert response.status_code == 303
+    assert "Đã bỏ ra khỏi ca bằng tay" not in week_page(client)
+
+
+def test_a_volunteer_taken_off_a_shift_cannot_take_it_back_through_a_swap(app):
+    with app.app_context():
+        an = make_volunteer("Nguyễn Thị An")
+        binh = make_volunteer("Trần Văn Bình")
+        shift = make_shift(MONDAY, seats=1)
+        db.session.add(Assignment(shift=shift, volunteer=an))
+        db.session.flush()
+        services.unassign(shift.assignments[0])
+        seat = Assignment(shift=shift, volunteer=binh)
+        db.session.add(seat)
+        db.session.flush()
+        offer = services.offer_swap(seat)
+        assert services.take_swap(offer, an) == ["Cán bộ Đoàn phường đã bỏ Nguyễn Thị An ra khỏi ca này."]
+        assert team(shift.id) == ["Trần Văn Bình"]

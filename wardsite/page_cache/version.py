@@ -29,6 +29,7 @@ BUMP_VERSION = text(
 IGNORED_TABLES = {
     "audit_entry",
     "outbox_message",
+    "shift_exclusion",  # the leader's roster screens only
     "shift_swap",  # volunteers' own pages; the assignments it moves count
     "volunteer_availability",
     "volunteer_away",

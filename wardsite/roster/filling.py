@@ -16,7 +16,7 @@ from sqlalchemy import select
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.roster import rostering
-from wardsite.roster.models import Assignment, Shift
+from wardsite.roster.models import Assignment, Shift, ShiftExclusion
 from wardsite.roster.shifts import describe, local_range, shifts_between
 from wardsite.stations.services import week_start
 from wardsite.timeutil import from_local, utcnow
@@ -76,6 +76,7 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
     # Eligibility as services.is_eligible() says, with each shift's cells and day
     # worked out once: 300 volunteers × 240 shifts add up.
     needs = [(s.id, frozenset(day_parts(s.starts_at, s.ends_at)), s.local_day) for s in shifts]
+    excluded = excluded_pairs([s.id for s in shifts])
     volunteer_specs = []
     for v in volunteers:
         cells = v.weekly_cells
@@ -83,9 +84,20 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
         eligible = frozenset(
             shift_id for shift_id, wanted, day in needs
             if v.active and wanted <= cells and not any(first <= day <= last for first, last in away)
+            and (v.id, shift_id) not in excluded
         )
         volunteer_specs.append(rostering.VolunteerSpec(v.id, v.experienced, v.max_shifts_per_week, eligible))
     return shift_specs, volunteer_specs
+
+
+def excluded_pairs(shift_ids: list[int]) -> set[tuple[int, int]]:
+    """(volunteer id, shift id) of the leader's "not this shift" on `shift_ids`."""
+    if not shift_ids:
+        return set()
+    rows = db.session.execute(
+        select(ShiftExclusion.volunteer_id, ShiftExclusion.shift_id).where(ShiftExclusion.shift_id.in_(shift_ids))
+    )
+    return {(volunteer_id, shift_id) for volunteer_id, shift_id in rows}
 
 
 def _roster_people(shifts: list[Shift], active: list[Volunteer] | None = None) -> list[Volunteer]:
@@ -108,7 +120,8 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
     Published means promised: a seat on a published shift stays, and only its
     empty seats are filled; with `replan` (the leader asked to re-plan a
     published week) those seats may move too, kept where that costs no seat.
-    Never moved, in any case: seats put by hand, seats with attendance, and
+    Nobody goes back to a shift the leader took them off by hand. Never
+    moved, in any case: seats put by hand, seats with attendance, and
     every seat of a shift that has started (past weeks are history) or lies
     outside the range; those shifts take nobody new either."""
     now = now or utcnow()

@@ -1,5 +1,6 @@
 """The roster's records: weekly shift templates, shifts, the volunteers in
-their seats (assignments, with attendance) and swap offers."""
+their seats (assignments, with attendance), the leader's "not this shift"
+exclusions and swap offers."""
 
 from __future__ import annotations
 
@@ -120,6 +121,23 @@ class Assignment(db.Model):
 
     shift: Mapped[Shift] = relationship(back_populates="assignments")
     volunteer: Mapped[Volunteer] = relationship(lazy="joined")
+
+
+class ShiftExclusion(db.Model):
+    """The leader's "not this shift": a volunteer taken off a shift by hand
+    (e.g. she said she cannot come), whom the automatic rostering must not
+    put back. Putting them on the shift by hand again lifts it."""
+
+    __tablename__ = "shift_exclusion"
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shift: Mapped[Shift] = relationship()
+    volunteer: Mapped[Volunteer] = relationship()
 
 
 class SwapOffer(db.Model):

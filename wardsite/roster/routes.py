@@ -197,6 +197,7 @@ def _week_context(week: date):
         "week": week, "days": days, "empty": services.empty_seats(live, week_shifts=live, active=people), "reasons": REASONS,
         "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
         "published": bool(live) and all(s.published_at for s in live), "shift_count": len(live),
+        "excluded": services.excluded_volunteers(live),
     }
 
 
@@ -284,7 +285,8 @@ def publish():
 def _shift_card_context(shift: Shift, form: AssignForm | None = None, problems=()) -> dict:
     if form is None:
         form = AssignForm(_assign_choices(shift), prefix=f"s{shift.id}", formdata=None)
-    return {"shift": shift, "form": form, "problems": list(problems), "empty": services.empty_seats([shift]), "reasons": REASONS}
+    return {"shift": shift, "form": form, "problems": list(problems), "empty": services.empty_seats([shift]), "reasons": REASONS,
+            "excluded": services.excluded_volunteers([shift])}
 
 
 @bp.route("/quan-tri/lich-truc/ca/<int:shift_id>", methods=["GET", "POST"])

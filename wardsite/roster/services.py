@@ -18,8 +18,10 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wardsite import mail
 from wardsite.audit import record_audit
 from wardsite.extensions import db
-from wardsite.roster.filling import FillPlan, FillReport, _specs, apply_plan, empty_seats, fill_roster, plan_fill
-from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
+from wardsite.roster.filling import (
+    FillPlan, FillReport, _specs, apply_plan, empty_seats, excluded_pairs, fill_roster, plan_fill,
+)
+from wardsite.roster.models import Assignment, Shift, ShiftExclusion, ShiftTemplate, SwapOffer
 from wardsite.roster.rostering import NEEDS_EXPERIENCED
 from wardsite.roster.shifts import (
     StaffedShift,
@@ -41,7 +43,8 @@ __all__ = [
     "local_range", "plan_fill",
     "shifts_between", "staffed_shifts", "staffed_shifts_query", "week_start",
     # the rules here
-    "add_shift", "add_template", "assign", "conflicts", "create_shifts_from_templates", "delete_template", "is_eligible",
+    "add_shift", "add_template", "assign", "conflicts", "create_shifts_from_templates", "delete_template", "excluded_volunteers",
+    "is_eligible",
     "mark_attendance", "offer_swap", "open_offer_assignment", "open_offers_for", "publish", "send_reminders",
     "set_cancelled", "take_swap", "unassign", "withdraw_swap",
 ]
@@ -91,7 +94,8 @@ def delete_template(template: ShiftTemplate) -> None:
 
 
 def is_eligible(volunteer: Volunteer, shift: Shift) -> bool:
-    """Active, the shift inside their weekly availability, not on a date away."""
+    """Active, the shift inside their weekly availability, not on a date away
+    (the leader's "not this shift" is a warning of `conflicts`)."""
     return (
         volunteer.active
         and day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells
@@ -123,16 +127,19 @@ def _week_assignments(volunteer: Volunteer, day: date, among: list[Assignment] |
 
 
 def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = None,
-              among: list[Assignment] | None = None) -> list[str]:
+              among: list[Assignment] | None = None, excluded: set[tuple[int, int]] | None = None) -> list[str]:
     """Which hard rules putting `volunteer` on `shift` would break, in words.
     `leaving` is a seat given up at the same time (a swap); `among`, when
-    given, holds all the volunteer's seats around the shift's week (see
-    `open_offers_for`), so no query runs per shift checked."""
+    given, holds all the volunteer's seats around the shift's week and
+    `excluded` the leader's "not this shift" pairs (see `open_offers_for`),
+    so no query runs per shift checked."""
     problems = []
     if not volunteer.active:
         problems.append(_("%(name)s is not an active volunteer.", name=volunteer.name))
     if any(a.volunteer_id == volunteer.id for a in shift.assignments if a is not leaving):
         problems.append(_("%(name)s is already on this shift.", name=volunteer.name))
+    if (volunteer.id, shift.id) in excluded if excluded is not None else _exclusion(volunteer, shift) is not None:
+        problems.append(_("The leader took %(name)s off this shift.", name=volunteer.name))
     if volunteer.away_on(shift.local_day):
         problems.append(_("%(name)s is away on that day.", name=volunteer.name))
     elif not day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells:
@@ -161,6 +168,9 @@ def assign(volunteer: Volunteer, shift: Shift, force: bool = False) -> tuple[Ass
         return None, problems
     if problems and not force:
         return None, problems
+    exclusion = _exclusion(volunteer, shift)
+    if exclusion is not None:  # the leader changed their mind
+        db.session.delete(exclusion)
     assignment = Assignment(shift=shift, volunteer=volunteer, pinned=True)
     db.session.add(assignment)
     db.session.flush()
@@ -169,11 +179,36 @@ def assign(volunteer: Volunteer, shift: Shift, force: bool = False) -> tuple[Ass
 
 
 def unassign(assignment: Assignment) -> None:
-    shift = assignment.shift
-    record_audit("roster.unassigned", shift, f"{assignment.volunteer.name}: {describe(shift)}")
+    """The leader takes a volunteer off a shift: remembered as "not this
+    shift", so that no later fill puts them back."""
+    shift, volunteer = assignment.shift, assignment.volunteer
+    record_audit("roster.unassigned", shift, f"{volunteer.name}: {describe(shift)}")
     shift.assignments.remove(assignment)
     db.session.delete(assignment)
+    if _exclusion(volunteer, shift) is None:
+        db.session.add(ShiftExclusion(shift=shift, volunteer=volunteer))
     db.session.flush()
+
+
+def _exclusion(volunteer: Volunteer, shift: Shift) -> ShiftExclusion | None:
+    if shift.id is None or volunteer.id is None:
+        return None
+    return db.session.scalar(
+        select(ShiftExclusion).where(ShiftExclusion.shift_id == shift.id, ShiftExclusion.volunteer_id == volunteer.id)
+    )
+
+
+def excluded_volunteers(shifts: list[Shift]) -> dict[int, list[Volunteer]]:
+    """Shift id → the volunteers the leader took off it, read at once for the shifts shown."""
+    result: dict[int, list[Volunteer]] = defaultdict(list)
+    if shifts:
+        rows = db.session.execute(
+            select(ShiftExclusion.shift_id, Volunteer).join(Volunteer, Volunteer.id == ShiftExclusion.volunteer_id)
+            .where(ShiftExclusion.shift_id.in_([s.id for s in shifts])).order_by(Volunteer.name)
+        )
+        for shift_id, volunteer in rows:
+            result[shift_id].append(volunteer)
+    return result
 
 
 # Publishing, messages and reminders ---------------------------------------------------
@@ -295,12 +330,13 @@ def open_offers_for(volunteer: Volunteer) -> list[tuple[SwapOffer, list[str]]]:
     mine = _assignments_between(
         volunteer, week_start(offers[0].shift.local_day), week_start(offers[-1].shift.local_day) + timedelta(days=6)
     )
+    excluded = excluded_pairs([offer.shift_id for offer in offers])
     result = []
     for offer in offers:
         assignment = open_offer_assignment(offer)
         if assignment is None:
             continue
-        result.append((offer, conflicts(volunteer, offer.shift, leaving=assignment, among=mine)))
+        result.append((offer, conflicts(volunteer, offer.shift, leaving=assignment, among=mine, excluded=excluded)))
     return result
 
 
