@@ -7,6 +7,7 @@ right people."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from wardsite.extensions import db
 from wardsite.mail import OutboxMessage
 from wardsite.roster import services
 from wardsite.roster.models import Assignment, Shift
-from wardsite.timeutil import from_local, local_today, utcnow
+from wardsite.timeutil import from_local, local_today
 from wardsite.visits.models import CONFIRMED, Visit
 from wardsite.volunteers.models import DAY_PARTS, Volunteer
 
@@ -214,3 +215,120 @@ def test_a_volunteer_taken_off_a_shift_cannot_take_it_back_through_a_swap(app):
         offer = services.offer_swap(seat)
         assert services.take_swap(offer, an) == ["Cán bộ Đoàn phường đã bỏ Nguyễn Thị An ra khỏi ca này."]
         assert team(shift.id) == ["Trần Văn Bình"]
+
+
+# An explicit re-plan of a published week ------------------------------------------------
+
+
+def outbox() -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def arrange_published_week_with_a_visit(app, client) -> dict:
+    """The leader's week: Hà and Tuấn on the published Saturday mobile team
+    with the confirmed visit EZU72A; then Phúc joins and two shifts are added
+    that only Hà and Tuấn could take."""
+    ids = arrange_saturday_team(app)
+    client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()})
+    client.post("/quan-tri/lich-truc/cong-bo", data={"tuan": MONDAY.isoformat()})
+    with app.app_context():
+        ids["visit"] = make_visit(db.session.get(Shift, ids["saturday"])).id
+        ids["phuc"] = make_volunteer("Bùi Thị Phúc", experienced=False, limit=1, cells=[(5, "morning")]).id
+        make_shift(MONDAY + timedelta(days=4))
+        make_shift(MONDAY + timedelta(days=6))
+        db.session.commit()
+        db.session.execute(db.delete(OutboxMessage))  # the publishing messages
+        db.session.commit()
+    return ids
+
+
+def test_a_replan_shows_its_changes_first_then_tells_the_volunteers_and_the_resident(app, client, login):
+    login("leader")
+    ids = arrange_published_week_with_a_visit(app, client)
+    assert "Sắp xếp lại tuần đã công bố" in week_page(client)
+    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
+    # Phúc goes on Saturday and one of Hà and Tuấn to the new shift; the visit's team follows.
+    assert "Bùi Thị Phúc" in page and "EZU72A" in page
+    assert "Phạm Thu Hà, Đặng Minh Tuấn" in page  # the visit's team now
+    with app.app_context():
+        assert team(ids["saturday"]) == ["Phạm Thu Hà", "Đặng Minh Tuấn"]  # nothing saved by looking
+        assert outbox() == []
+    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    response = client.post("/quan-tri/lich-truc/lap-lai", data={"tuan": MONDAY.isoformat(), "confirm": key})
+    assert response.status_code == 303
+    page = week_page(client)
+    assert "Đã xếp lịch: 3 trên 4 chỗ; thêm 2, bỏ 1." in page
+    # Hà or Tuấn, taken off the published team (Phúc has no e-mail; the new shifts are not published yet)
+    assert "Đã gửi vào hộp thư tin nhắn cho 1 tình nguyện viên và 1 lịch hẹn tại nhà." in page
+    with app.app_context():
+        saturday = team(ids["saturday"])
+        assert "Bùi Thị Phúc" in saturday and len(saturday) == 2
+        moved = ({"Phạm Thu Hà", "Đặng Minh Tuấn"} - set(saturday)).pop()
+        messages = outbox()
+        by_recipient = {m.recipient: m for m in messages}
+        mover = "ha@example.org" if moved == "Phạm Thu Hà" else "tuan@example.org"
+        assert "không còn trong ca trực" in by_recipient[mover].subject or "không còn" in by_recipient[mover].body
+        leader_messages = [m for m in messages if "EZU72A" in m.subject]
+        assert leader_messages and "gọi điện" in leader_messages[0].body
+        visit = db.session.get(Visit, ids["visit"])
+        assert sorted(v.name for v in visit.team) == sorted(saturday)
+        assert [n.kind for n in visit.notices] == ["team_changed"]
+
+
+def test_the_resident_reads_the_team_change_on_the_lookup_page(app, client, login):
+    login("leader")
+    ids = arrange_published_week_with_a_visit(app, client)
+    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
+    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    client.post("/quan-tri/lich-truc/lap-lai", data={"tuan": MONDAY.isoformat(), "confirm": key})
+    resident = app.test_client()
+    resident.post("/dat-lich/tra-cuu", data={"code": "EZU72A", "phone": "0912345678"})
+    page = html(resident.get("/dat-lich/tra-cuu/EZU72A"))
+    assert "Phường đã thay đổi đội hướng dẫn đến nhà bạn." in page
+    assert "Phúc" in page  # the team coming, by first name
+    assert ids["visit"]
+
+
+def test_a_replan_confirmed_after_the_roster_changed_shows_the_changes_again(app, client, login):
+    login("leader")
+    ids = arrange_published_week_with_a_visit(app, client)
+    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
+    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    with app.app_context():  # meanwhile Phúc becomes unavailable
+        db.session.get(Volunteer, ids["phuc"]).active = False
+        db.session.commit()
+    response = client.post("/quan-tri/lich-truc/lap-lai", data={"tuan": MONDAY.isoformat(), "confirm": key})
+    assert response.status_code == 409
+    assert "Lịch trực hoặc lịch hẹn đã thay đổi" in html(response)
+    with app.app_context():
+        assert team(ids["saturday"]) == ["Phạm Thu Hà", "Đặng Minh Tuấn"]
+        assert outbox() == []
+
+
+def test_a_hand_change_to_a_published_seat_tells_the_volunteer_and_the_resident(app, client, login):
+    login("leader")
+    ids = arrange_published_week_with_a_visit(app, client)
+    with app.app_context():
+        assignment_id = db.session.scalar(select(Assignment.id).where(
+            Assignment.shift_id == ids["saturday"], Assignment.volunteer_id == ids["tuan"]))
+    client.post(f"/quan-tri/lich-truc/phan-cong/{assignment_id}/xoa")
+    client.post(f"/quan-tri/lich-truc/ca/{ids['saturday']}", data={f"s{ids['saturday']}-volunteer": str(ids["phuc"])})
+    with app.app_context():
+        messages = outbox()
+        tuan = [m for m in messages if m.recipient == "tuan@example.org"]
+        assert len(tuan) == 1 and "Bạn không còn trong ca" in tuan[0].subject
+        assert len([m for m in messages if "EZU72A" in m.subject]) == 2  # taken off, then put on: two changes
+        visit = db.session.get(Visit, ids["visit"])
+        assert [n.kind for n in visit.notices] == ["team_changed", "team_changed"]
+        assert sorted(v.name for v in visit.team) == ["Bùi Thị Phúc", "Phạm Thu Hà"]
+
+
+def test_a_team_the_leader_chose_for_a_visit_is_not_changed_by_the_roster(app, client, login):
+    login("leader")
+    ids = arrange_published_week_with_a_visit(app, client)
+    with app.app_context():
+        visit = db.session.get(Visit, ids["visit"])
+        visit.chosen_team = [db.session.get(Volunteer, ids["ha"]), db.session.get(Volunteer, ids["tuan"])]
+        db.session.commit()
+    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
+    assert "Không có lịch hẹn tại nhà nào đổi đội." in page

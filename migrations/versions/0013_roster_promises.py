@@ -1,4 +1,4 @@
-"""roster promises: the leader's "not this shift" for one volunteer (a hand removal a re-fill respects)
+"""roster promises: the leader's "not this shift" for one volunteer (a hand removal a re-fill respects); the notices a resident reads on their booking page when the ward changes their visit
 
 Revision ID: 0013
 Revises: 0008
@@ -31,8 +31,23 @@ def upgrade():
     with op.batch_alter_table('shift_exclusion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shift_exclusion_shift_id'), ['shift_id'], unique=False)
 
+    op.create_table(
+        'visit_notice',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('visit_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_visit_notice_visit_id_visit'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_notice')),
+    )
+    with op.batch_alter_table('visit_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visit_notice_visit_id'), ['visit_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('visit_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_notice_visit_id'))
+    op.drop_table('visit_notice')
     with op.batch_alter_table('shift_exclusion', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shift_exclusion_shift_id'))
     op.drop_table('shift_exclusion')

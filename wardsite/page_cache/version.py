@@ -33,6 +33,7 @@ IGNORED_TABLES = {
     "shift_swap",  # volunteers' own pages; the assignments it moves count
     "volunteer_availability",
     "volunteer_away",
+    "visit_notice",  # a resident's own booking page, never kept
 }
 # Columns of shown records that no public page shows (a sign-in sets last_login_at).
 IGNORED_COLUMNS = {"user": {"last_login_at", "password_hash"}}

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
-from wardsite.roster import rostering
+from wardsite.roster import notices, rostering
 from wardsite.roster.models import Assignment, Shift, ShiftExclusion
 from wardsite.roster.shifts import describe, local_range, shifts_between
 from wardsite.stations.services import week_start
@@ -39,6 +39,8 @@ class FillPlan:
     added: list[tuple[Volunteer, Shift]]
     removed: list[Assignment]
     empty: dict[int, tuple[int, str]]
+    # Every shift read, held here: the session keeps only records someone holds.
+    shifts: list[Shift] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
@@ -47,8 +49,19 @@ class FillPlan:
         return hashlib.sha256(repr(changes).encode()).hexdigest()[:20]
 
     def changed_shifts(self) -> list[Shift]:
-        shifts = {s.id: s for _v, s in self.added} | {a.shift.id: a.shift for a in self.removed}
-        return sorted(shifts.values(), key=lambda s: (s.starts_at, s.id))
+        changed = {s.id for _v, s in self.added} | {a.shift_id for a in self.removed}
+        return [s for s in self.shifts if s.id in changed]  # in start order, as read
+
+    def team_changes(self) -> list[notices.TeamChange]:
+        """Each changed shift's team now and as the plan would leave it."""
+        gone = {a.id for a in self.removed}
+        return [
+            notices.TeamChange(
+                shift, [a.volunteer for a in shift.assignments],
+                [a.volunteer for a in shift.assignments if a.id not in gone] + [v for v, s in self.added if s is shift],
+            )
+            for shift in self.changed_shifts()
+        ]
 
 
 @dataclass
@@ -61,6 +74,7 @@ class FillReport:
     # (name, shift in words) of each seat added or taken away, for the leader's message
     added_seats: list[tuple[str, str]] = field(default_factory=list)
     removed_seats: list[tuple[str, str]] = field(default_factory=list)
+    told: notices.Told = field(default_factory=notices.Told)  # about changes to published seats
 
 
 def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset = frozenset()):
@@ -92,8 +106,6 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
 
 def excluded_pairs(shift_ids: list[int]) -> set[tuple[int, int]]:
     """(volunteer id, shift id) of the leader's "not this shift" on `shift_ids`."""
-    if not shift_ids:
-        return set()
     rows = db.session.execute(
         select(ShiftExclusion.volunteer_id, ShiftExclusion.shift_id).where(ShiftExclusion.shift_id.in_(shift_ids))
     )
@@ -163,20 +175,25 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
         seats=sum(by_id[s].seats for s in in_range),
         filled=sum(1 for _v, s in result.assignments if s in in_range),
         added=added, removed=removed,
-        empty={k: v for k, v in result.empty.items() if k in in_range},
+        empty={k: v for k, v in result.empty.items() if k in in_range}, shifts=week_shifts,
     )
 
 
 def apply_plan(plan: FillPlan) -> FillReport:
-    """Save what `plan_fill` planned, logged."""
-    removed_seats = [(a.volunteer.name, describe(a.shift)) for a in plan.removed]
+    """Save what `plan_fill` planned, logged; whoever a change to a
+    published seat concerns is told."""
+    changed = plan.changed_shifts()
+    before = notices.teams(changed)
+    by_id = {s.id: s for s in plan.shifts}
+    removed_seats = [(a.volunteer.name, describe(by_id[a.shift_id])) for a in plan.removed]
     for a in plan.removed:
-        a.shift.assignments.remove(a)
+        by_id[a.shift_id].assignments.remove(a)
         db.session.delete(a)
     db.session.flush()
     for volunteer, shift in plan.added:
         db.session.add(Assignment(shift=shift, volunteer=volunteer, pinned=False))
     db.session.flush()
+    told = notices.tell_seat_changes(notices.changes_since(before, changed))
     record_audit(
         "roster.replanned" if plan.replan else "roster.filled", None,
         f"{plan.start:%d/%m/%Y}–{plan.end:%d/%m/%Y}: {plan.filled}/{plan.seats} seats, "
@@ -184,7 +201,7 @@ def apply_plan(plan: FillPlan) -> FillReport:
     )
     return FillReport(
         plan.seats, plan.filled, len(plan.added), len(plan.removed), plan.empty,
-        added_seats=[(v.name, describe(s)) for v, s in plan.added], removed_seats=removed_seats,
+        added_seats=[(v.name, describe(s)) for v, s in plan.added], removed_seats=removed_seats, told=told,
     )
 
 

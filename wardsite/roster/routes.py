@@ -1,12 +1,14 @@
 """Pages of the roster: a volunteer's own shifts, swaps, attendance and
 calendar feed (/tinh-nguyen/...), and the leaders' week view, shifts, weekly
-shifts, printable roster, hours and swaps (/quan-tri/lich-truc/...)."""
+shifts, printable roster, hours and swaps (/quan-tri/lich-truc/...). The
+leader's fill, publish, re-plan and shift cancellation are in
+`planning_routes`, on the same blueprint (`blueprint.bp`)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +21,9 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
 from wardsite.pages import add_staff_link
-from wardsite.roster import cli, hours as roster_hours, services
+from wardsite.roster import hours as roster_hours, services
+from wardsite.roster import planning_routes  # noqa: F401 (the planning screens add their routes to bp)
+from wardsite.roster.blueprint import bp, parse_day
 from wardsite.roster.filling import REASONS
 from wardsite.roster.forms import AssignForm, ShiftForm, ShiftTemplateForm
 from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
@@ -31,10 +35,6 @@ from wardsite.timeutil import local_today
 from wardsite.volunteers import services as volunteer_services
 from wardsite.volunteers.models import Volunteer, day_parts
 
-# cli_group=None: `flask roster fill` and `flask remind` sit at the top level.
-bp = Blueprint("roster", __name__, cli_group=None)
-bp.cli.add_command(cli.roster_cli)
-bp.cli.add_command(cli.remind_command)
 
 add_staff_link("roster.roster", _l("Roster"), "leader", before="volunteers.volunteers")
 add_staff_link("roster.my_page", _l("My shifts"), "volunteer")
@@ -58,17 +58,8 @@ def _helpers():
     }
 
 
-def _parse_day(value: str | None, default: date) -> date:
-    """A YYYY-MM-DD query value; anything else (or a year far off) is ignored."""
-    try:
-        day = date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-    return day if 2000 <= day.year <= 2100 else default
-
-
 def _week_args() -> date:
-    return services.week_start(_parse_day(request.args.get("tuan"), local_today()))
+    return services.week_start(parse_day(request.args.get("tuan"), local_today()))
 
 
 @bp.route("/tinh-nguyen/lich/<token>.ics")
@@ -197,6 +188,7 @@ def _week_context(week: date):
         "week": week, "days": days, "empty": services.empty_seats(live, week_shifts=live, active=people), "reasons": REASONS,
         "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
         "published": bool(live) and all(s.published_at for s in live), "shift_count": len(live),
+        "any_published": any(s.published_at for s in live),
         "excluded": services.excluded_volunteers(live),
     }
 
@@ -237,49 +229,6 @@ def generate():
     shown = form.start_date.data if form.start_date.data and not form.start_date.errors else local_today()
     week = services.week_start(shown)
     return render_template("roster/roster.html", generate_form=form, **_week_context(week)), 400
-
-
-@bp.route("/quan-tri/lich-truc/xep", methods=["POST"])
-@roles_required("leader")
-def fill():
-    week = _parse_day(request.form.get("tuan"), local_today())
-    week = services.week_start(week)
-    if EmptyForm().validate_on_submit():
-        report = services.fill_roster(week, week + timedelta(days=6))
-        db.session.commit()
-        _flash_fill_report(report)
-    return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
-
-
-SEATS_LISTED = 8  # in the message; the rest are counted
-
-
-def _seat_list(seats: list[tuple[str, str]]) -> str:
-    listed = "; ".join(f"{name} ({shift})" for name, shift in seats[:SEATS_LISTED])
-    if len(seats) > SEATS_LISTED:
-        listed += "; " + _("and %(count)s more", count=len(seats) - SEATS_LISTED)
-    return listed
-
-
-def _flash_fill_report(report: services.FillReport) -> None:
-    """What the fill did, in words: the seats filled, then who was added and who was taken off."""
-    flash(_("Roster filled: %(filled)s of %(seats)s seats; %(added)s added, %(removed)s removed.",
-            filled=report.filled, seats=report.seats, added=report.added, removed=report.removed), "success")
-    if report.added_seats:
-        flash(_("Added: %(seats)s.", seats=_seat_list(report.added_seats)), "success")
-    if report.removed_seats:
-        flash(_("Taken off: %(seats)s.", seats=_seat_list(report.removed_seats)), "success")
-
-
-@bp.route("/quan-tri/lich-truc/cong-bo", methods=["POST"])
-@roles_required("leader")
-def publish():
-    week = services.week_start(_parse_day(request.form.get("tuan"), local_today()))
-    if EmptyForm().validate_on_submit():
-        told = services.publish(week, week + timedelta(days=6))
-        db.session.commit()
-        flash(_("The week is published; %(count)s volunteers were told.", count=told), "success")
-    return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
 
 
 def _shift_card_context(shift: Shift, form: AssignForm | None = None, problems=()) -> dict:
@@ -325,17 +274,6 @@ def unassign(assignment_id: int):
     return redirect(url_for("roster.shift_detail", shift_id=shift.id), 303)
 
 
-@bp.route("/quan-tri/lich-truc/ca/<int:shift_id>/huy", methods=["POST"])
-@roles_required("leader")
-def cancel_shift(shift_id: int):
-    shift = db.session.get(Shift, shift_id) or abort(404)
-    if EmptyForm().validate_on_submit():
-        services.set_cancelled(shift, not shift.cancelled)
-        db.session.commit()
-        flash(_("The shift is cancelled.") if shift.cancelled else _("The shift is back on."), "success")
-    return redirect(url_for("roster.roster", tuan=services.week_start(shift.local_day).isoformat()), 303)
-
-
 def _station_choice(form: ShiftTemplateForm) -> Station | None:
     return db.session.get(Station, int(form.station.data or 0)) if form.kind.data != "mobile" else None
 
@@ -345,7 +283,7 @@ def _station_choice(form: ShiftTemplateForm) -> Station | None:
 def shift_new():
     form = ShiftForm(station_services.stations())
     if request.method == "GET":
-        form.day.data = _parse_day(request.args.get("ngay"), local_today())
+        form.day.data = parse_day(request.args.get("ngay"), local_today())
     if form.validate_on_submit():
         services.add_shift(
             kind=form.kind.data, station=_station_choice(form), day=form.day.data, starts=form.starts.data, ends=form.ends.data,

@@ -18,6 +18,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wardsite import mail
 from wardsite.audit import record_audit
 from wardsite.extensions import db
+from wardsite.roster import notices
+from wardsite.roster.notices import AffectedVisit, BookingHooks, TeamChange, booking_hooks, set_booking_hooks
 from wardsite.roster.filling import (
     FillPlan, FillReport, _specs, apply_plan, empty_seats, excluded_pairs, fill_roster, plan_fill,
 )
@@ -39,14 +41,14 @@ from wardsite.volunteers.models import Volunteer, day_parts
 
 __all__ = [
     # reading shifts and filling them, from their own modules
-    "FillPlan", "FillReport", "StaffedShift", "_specs", "apply_plan", "describe", "empty_seats", "fill_roster", "generate_shifts",
-    "local_range", "plan_fill",
-    "shifts_between", "staffed_shifts", "staffed_shifts_query", "week_start",
+    "FillPlan", "FillReport", "StaffedShift", "_specs", "apply_plan", "describe", "empty_seats", "fill_roster",
+    "generate_shifts", "local_range", "plan_fill", "shifts_between", "staffed_shifts", "staffed_shifts_query", "week_start",
+    # telling people of changes to published seats, and the visits' hooks
+    "AffectedVisit", "BookingHooks", "TeamChange", "booking_hooks", "set_booking_hooks",
     # the rules here
-    "add_shift", "add_template", "assign", "conflicts", "create_shifts_from_templates", "delete_template", "excluded_volunteers",
-    "is_eligible",
-    "mark_attendance", "offer_swap", "open_offer_assignment", "open_offers_for", "publish", "send_reminders",
-    "set_cancelled", "take_swap", "unassign", "withdraw_swap",
+    "add_shift", "add_template", "assign", "cancel_plan", "cancel_shift", "conflicts", "create_shifts_from_templates",
+    "delete_template", "excluded_volunteers", "is_eligible", "mark_attendance", "offer_swap", "open_offer_assignment",
+    "open_offers_for", "publish", "restore_shift", "send_reminders", "take_swap", "unassign", "withdraw_swap",
 ]
 
 
@@ -72,9 +74,32 @@ def add_shift(*, kind: str, station: Station | None, day: date, starts, ends, se
     return shift
 
 
-def set_cancelled(shift: Shift, cancelled: bool) -> None:
-    shift.cancelled = cancelled
-    record_audit("shift.cancelled" if cancelled else "shift.restored", shift, describe(shift))
+def cancel_plan(shift: Shift) -> tuple[list[notices.AffectedVisit], list[Volunteer]]:
+    """What cancelling the shift would do, before it is done: its home visits
+    ahead, each with where it would go, and the volunteers who would be told."""
+    told = [a.volunteer for a in shift.assignments] if notices.promised(shift) else []
+    return notices.booking_hooks().cancel_plan(shift), told
+
+
+def cancel_shift(shift: Shift) -> tuple[list[notices.AffectedVisit], int]:
+    """Cancel the shift: its visits ahead go to another team free in the same
+    slot, or are cancelled by the ward (the residents are told); the
+    volunteers of a published shift are told they need not come. Returns
+    the visits and how many volunteers were told."""
+    team = [a.volunteer for a in shift.assignments]
+    was_promised = notices.promised(shift)
+    shift.cancelled = True
+    record_audit("shift.cancelled", shift, describe(shift))
+    db.session.flush()
+    visits = notices.booking_hooks().cancel(shift)
+    told = notices.tell_cancelled(shift, team) if was_promised else 0
+    return visits, told
+
+
+def restore_shift(shift: Shift) -> None:
+    """The shift is back on; visits moved or cancelled meanwhile stay as they are."""
+    shift.cancelled = False
+    record_audit("shift.restored", shift, describe(shift))
 
 
 def add_template(*, kind: str, station: Station | None, weekday: int, starts, ends, seats: int) -> ShiftTemplate:
@@ -171,10 +196,12 @@ def assign(volunteer: Volunteer, shift: Shift, force: bool = False) -> tuple[Ass
     exclusion = _exclusion(volunteer, shift)
     if exclusion is not None:  # the leader changed their mind
         db.session.delete(exclusion)
+    before = notices.teams([shift])
     assignment = Assignment(shift=shift, volunteer=volunteer, pinned=True)
     db.session.add(assignment)
     db.session.flush()
     record_audit("roster.assigned", shift, f"{volunteer.name}: {describe(shift)}" + (" (despite warnings)" if problems else ""))
+    notices.tell_seat_changes(notices.changes_since(before, [shift]))
     return assignment, problems
 
 
@@ -183,11 +210,13 @@ def unassign(assignment: Assignment) -> None:
     shift", so that no later fill puts them back."""
     shift, volunteer = assignment.shift, assignment.volunteer
     record_audit("roster.unassigned", shift, f"{volunteer.name}: {describe(shift)}")
+    before = notices.teams([shift])
     shift.assignments.remove(assignment)
     db.session.delete(assignment)
     if _exclusion(volunteer, shift) is None:
         db.session.add(ShiftExclusion(shift=shift, volunteer=volunteer))
     db.session.flush()
+    notices.tell_seat_changes(notices.changes_since(before, [shift]))
 
 
 def _exclusion(volunteer: Volunteer, shift: Shift) -> ShiftExclusion | None:
@@ -294,6 +323,7 @@ def take_swap(offer: SwapOffer, volunteer: Volunteer) -> list[str]:
     problems = conflicts(volunteer, offer.shift, leaving=assignment)
     if problems:
         return problems
+    before = notices.teams([offer.shift])
     assignment.volunteer = volunteer
     assignment.pinned = True  # agreed between people: the automatic rostering leaves it
     assignment.attendance = None
@@ -302,6 +332,8 @@ def take_swap(offer: SwapOffer, volunteer: Volunteer) -> list[str]:
     offer.closed_at = utcnow()
     record_audit("swap.taken", offer, f"{offer.from_volunteer.name} → {volunteer.name}: {describe(offer.shift)}")
     db.session.flush()
+    # The two volunteers agreed it; a home visit on the shift has a new team member.
+    notices.tell_seat_changes(notices.changes_since(before, [offer.shift]), volunteers=False)
     return []
 
 

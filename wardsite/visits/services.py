@@ -183,6 +183,18 @@ def rate(visit: Visit, rating: int, comment: str) -> None:
 # Notifications ---------------------------------------------------------------
 
 
+def active_leaders() -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
+    ))
+
+
+def visit_link(visit: Visit) -> str:
+    """The leader's page of the visit, for a message."""
+    return url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
+        else f"/quan-tri/lich-hen/{visit.id}"
+
+
 def notify_leaders(visit: Visit) -> list:
     """Tell every active leader, through the roster's outbox (e-mail when
     MAIL_SERVER is set). Queued in the booking's own transaction (the
@@ -190,14 +202,11 @@ def notify_leaders(visit: Visit) -> list:
     booking never stands without its notification, even if the server dies
     right after; sending happens later, and a mail failure never undoes a
     booking. No personal data in the message: leaders read it signed in."""
-    leaders = db.session.scalars(
-        select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
-    ).all()
+    leaders = active_leaders()
     if not leaders:
         return []
     when = f"{to_local(visit.slot_start):%d/%m/%Y %H:%M}"
-    link = url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
-        else f"/quan-tri/lich-hen/{visit.id}"
+    link = visit_link(visit)
     subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
     body = _(
         "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
