@@ -332,3 +332,88 @@ def test_a_team_the_leader_chose_for_a_visit_is_not_changed_by_the_roster(app, c
         db.session.commit()
     page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
     assert "Không có lịch hẹn tại nhà nào đổi đội." in page
+
+
+# Cancelling a shift with bookings --------------------------------------------------------
+
+
+def arrange_two_saturday_teams(app) -> dict:
+    """Two published Saturday mobile teams, 08:00–11:00. Team A has the visits
+    at 08:00 and 09:00; team B is booked at 09:00 only."""
+    with app.app_context():
+        ha = make_volunteer("Phạm Thu Hà", email="ha@example.org")
+        phuc = make_volunteer("Bùi Thị Phúc")
+        first, second = make_shift(SATURDAY, kind="mobile"), make_shift(SATURDAY, kind="mobile")
+        first.assignments = [Assignment(volunteer=ha)]
+        second.assignments = [Assignment(volunteer=phuc)]
+        first.published_at = second.published_at = from_local(datetime.combine(MONDAY, time()))
+        db.session.flush()
+        early = make_visit(first, 8, code="AAA222")
+        late = make_visit(first, 9, code="BBB333")
+        make_visit(second, 9, code="CCC444")
+        db.session.commit()
+        return {"first": first.id, "second": second.id, "early": early.id, "late": late.id}
+
+
+def test_cancelling_a_shift_with_two_bookings_moves_one_and_cancels_the_other(app, client, login):
+    ids = arrange_two_saturday_teams(app)
+    login("leader")
+    # No one-click cancel: the button leads to what would happen first.
+    response = client.post(f"/quan-tri/lich-truc/ca/{ids['first']}/huy")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/ca/{ids['first']}/huy")
+    page = html(client.get(f"/quan-tri/lich-truc/ca/{ids['first']}/huy"))
+    assert "AAA222" in page and "chuyển sang đội của Bùi Thị Phúc" in page
+    assert "BBB333" in page and "phường hủy lịch; người dân được mời đặt lại" in page
+    assert "Phạm Thu Hà" in page  # told she need not come
+    with app.app_context():
+        assert not db.session.get(Shift, ids["first"]).cancelled
+    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    response = client.post(f"/quan-tri/lich-truc/ca/{ids['first']}/huy", data={"confirm": key}, follow_redirects=True)
+    assert "Lịch hẹn tại nhà: 1 lịch chuyển sang đội khác, 1 lịch bị hủy" in html(response)
+    with app.app_context():
+        assert db.session.get(Shift, ids["first"]).cancelled
+        early, late = db.session.get(Visit, ids["early"]), db.session.get(Visit, ids["late"])
+        assert (early.shift_id, early.status, [v.name for v in early.team]) == (ids["second"], CONFIRMED, ["Bùi Thị Phúc"])
+        assert (late.status, late.seat, late.cancelled_by_resident) == ("cancelled", None, False)
+        assert [n.kind for n in early.notices] == ["moved"] and [n.kind for n in late.notices] == ["cancelled_by_ward"]
+        subjects = [m.subject for m in outbox()]
+        assert any("BBB333: phường đã hủy" in subject for subject in subjects)
+        assert any("AAA222: chuyển sang đội khác" in subject for subject in subjects)
+        assert any(m.recipient == "ha@example.org" and "Ca trực đã hủy" in m.subject for m in outbox())
+    resident = app.test_client()
+    resident.post("/dat-lich/tra-cuu", data={"code": "BBB333", "phone": "0912345678"})
+    page = html(resident.get("/dat-lich/tra-cuu/BBB333"))
+    assert "Phường buộc phải hủy lịch hẹn của bạn" in page
+    assert '<a href="/dat-lich/">Đặt lịch vào giờ khác</a>' in page
+    resident.post("/dat-lich/tra-cuu", data={"code": "AAA222", "phone": "0912345678"})
+    page = html(resident.get("/dat-lich/tra-cuu/AAA222"))
+    assert "phường cử một đội khác đến đúng giờ đã hẹn" in page and "Phúc" in page
+
+
+def test_a_cancel_confirmed_after_a_new_booking_shows_what_happens_again(app, client, login):
+    ids = arrange_two_saturday_teams(app)
+    login("leader")
+    page = html(client.get(f"/quan-tri/lich-truc/ca/{ids['first']}/huy"))
+    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    with app.app_context():
+        make_visit(db.session.get(Shift, ids["first"]), 10, code="DDD555")
+        db.session.commit()
+    response = client.post(f"/quan-tri/lich-truc/ca/{ids['first']}/huy", data={"confirm": key}, follow_redirects=True)
+    assert "Lịch hẹn đã thay đổi từ lúc bạn xem" in html(response) and "DDD555" in html(response)
+    with app.app_context():
+        assert not db.session.get(Shift, ids["first"]).cancelled
+
+
+def test_a_cancelled_shift_is_restored_by_its_own_button(app, client, login):
+    with app.app_context():
+        shift_id = make_shift(MONDAY).id
+        db.session.commit()
+    login("leader")
+    assert client.post(f"/quan-tri/lich-truc/ca/{shift_id}/huy").status_code == 303  # nothing at stake: at once
+    client.post(f"/quan-tri/lich-truc/ca/{shift_id}/huy")  # sent twice: still cancelled
+    with app.app_context():
+        assert db.session.get(Shift, shift_id).cancelled
+    assert "Khôi phục ca này" in html(client.get(f"/quan-tri/lich-truc/ca/{shift_id}"))
+    client.post(f"/quan-tri/lich-truc/ca/{shift_id}/khoi-phuc")
+    with app.app_context():
+        assert not db.session.get(Shift, shift_id).cancelled
