@@ -417,3 +417,46 @@ def test_a_cancelled_shift_is_restored_by_its_own_button(app, client, login):
     client.post(f"/quan-tri/lich-truc/ca/{shift_id}/khoi-phuc")
     with app.app_context():
         assert not db.session.get(Shift, shift_id).cancelled
+
+
+# Outcomes only once the visit has started ------------------------------------------------
+
+
+def arrange_visit_two_days_ahead(app) -> int:
+    with app.app_context():
+        shift = make_shift(local_today() + timedelta(days=2), kind="mobile")
+        shift.assignments = [Assignment(volunteer=make_volunteer("Phạm Thu Hà"))]
+        shift.published_at = from_local(datetime.combine(local_today(), time()))
+        visit_id = make_visit(shift).id
+        db.session.commit()
+        return visit_id
+
+
+def test_no_outcome_and_no_nobody_at_home_before_the_slot(app, client, login):
+    visit_id = arrange_visit_two_days_ahead(app)
+    login("leader")
+    page = html(client.get(f"/quan-tri/lich-hen/{visit_id}"))
+    assert 'action="/quan-tri/lich-hen/%d/ket-qua"' % visit_id not in page
+    assert "Chỉ ghi được kết quả, hoặc việc không có ai ở nhà, sau khi buổi hướng dẫn đã bắt đầu" in page
+    response = client.post(f"/quan-tri/lich-hen/{visit_id}/ket-qua", data={"people_guided": "3", "dossiers_filed": "5"},
+                           follow_redirects=True)
+    assert "Lịch hẹn EZU72A chưa bắt đầu" in html(response)
+    response = client.post(f"/quan-tri/lich-hen/{visit_id}/vang-nha", follow_redirects=True)
+    assert "Lịch hẹn EZU72A chưa bắt đầu" in html(response)
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        assert (visit.status, visit.people_guided, visit.dossiers_filed) == (CONFIRMED, None, None)
+
+
+def test_an_outcome_stored_before_the_slot_is_left_out_of_the_public_figures(app, client):
+    from wardsite.visits import figures
+    from wardsite.visits.models import DONE
+
+    visit_id = arrange_visit_two_days_ahead(app)
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        visit.record_outcome(3, 5, "", "", [])  # as the old screens allowed
+        db.session.commit()
+        start = visit.slot_start
+        rows = figures.visit_figures(start - timedelta(days=1), start + timedelta(days=1), [start + timedelta(days=1)])
+        assert [row for row in rows if row[0] == DONE] == []

@@ -165,6 +165,11 @@ class Visit(db.Model):
         return self.slot_start > utcnow()
 
     @property
+    def has_started(self) -> bool:
+        """Its slot has begun: only then can the team say how it went."""
+        return not self.upcoming
+
+    @property
     def team(self) -> list[Volunteer]:
         """The leader's choice, else whoever is rostered on the shift."""
         if self.chosen_team:
@@ -230,6 +235,8 @@ class Visit(db.Model):
         return user.is_authenticated and user.has_role("leader") and self.status == REQUESTED
 
     def can_record_outcome(self, user) -> bool:
+        """Who may record how it went, and in which states; `has_started`
+        says when (the leader is told why, rather than refused)."""
         return user.is_authenticated and user.has_role("leader") and self.status in (REQUESTED, CONFIRMED, DONE) \
             and not self.personal_data_erased
 

@@ -39,6 +39,10 @@ class TooManyBookings(Exception):
     """This phone number already has the maximum of active bookings."""
 
 
+class NotStartedYet(Exception):
+    """An outcome (done, nobody at home) for a visit whose slot has not begun."""
+
+
 # Booking ---------------------------------------------------------------------
 
 
@@ -313,6 +317,10 @@ def choose_team(visit: Visit, volunteer_ids) -> None:
 
 def record_outcome(visit: Visit, people_guided: int, dossiers_filed: int, dossier_codes: str, note: str,
                    procedure_ids) -> None:
+    """Raises NotStartedYet before the visit's slot: figures of a visit that
+    has not happened would go straight into the statistics."""
+    if not visit.has_started:
+        raise NotStartedYet
     procedures = db.session.scalars(select(Procedure).where(Procedure.id.in_(procedure_ids))).all()
     visit.record_outcome(people_guided, dossiers_filed, dossier_codes, note, procedures)
     record_audit("visit.done", visit, f"{visit.code}: {visit.people_guided} guided, {visit.dossiers_filed} dossiers")
@@ -320,6 +328,9 @@ def record_outcome(visit: Visit, people_guided: int, dossiers_filed: int, dossie
 
 
 def mark_no_show(visit: Visit) -> None:
+    """Raises NotStartedYet before the visit's slot."""
+    if not visit.has_started:
+        raise NotStartedYet
     visit.mark_no_show()
     record_audit("visit.no_show", visit, visit.code)
     db.session.commit()
