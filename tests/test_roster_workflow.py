@@ -460,3 +460,63 @@ def test_an_outcome_stored_before_the_slot_is_left_out_of_the_public_figures(app
         start = visit.slot_start
         rows = figures.visit_figures(start - timedelta(days=1), start + timedelta(days=1), [start + timedelta(days=1)])
         assert [row for row in rows if row[0] == DONE] == []
+
+
+# Attendance: the leader or the team lead; a volunteer marks only their own arrival ------
+
+
+def arrange_yesterdays_team(app, make_user) -> dict:
+    lead_user, newcomer_user = make_user("volunteer"), make_user("volunteer")
+    with app.app_context():
+        lead = make_volunteer("Phạm Thu Hà", user_id=lead_user.id)
+        newcomer = make_volunteer("Bùi Thị Phúc", experienced=False, user_id=newcomer_user.id)
+        shift = make_shift(local_today() - timedelta(days=1), seats=2)
+        shift.published_at = shift.starts_at
+        # The newcomer was put on first: the lead is the experienced member, not the first seat.
+        shift.assignments = [Assignment(volunteer=newcomer), Assignment(volunteer=lead)]
+        db.session.commit()
+        seats = {a.volunteer.name: a.id for a in shift.assignments}
+    return {"lead": lead_user, "newcomer": newcomer_user, "lead_seat": seats["Phạm Thu Hà"], "newcomer_seat": seats["Bùi Thị Phúc"]}
+
+
+def sign_in(client, user):
+    client.post("/dang-nhap", data={"login": user.email, "password": user.password})
+
+
+def attendance(app, seat_id):
+    with app.app_context():
+        return db.session.get(Assignment, seat_id).attendance
+
+
+def test_a_volunteer_marks_only_their_own_arrival(app, client, make_user):
+    team_ = arrange_yesterdays_team(app, make_user)
+    sign_in(client, team_["newcomer"])
+    page = html(client.get("/tinh-nguyen/"))
+    assert "Tôi đã đến" in page and "Phạm Thu Hà (trưởng nhóm)" in page
+    assert client.post(f"/tinh-nguyen/diem-danh/{team_['lead_seat']}", data={"status": "absent"}).status_code == 403
+    assert client.post(f"/tinh-nguyen/diem-danh/{team_['newcomer_seat']}", data={"status": "absent"}).status_code == 403
+    assert client.post(f"/tinh-nguyen/diem-danh/{team_['newcomer_seat']}", data={"status": "present"}).status_code == 303
+    assert (attendance(app, team_["newcomer_seat"]), attendance(app, team_["lead_seat"])) == ("present", None)
+
+
+def test_the_team_lead_marks_who_came(app, client, make_user):
+    team_ = arrange_yesterdays_team(app, make_user)
+    sign_in(client, team_["lead"])
+    assert client.post(f"/tinh-nguyen/diem-danh/{team_['newcomer_seat']}", data={"status": "absent"}).status_code == 303
+    assert client.post(f"/tinh-nguyen/diem-danh/{team_['lead_seat']}", data={"status": "present"}).status_code == 303
+    assert (attendance(app, team_["newcomer_seat"]), attendance(app, team_["lead_seat"])) == ("absent", "present")
+
+
+def test_nobody_but_the_leader_marks_arrival_for_a_shift_still_ahead(app, client, make_user, login):
+    lead_user = make_user("volunteer")
+    with app.app_context():
+        shift = make_shift(MONDAY)
+        shift.assignments = [Assignment(volunteer=make_volunteer("Phạm Thu Hà", user_id=lead_user.id))]
+        db.session.commit()
+        seat_id = shift.assignments[0].id
+    sign_in(client, lead_user)
+    assert client.post(f"/tinh-nguyen/diem-danh/{seat_id}", data={"status": "present"}).status_code == 403
+    client.post("/dang-xuat")
+    login("leader")
+    assert client.post(f"/tinh-nguyen/diem-danh/{seat_id}", data={"status": "absent"}).status_code == 303
+    assert attendance(app, seat_id) == "absent"

@@ -99,7 +99,7 @@ def my_page():
         for offer in db.session.scalars(select(SwapOffer).where(SwapOffer.from_volunteer_id == volunteer.id, SwapOffer.status == "open"))
     }
     return render_template(
-        "roster/my_page.html", volunteer=volunteer, mine=mine, past=past, my_offers=my_offers,
+        "roster/my_page.html", volunteer=volunteer, mine=mine, past=past, my_offers=my_offers, today=today,
         offers=services.open_offers_for(volunteer), feed_url=url_for("roster.calendar_feed", token=volunteer.calendar_token, _external=True),
     )
 
@@ -161,8 +161,10 @@ def new_calendar_link():
 @roles_required("volunteer", "leader")
 def attendance(assignment_id: int):
     assignment = db.session.get(Assignment, assignment_id) or abort(404)
-    require(assignment.shift.can_mark_attendance(current_user))
     status = request.form.get("status")
+    # The leader or the team lead marks anyone; a volunteer only their own arrival.
+    require(assignment.shift.can_mark_attendance(current_user)
+            or (status == "present" and assignment.can_mark_arrival(current_user)))
     if EmptyForm().validate_on_submit() and status in ("present", "absent", ""):
         services.mark_attendance(assignment, status or None)
         db.session.commit()
