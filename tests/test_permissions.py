@@ -100,7 +100,13 @@ STAFF_ROUTES = [
     staff("roster.publish", "/quan-tri/lich-truc/cong-bo", "leader", method="POST", data={"tuan": "2026-11-23"}, success=(303,)),
     staff("roster.shift_detail", "/quan-tri/lich-truc/ca/{shift_id}", "leader"),
     staff("roster.unassign", "/quan-tri/lich-truc/phan-cong/{assignment_id}/xoa", "leader", method="POST", success=(303,)),
+    staff("roster.cancel_shift", "/quan-tri/lich-truc/ca/{shift_id}/huy", "leader"),
     staff("roster.cancel_shift", "/quan-tri/lich-truc/ca/{shift_id}/huy", "leader", method="POST", success=(303,)),
+    staff("roster.restore_shift", "/quan-tri/lich-truc/ca/{shift_id}/khoi-phuc", "leader", method="POST", success=(303,)),
+    staff("roster.replan", "/quan-tri/lich-truc/lap-lai?tuan=2026-11-23", "leader"),
+    # a confirmation that does not match what is to change shows the changes again
+    staff("roster.replan", "/quan-tri/lich-truc/lap-lai", "leader", method="POST", data={"tuan": "2026-11-23"},
+          success=(303, 409)),
     staff("roster.shift_new", "/quan-tri/lich-truc/ca-moi", "leader"),
     staff("roster.templates", "/quan-tri/lich-truc/mau-ca", "leader"),
     staff("roster.template_delete", "/quan-tri/lich-truc/mau-ca/{template_id}/xoa", "leader", method="POST", success=(303,)),

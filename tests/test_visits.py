@@ -508,6 +508,20 @@ def test_resident_pages_change_nothing_on_get(app, client):
 # The leader's side -----------------------------------------------------------
 
 
+def visits_began(app):
+    """Time passes: every visit's slot began half an hour ago (an outcome is
+    only taken once the visit has started). Returns the visits' ward day."""
+    from wardsite.timeutil import to_local
+    from wardsite.visits.models import Visit
+
+    start = utcnow() - timedelta(minutes=30)
+    with app.app_context():
+        for visit in db.session.scalars(db.select(Visit)):
+            visit.slot_start, visit.slot_end = start, start + timedelta(hours=1)
+        db.session.commit()
+    return to_local(start).date()
+
+
 def test_leader_confirms_changes_the_team_and_records_the_outcome(app, client, login):
     from wardsite.audit import AuditEntry
 
@@ -517,6 +531,7 @@ def test_leader_confirms_changes_the_team_and_records_the_outcome(app, client, l
     login("leader")
     html = client.get(f"/quan-tri/lich-hen/?ngay={roster.day.isoformat()}").get_data(as_text=True)
     assert code in html and "Nguyễn Văn An" in html
+    visits_began(app)
     html = client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True)
     assert "0912345678" in html  # staff see the phone to call ahead
     assert "mật khẩu" not in re.search(r'action="/quan-tri/lich-hen/\d+/ket-qua".*?</form>', html, re.S).group(0).split("</p>")[-1]
@@ -566,6 +581,7 @@ def test_outcome_form_offers_the_visits_procedures_then_the_most_asked_for_not_t
     catalogue = arrange_catalogue(app, asked={"Thủ tục 045": 3})
     booked_code(app, app.test_client(), roster, procedures=[str(roster.procedure_id), str(catalogue["Thủ tục 055"][0])])
     visit = visit_rows(app)[-1]  # after the past bookings that asked
+    visits_began(app)
     login("leader")
     html = client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True)
     # The booked ones (one far outside the most asked for) first and ticked, as before;
@@ -582,6 +598,7 @@ def test_a_procedure_outside_the_list_is_recorded_and_counted_in_the_statistics(
     catalogue = arrange_catalogue(app)
     booked_code(app, app.test_client(), roster)
     [visit] = visit_rows(app)
+    visit_day = visits_began(app)
     login("leader")
     assert "Thủ tục 055" not in client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True)
     done = [str(catalogue["Thủ tục 055"][0]), str(roster.procedure_id)]
@@ -593,7 +610,7 @@ def test_a_procedure_outside_the_list_is_recorded_and_counted_in_the_statistics(
         assert sorted(p.name for p in stored.procedures_done) == ["Thủ tục 055", "Đăng ký khai sinh"]
     # Recorded, it stays on the form, ticked.
     assert ("Thủ tục 055", True) in outcome_boxes(client.get(f"/quan-tri/lich-hen/{visit.id}").get_data(as_text=True))
-    day = roster.day.strftime("%d/%m/%Y")
+    day = visit_day.strftime("%d/%m/%Y")
     table = client.get(f"/quan-tri/bao-cao/thu-tuc.csv?tu={day}&den={day}").get_data(as_text=True)
     rows = [row for row in csv.reader(io.StringIO(table.lstrip("\ufeff")))][1:]
     # One done visit each, with its 3 people guided and 2 dossiers, like any outcome.
@@ -605,6 +622,7 @@ def test_a_procedure_sent_outside_the_list_stays_ticked_when_the_outcome_comes_b
     catalogue = arrange_catalogue(app)
     booked_code(app, app.test_client(), roster)
     [visit] = visit_rows(app)
+    visits_began(app)
     login("leader")
     data = outcome_data(people_guided="abc", procedures_done=[str(catalogue["Thủ tục 055"][0])])
     response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data=data)
@@ -619,6 +637,7 @@ def test_an_unknown_procedure_in_the_outcome_gets_a_message_and_keeps_what_was_t
     catalogue = arrange_catalogue(app)
     booked_code(app, app.test_client(), roster)
     [visit] = visit_rows(app)
+    visits_began(app)
     if sent == "withdrawn":
         sent = str(catalogue["Thủ tục cũ"][0])
     login("leader")
@@ -639,6 +658,7 @@ def test_at_most_twenty_procedures_in_one_outcome(app, client, login):
     catalogue = arrange_catalogue(app)
     booked_code(app, app.test_client(), roster)
     [visit] = visit_rows(app)
+    visits_began(app)
     login("leader")
     chosen = [str(catalogue[f"Thủ tục {n:03d}"][0]) for n in range(21)]
     response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data=outcome_data(procedures_done=chosen))
@@ -662,6 +682,7 @@ def test_outcome_form_refuses_bad_numbers(app, client, login, people):
     roster = arrange_roster(app)
     booked_code(app, app.test_client(), roster)
     [visit] = visit_rows(app)
+    visits_began(app)
     login("leader")
     response = client.post(f"/quan-tri/lich-hen/{visit.id}/ket-qua", data={"people_guided": people, "dossiers_filed": "0"})
     assert response.status_code == 200

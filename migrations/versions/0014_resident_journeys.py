@@ -1,7 +1,7 @@
 """visits: the waiting list of residents who found no free time and asked to be called back
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0013
 Create Date: 2026-12-03 17:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0008'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -29,10 +29,12 @@ BUMP_VERSION = text(
 IGNORED_TABLES = {
     "audit_entry",
     "outbox_message",
+    "shift_exclusion",  # the leader's roster screens only
     "shift_swap",  # volunteers' own pages; the assignments it moves count
     "volunteer_availability",
     "volunteer_away",
     "visit_waiting_entry",  # only leaders see the waiting list
+    "visit_notice",  # a resident's own booking page, never kept
 }
 # Columns of shown records that no public page shows (a sign-in sets last_login_at).
 IGNORED_COLUMNS = {"user": {"last_login_at", "password_hash"}}

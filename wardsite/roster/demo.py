@@ -1,7 +1,7 @@
 """Demo data: the weekly shifts of the counter, the e-stations and a mobile
 team, and four weeks of shifts from this week, filled and published."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -9,7 +9,7 @@ from wardsite.extensions import db
 from wardsite.roster import services
 from wardsite.roster.models import ShiftTemplate
 from wardsite.stations.models import Station
-from wardsite.timeutil import local_today
+from wardsite.timeutil import from_local, local_today
 
 
 def load(logins: list, make_password) -> None:
@@ -27,5 +27,6 @@ def load(logins: list, make_password) -> None:
     start = services.week_start(local_today())
     end = start + timedelta(weeks=4, days=-1)
     services.generate_shifts(start, end)
-    services.fill_roster(start, end)
+    # Filled as on Monday morning: this week's first days are history by now.
+    services.fill_roster(start, end, now=from_local(datetime.combine(start, time())))
     services.publish(start, end)

@@ -1,5 +1,6 @@
 """The roster's records: weekly shift templates, shifts, the volunteers in
-their seats (assignments, with attendance) and swap offers."""
+their seats (assignments, with attendance), the leader's "not this shift"
+exclusions and swap offers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardsite.extensions import db
 from wardsite.stations.models import WEEKDAYS, Station
-from wardsite.timeutil import UTCDateTime, to_local, utcnow
+from wardsite.timeutil import UTCDateTime, local_today, to_local, utcnow
 from wardsite.volunteers.models import Volunteer
 
 SHIFT_KINDS = {
@@ -95,13 +96,23 @@ class Shift(db.Model):
     def overlaps(self, other: Shift) -> bool:
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
+    @property
+    def team_lead(self) -> Volunteer | None:
+        """Who leads the team on the day: the experienced member longest on
+        the shift, else whoever is; there is no separate appointment."""
+        seats = sorted(self.assignments, key=lambda a: a.id or 0)
+        lead = next((a for a in seats if a.volunteer.experienced), seats[0] if seats else None)
+        return lead.volunteer if lead is not None else None
+
     def can_mark_attendance(self, user) -> bool:
-        """Leaders, or a volunteer on this shift's own team."""
+        """Who came and who did not, for anyone on the team: leaders at any
+        time, the shift's team lead from the shift's day on."""
         if not user.is_authenticated:
             return False
         if user.has_role("leader"):
             return True
-        return any(a.volunteer.user_id == user.id for a in self.assignments)
+        lead = self.team_lead
+        return lead is not None and lead.user_id == user.id and self.local_day <= local_today()
 
 
 class Assignment(db.Model):
@@ -120,6 +131,27 @@ class Assignment(db.Model):
 
     shift: Mapped[Shift] = relationship(back_populates="assignments")
     volunteer: Mapped[Volunteer] = relationship(lazy="joined")
+
+    def can_mark_arrival(self, user) -> bool:
+        """A volunteer says they have arrived: only for their own seat, from the shift's day on."""
+        return user.is_authenticated and self.volunteer.user_id == user.id and self.shift.local_day <= local_today()
+
+
+class ShiftExclusion(db.Model):
+    """The leader's "not this shift": a volunteer taken off a shift by hand
+    (e.g. she said she cannot come), whom the automatic rostering must not
+    put back. Putting them on the shift by hand again lifts it."""
+
+    __tablename__ = "shift_exclusion"
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shift: Mapped[Shift] = relationship()
+    volunteer: Mapped[Volunteer] = relationship()
 
 
 class SwapOffer(db.Model):

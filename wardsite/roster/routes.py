@@ -1,12 +1,14 @@
 """Pages of the roster: a volunteer's own shifts, swaps, attendance and
 calendar feed (/tinh-nguyen/...), and the leaders' week view, shifts, weekly
-shifts, printable roster, hours and swaps (/quan-tri/lich-truc/...)."""
+shifts, printable roster, hours and swaps (/quan-tri/lich-truc/...). The
+leader's fill, publish, re-plan and shift cancellation are in
+`planning_routes`, on the same blueprint (`blueprint.bp`)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +21,9 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
 from wardsite.pages import add_staff_link
-from wardsite.roster import cli, hours as roster_hours, services
+from wardsite.roster import hours as roster_hours, services
+from wardsite.roster import planning_routes  # noqa: F401 (the planning screens add their routes to bp)
+from wardsite.roster.blueprint import bp, parse_day
 from wardsite.roster.filling import REASONS
 from wardsite.roster.forms import AssignForm, ShiftForm, ShiftTemplateForm
 from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
@@ -31,10 +35,6 @@ from wardsite.timeutil import local_today
 from wardsite.volunteers import services as volunteer_services
 from wardsite.volunteers.models import Volunteer, day_parts
 
-# cli_group=None: `flask roster fill` and `flask remind` sit at the top level.
-bp = Blueprint("roster", __name__, cli_group=None)
-bp.cli.add_command(cli.roster_cli)
-bp.cli.add_command(cli.remind_command)
 
 add_staff_link("roster.roster", _l("Roster"), "leader", before="volunteers.volunteers")
 add_staff_link("roster.my_page", _l("My shifts"), "volunteer")
@@ -58,17 +58,8 @@ def _helpers():
     }
 
 
-def _parse_day(value: str | None, default: date) -> date:
-    """A YYYY-MM-DD query value; anything else (or a year far off) is ignored."""
-    try:
-        day = date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-    return day if 2000 <= day.year <= 2100 else default
-
-
 def _week_args() -> date:
-    return services.week_start(_parse_day(request.args.get("tuan"), local_today()))
+    return services.week_start(parse_day(request.args.get("tuan"), local_today()))
 
 
 @bp.route("/tinh-nguyen/lich/<token>.ics")
@@ -108,7 +99,7 @@ def my_page():
         for offer in db.session.scalars(select(SwapOffer).where(SwapOffer.from_volunteer_id == volunteer.id, SwapOffer.status == "open"))
     }
     return render_template(
-        "roster/my_page.html", volunteer=volunteer, mine=mine, past=past, my_offers=my_offers,
+        "roster/my_page.html", volunteer=volunteer, mine=mine, past=past, my_offers=my_offers, today=today,
         offers=services.open_offers_for(volunteer), feed_url=url_for("roster.calendar_feed", token=volunteer.calendar_token, _external=True),
     )
 
@@ -170,8 +161,10 @@ def new_calendar_link():
 @roles_required("volunteer", "leader")
 def attendance(assignment_id: int):
     assignment = db.session.get(Assignment, assignment_id) or abort(404)
-    require(assignment.shift.can_mark_attendance(current_user))
     status = request.form.get("status")
+    # The leader or the team lead marks anyone; a volunteer only their own arrival.
+    require(assignment.shift.can_mark_attendance(current_user)
+            or (status == "present" and assignment.can_mark_arrival(current_user)))
     if EmptyForm().validate_on_submit() and status in ("present", "absent", ""):
         services.mark_attendance(assignment, status or None)
         db.session.commit()
@@ -197,6 +190,8 @@ def _week_context(week: date):
         "week": week, "days": days, "empty": services.empty_seats(live, week_shifts=live, active=people), "reasons": REASONS,
         "previous_week": week - timedelta(days=7), "next_week": week + timedelta(days=7),
         "published": bool(live) and all(s.published_at for s in live), "shift_count": len(live),
+        "any_published": any(s.published_at for s in live),
+        "excluded": services.excluded_volunteers(live),
     }
 
 
@@ -238,33 +233,11 @@ def generate():
     return render_template("roster/roster.html", generate_form=form, **_week_context(week)), 400
 
 
-@bp.route("/quan-tri/lich-truc/xep", methods=["POST"])
-@roles_required("leader")
-def fill():
-    week = _parse_day(request.form.get("tuan"), local_today())
-    week = services.week_start(week)
-    if EmptyForm().validate_on_submit():
-        report = services.fill_roster(week, week + timedelta(days=6))
-        db.session.commit()
-        flash(_("Roster filled: %(filled)s of %(seats)s seats.", filled=report.filled, seats=report.seats), "success")
-    return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
-
-
-@bp.route("/quan-tri/lich-truc/cong-bo", methods=["POST"])
-@roles_required("leader")
-def publish():
-    week = services.week_start(_parse_day(request.form.get("tuan"), local_today()))
-    if EmptyForm().validate_on_submit():
-        told = services.publish(week, week + timedelta(days=6))
-        db.session.commit()
-        flash(_("The week is published; %(count)s volunteers were told.", count=told), "success")
-    return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
-
-
 def _shift_card_context(shift: Shift, form: AssignForm | None = None, problems=()) -> dict:
     if form is None:
         form = AssignForm(_assign_choices(shift), prefix=f"s{shift.id}", formdata=None)
-    return {"shift": shift, "form": form, "problems": list(problems), "empty": services.empty_seats([shift]), "reasons": REASONS}
+    return {"shift": shift, "form": form, "problems": list(problems), "empty": services.empty_seats([shift]), "reasons": REASONS,
+            "excluded": services.excluded_volunteers([shift])}
 
 
 @bp.route("/quan-tri/lich-truc/ca/<int:shift_id>", methods=["GET", "POST"])
@@ -303,17 +276,6 @@ def unassign(assignment_id: int):
     return redirect(url_for("roster.shift_detail", shift_id=shift.id), 303)
 
 
-@bp.route("/quan-tri/lich-truc/ca/<int:shift_id>/huy", methods=["POST"])
-@roles_required("leader")
-def cancel_shift(shift_id: int):
-    shift = db.session.get(Shift, shift_id) or abort(404)
-    if EmptyForm().validate_on_submit():
-        services.set_cancelled(shift, not shift.cancelled)
-        db.session.commit()
-        flash(_("The shift is cancelled.") if shift.cancelled else _("The shift is back on."), "success")
-    return redirect(url_for("roster.roster", tuan=services.week_start(shift.local_day).isoformat()), 303)
-
-
 def _station_choice(form: ShiftTemplateForm) -> Station | None:
     return db.session.get(Station, int(form.station.data or 0)) if form.kind.data != "mobile" else None
 
@@ -323,7 +285,7 @@ def _station_choice(form: ShiftTemplateForm) -> Station | None:
 def shift_new():
     form = ShiftForm(station_services.stations())
     if request.method == "GET":
-        form.day.data = _parse_day(request.args.get("ngay"), local_today())
+        form.day.data = parse_day(request.args.get("ngay"), local_today())
     if form.validate_on_submit():
         services.add_shift(
             kind=form.kind.data, station=_station_choice(form), day=form.day.data, starts=form.starts.data, ends=form.ends.data,

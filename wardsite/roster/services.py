@@ -18,8 +18,12 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wardsite import mail
 from wardsite.audit import record_audit
 from wardsite.extensions import db
-from wardsite.roster.filling import FillReport, _specs, empty_seats, fill_roster
-from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
+from wardsite.roster import notices
+from wardsite.roster.notices import AffectedVisit, BookingHooks, TeamChange, booking_hooks, set_booking_hooks
+from wardsite.roster.filling import (
+    FillPlan, FillReport, _specs, apply_plan, empty_seats, excluded_pairs, fill_roster, plan_fill,
+)
+from wardsite.roster.models import Assignment, Shift, ShiftExclusion, ShiftTemplate, SwapOffer
 from wardsite.roster.rostering import NEEDS_EXPERIENCED
 from wardsite.roster.shifts import (
     StaffedShift,
@@ -37,12 +41,14 @@ from wardsite.volunteers.models import Volunteer, day_parts
 
 __all__ = [
     # reading shifts and filling them, from their own modules
-    "FillReport", "StaffedShift", "_specs", "describe", "empty_seats", "fill_roster", "generate_shifts", "local_range",
-    "shifts_between", "staffed_shifts", "staffed_shifts_query", "week_start",
+    "FillPlan", "FillReport", "StaffedShift", "_specs", "apply_plan", "describe", "empty_seats", "fill_roster",
+    "generate_shifts", "local_range", "plan_fill", "shifts_between", "staffed_shifts", "staffed_shifts_query", "week_start",
+    # telling people of changes to published seats, and the visits' hooks
+    "AffectedVisit", "BookingHooks", "TeamChange", "booking_hooks", "set_booking_hooks",
     # the rules here
-    "add_shift", "add_template", "assign", "conflicts", "create_shifts_from_templates", "delete_template", "is_eligible",
-    "mark_attendance", "offer_swap", "open_offer_assignment", "open_offers_for", "publish", "send_reminders",
-    "set_cancelled", "take_swap", "unassign", "withdraw_swap",
+    "add_shift", "add_template", "assign", "cancel_plan", "cancel_shift", "conflicts", "create_shifts_from_templates",
+    "delete_template", "excluded_volunteers", "is_eligible", "mark_attendance", "offer_swap", "open_offer_assignment",
+    "open_offers_for", "publish", "restore_shift", "send_reminders", "take_swap", "unassign", "withdraw_swap",
 ]
 
 
@@ -68,9 +74,32 @@ def add_shift(*, kind: str, station: Station | None, day: date, starts, ends, se
     return shift
 
 
-def set_cancelled(shift: Shift, cancelled: bool) -> None:
-    shift.cancelled = cancelled
-    record_audit("shift.cancelled" if cancelled else "shift.restored", shift, describe(shift))
+def cancel_plan(shift: Shift) -> tuple[list[notices.AffectedVisit], list[Volunteer]]:
+    """What cancelling the shift would do, before it is done: its home visits
+    ahead, each with where it would go, and the volunteers who would be told."""
+    told = [a.volunteer for a in shift.assignments] if notices.promised(shift) else []
+    return notices.booking_hooks().cancel_plan(shift), told
+
+
+def cancel_shift(shift: Shift) -> tuple[list[notices.AffectedVisit], int]:
+    """Cancel the shift: its visits ahead go to another team free in the same
+    slot, or are cancelled by the ward (the residents are told); the
+    volunteers of a published shift are told they need not come. Returns
+    the visits and how many volunteers were told."""
+    team = [a.volunteer for a in shift.assignments]
+    was_promised = notices.promised(shift)
+    shift.cancelled = True
+    record_audit("shift.cancelled", shift, describe(shift))
+    db.session.flush()
+    visits = notices.booking_hooks().cancel(shift)
+    told = notices.tell_cancelled(shift, team) if was_promised else 0
+    return visits, told
+
+
+def restore_shift(shift: Shift) -> None:
+    """The shift is back on; visits moved or cancelled meanwhile stay as they are."""
+    shift.cancelled = False
+    record_audit("shift.restored", shift, describe(shift))
 
 
 def add_template(*, kind: str, station: Station | None, weekday: int, starts, ends, seats: int) -> ShiftTemplate:
@@ -90,7 +119,8 @@ def delete_template(template: ShiftTemplate) -> None:
 
 
 def is_eligible(volunteer: Volunteer, shift: Shift) -> bool:
-    """Active, the shift inside their weekly availability, not on a date away."""
+    """Active, the shift inside their weekly availability, not on a date away
+    (the leader's "not this shift" is a warning of `conflicts`)."""
     return (
         volunteer.active
         and day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells
@@ -122,16 +152,19 @@ def _week_assignments(volunteer: Volunteer, day: date, among: list[Assignment] |
 
 
 def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = None,
-              among: list[Assignment] | None = None) -> list[str]:
+              among: list[Assignment] | None = None, excluded: set[tuple[int, int]] | None = None) -> list[str]:
     """Which hard rules putting `volunteer` on `shift` would break, in words.
     `leaving` is a seat given up at the same time (a swap); `among`, when
-    given, holds all the volunteer's seats around the shift's week (see
-    `open_offers_for`), so no query runs per shift checked."""
+    given, holds all the volunteer's seats around the shift's week and
+    `excluded` the leader's "not this shift" pairs (see `open_offers_for`),
+    so no query runs per shift checked."""
     problems = []
     if not volunteer.active:
         problems.append(_("%(name)s is not an active volunteer.", name=volunteer.name))
     if any(a.volunteer_id == volunteer.id for a in shift.assignments if a is not leaving):
         problems.append(_("%(name)s is already on this shift.", name=volunteer.name))
+    if (volunteer.id, shift.id) in excluded if excluded is not None else _exclusion(volunteer, shift) is not None:
+        problems.append(_("The leader took %(name)s off this shift.", name=volunteer.name))
     if volunteer.away_on(shift.local_day):
         problems.append(_("%(name)s is away on that day.", name=volunteer.name))
     elif not day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells:
@@ -160,19 +193,51 @@ def assign(volunteer: Volunteer, shift: Shift, force: bool = False) -> tuple[Ass
         return None, problems
     if problems and not force:
         return None, problems
+    exclusion = _exclusion(volunteer, shift)
+    if exclusion is not None:  # the leader changed their mind
+        db.session.delete(exclusion)
+    before = notices.teams([shift])
     assignment = Assignment(shift=shift, volunteer=volunteer, pinned=True)
     db.session.add(assignment)
     db.session.flush()
     record_audit("roster.assigned", shift, f"{volunteer.name}: {describe(shift)}" + (" (despite warnings)" if problems else ""))
+    notices.tell_seat_changes(notices.changes_since(before, [shift]))
     return assignment, problems
 
 
 def unassign(assignment: Assignment) -> None:
-    shift = assignment.shift
-    record_audit("roster.unassigned", shift, f"{assignment.volunteer.name}: {describe(shift)}")
+    """The leader takes a volunteer off a shift: remembered as "not this
+    shift", so that no later fill puts them back."""
+    shift, volunteer = assignment.shift, assignment.volunteer
+    record_audit("roster.unassigned", shift, f"{volunteer.name}: {describe(shift)}")
+    before = notices.teams([shift])
     shift.assignments.remove(assignment)
     db.session.delete(assignment)
+    if _exclusion(volunteer, shift) is None:
+        db.session.add(ShiftExclusion(shift=shift, volunteer=volunteer))
     db.session.flush()
+    notices.tell_seat_changes(notices.changes_since(before, [shift]))
+
+
+def _exclusion(volunteer: Volunteer, shift: Shift) -> ShiftExclusion | None:
+    if shift.id is None or volunteer.id is None:
+        return None
+    return db.session.scalar(
+        select(ShiftExclusion).where(ShiftExclusion.shift_id == shift.id, ShiftExclusion.volunteer_id == volunteer.id)
+    )
+
+
+def excluded_volunteers(shifts: list[Shift]) -> dict[int, list[Volunteer]]:
+    """Shift id → the volunteers the leader took off it, read at once for the shifts shown."""
+    result: dict[int, list[Volunteer]] = defaultdict(list)
+    if shifts:
+        rows = db.session.execute(
+            select(ShiftExclusion.shift_id, Volunteer).join(Volunteer, Volunteer.id == ShiftExclusion.volunteer_id)
+            .where(ShiftExclusion.shift_id.in_([s.id for s in shifts])).order_by(Volunteer.name)
+        )
+        for shift_id, volunteer in rows:
+            result[shift_id].append(volunteer)
+    return result
 
 
 # Publishing, messages and reminders ---------------------------------------------------
@@ -258,6 +323,7 @@ def take_swap(offer: SwapOffer, volunteer: Volunteer) -> list[str]:
     problems = conflicts(volunteer, offer.shift, leaving=assignment)
     if problems:
         return problems
+    before = notices.teams([offer.shift])
     assignment.volunteer = volunteer
     assignment.pinned = True  # agreed between people: the automatic rostering leaves it
     assignment.attendance = None
@@ -266,6 +332,8 @@ def take_swap(offer: SwapOffer, volunteer: Volunteer) -> list[str]:
     offer.closed_at = utcnow()
     record_audit("swap.taken", offer, f"{offer.from_volunteer.name} → {volunteer.name}: {describe(offer.shift)}")
     db.session.flush()
+    # The two volunteers agreed it; a home visit on the shift has a new team member.
+    notices.tell_seat_changes(notices.changes_since(before, [offer.shift]), volunteers=False)
     return []
 
 
@@ -294,12 +362,13 @@ def open_offers_for(volunteer: Volunteer) -> list[tuple[SwapOffer, list[str]]]:
     mine = _assignments_between(
         volunteer, week_start(offers[0].shift.local_day), week_start(offers[-1].shift.local_day) + timedelta(days=6)
     )
+    excluded = excluded_pairs([offer.shift_id for offer in offers])
     result = []
     for offer in offers:
         assignment = open_offer_assignment(offer)
         if assignment is None:
             continue
-        result.append((offer, conflicts(volunteer, offer.shift, leaving=assignment, among=mine)))
+        result.append((offer, conflicts(volunteer, offer.shift, leaving=assignment, among=mine, excluded=excluded)))
     return result
 
 

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from wardsite.extensions import db
-from wardsite.visits.models import CANCELLED, DONE, Visit, visit_procedure_done
+from wardsite.timeutil import utcnow
+from wardsite.visits.models import CANCELLED, DONE, NO_SHOW, Visit, visit_procedure_done
+
+
+def _closed_or_open():
+    """Only visits that really took place count as done or nobody at home:
+    an outcome recorded before the slot (which the leader's screens refuse
+    since) is left out of the figures."""
+    return or_(Visit.status.not_in((DONE, NO_SHOW)), Visit.slot_start <= utcnow())
 
 
 def visit_figures(first: datetime, last: datetime, month_ends: list[datetime]) -> list[tuple]:
@@ -28,7 +36,7 @@ def visit_figures(first: datetime, last: datetime, month_ends: list[datetime]) -
             Visit.status, Visit.residential_group_id, month, func.count(),
             func.sum(Visit.people_guided), func.sum(Visit.dossiers_filed), func.count(Visit.rating), func.sum(Visit.rating),
         )
-        .where(and_(Visit.slot_start >= first, Visit.slot_start < last))
+        .where(and_(Visit.slot_start >= first, Visit.slot_start < last), _closed_or_open())
         .group_by(Visit.status, Visit.residential_group_id, month)
     ).all()
 
@@ -40,7 +48,7 @@ def done_visits_by_procedure(first: datetime, last: datetime) -> list[tuple]:
     return db.session.execute(
         select(done.procedure_id, func.count(), func.sum(Visit.people_guided), func.sum(Visit.dossiers_filed))
         .join(Visit, Visit.id == done.visit_id)
-        .where(and_(Visit.slot_start >= first, Visit.slot_start < last), Visit.status == DONE)
+        .where(and_(Visit.slot_start >= first, Visit.slot_start < last), Visit.status == DONE, Visit.slot_start <= utcnow())
         .group_by(done.procedure_id)
     ).all()
 

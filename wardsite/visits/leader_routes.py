@@ -19,7 +19,7 @@ from wardsite.accounts.permissions import require, roles_required
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.pages import add_dashboard_section, add_staff_link
-from wardsite.timeutil import to_local
+from wardsite.timeutil import format_datetime, to_local
 from wardsite.visits import booking, procedure_choices, services, slots, waiting_list
 from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import MAX_PROCEDURES, OutcomeForm, TeamForm
@@ -169,11 +169,20 @@ def admin_team(visit_id: int):
     return _render_admin_visit(visit, team_form=form)
 
 
+def _too_early(visit: Visit):
+    """The answer to an outcome sent before the visit's slot: back to its page, saying from when."""
+    flash(_("Visit %(code)s has not started yet: its outcome can be recorded from %(when)s, when the slot begins.",
+            code=visit.code, when=format_datetime(visit.slot_start)), "error")
+    return redirect(url_for("visits.admin_visit", visit_id=visit.id), 303)
+
+
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/ket-qua", methods=["POST"])
 @roles_required("leader")
 def admin_outcome(visit_id: int):
     visit = _visit_or_404(visit_id)
     require(visit.can_record_outcome(current_user))
+    if not visit.has_started:
+        return _too_early(visit)
     form = OutcomeForm()
     _admin_forms(visit, outcome_form=form)
     if form.validate_on_submit():
@@ -189,6 +198,9 @@ def admin_outcome(visit_id: int):
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/vang-nha", methods=["POST"])
 @roles_required("leader")
 def admin_no_show(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    if visit.can_record_outcome(current_user) and not visit.has_started:
+        return _too_early(visit)
     return _visit_button(
         visit_id, lambda visit: visit.can_record_outcome(current_user) and visit.status != "done", services.mark_no_show,
         lambda visit: _("Visit %(code)s is marked: nobody at home.", code=visit.code),

@@ -76,6 +76,24 @@ visit_team_member = Table(
 )
 
 
+# What the ward did to a visit behind the resident's back, told on their booking page.
+TEAM_CHANGED = "team_changed"  # the roster changed the team
+MOVED = "moved"  # the team's shift was cancelled; another team at the same time takes the visit
+CANCELLED_BY_WARD = "cancelled_by_ward"  # the shift was cancelled and no other team was free
+
+
+class VisitNotice(db.Model):
+    """A change the ward made to a booking, for the resident's lookup page
+    (residents have no e-mail address, so the page is where they learn it)."""
+
+    __tablename__ = "visit_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Visit(db.Model):
     __tablename__ = "visit"
     __table_args__ = (
@@ -129,6 +147,7 @@ class Visit(db.Model):
     procedures: Mapped[list[Procedure]] = relationship(secondary=visit_procedure, order_by=Procedure.id)
     procedures_done: Mapped[list[Procedure]] = relationship(secondary=visit_procedure_done, order_by=Procedure.id)
     chosen_team: Mapped[list[Volunteer]] = relationship(secondary=visit_team_member, order_by=Volunteer.name)
+    notices: Mapped[list[VisitNotice]] = relationship(order_by=VisitNotice.id, cascade="all, delete-orphan")
 
     def __str__(self) -> str:
         return self.code
@@ -144,6 +163,11 @@ class Visit(db.Model):
     @property
     def upcoming(self) -> bool:
         return self.slot_start > utcnow()
+
+    @property
+    def has_started(self) -> bool:
+        """Its slot has begun: only then can the team say how it went."""
+        return not self.upcoming
 
     @property
     def team(self) -> list[Volunteer]:
@@ -211,6 +235,8 @@ class Visit(db.Model):
         return user.is_authenticated and user.has_role("leader") and self.status == REQUESTED
 
     def can_record_outcome(self, user) -> bool:
+        """Who may record how it went, and in which states; `has_started`
+        says when (the leader is told why, rather than refused)."""
         return user.is_authenticated and user.has_role("leader") and self.status in (REQUESTED, CONFIRMED, DONE) \
             and not self.personal_data_erased
 

@@ -25,7 +25,8 @@ from wardsite.pages import add_home_door, add_public_link
 from wardsite.procedures.models import Procedure
 from wardsite.stations.models import WEEKDAYS
 from wardsite.timeutil import to_local
-from wardsite.visits import booking, services, slots
+from wardsite.roster import services as roster_services
+from wardsite.visits import booking, roster_changes, services, slots
 from wardsite.visits import leader_routes  # noqa: F401 (the leader's screens add their routes to bp)
 from wardsite.visits import waiting_list, waiting_routes  # noqa: F401 (the waiting list's pages too)
 from wardsite.visits.blueprint import bp
@@ -38,6 +39,9 @@ add_home_door(
     _l("Book a volunteer to help at home"),
     _l("A youth-union team comes to your home and helps you file online: VNeID, birth registration, certified copies…"),
 )
+
+# The roster sits below this area: it asks these hooks about the visits its changes concern.
+roster_services.set_booking_hooks(roster_changes.VisitBookingHooks())
 
 INLINE_FIELDS = ("full_name", "phone", "address", "residential_group", "consent")
 

@@ -39,6 +39,10 @@ class TooManyBookings(Exception):
     """This phone number already has the maximum of active bookings."""
 
 
+class NotStartedYet(Exception):
+    """An outcome (done, nobody at home) for a visit whose slot has not begun."""
+
+
 # Booking ---------------------------------------------------------------------
 
 
@@ -183,6 +187,18 @@ def rate(visit: Visit, rating: int, comment: str) -> None:
 # Notifications ---------------------------------------------------------------
 
 
+def active_leaders() -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
+    ))
+
+
+def visit_link(visit: Visit) -> str:
+    """The leader's page of the visit, for a message."""
+    return url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
+        else f"/quan-tri/lich-hen/{visit.id}"
+
+
 def notify_leaders(visit: Visit) -> list:
     """Tell every active leader, through the roster's outbox (e-mail when
     MAIL_SERVER is set). Queued in the booking's own transaction (the
@@ -190,14 +206,11 @@ def notify_leaders(visit: Visit) -> list:
     booking never stands without its notification, even if the server dies
     right after; sending happens later, and a mail failure never undoes a
     booking. No personal data in the message: leaders read it signed in."""
-    leaders = db.session.scalars(
-        select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
-    ).all()
+    leaders = active_leaders()
     if not leaders:
         return []
     when = f"{to_local(visit.slot_start):%d/%m/%Y %H:%M}"
-    link = url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
-        else f"/quan-tri/lich-hen/{visit.id}"
+    link = visit_link(visit)
     subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
     body = _(
         "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
@@ -304,6 +317,10 @@ def choose_team(visit: Visit, volunteer_ids) -> None:
 
 def record_outcome(visit: Visit, people_guided: int, dossiers_filed: int, dossier_codes: str, note: str,
                    procedure_ids) -> None:
+    """Raises NotStartedYet before the visit's slot: figures of a visit that
+    has not happened would go straight into the statistics."""
+    if not visit.has_started:
+        raise NotStartedYet
     procedures = db.session.scalars(select(Procedure).where(Procedure.id.in_(procedure_ids))).all()
     visit.record_outcome(people_guided, dossiers_filed, dossier_codes, note, procedures)
     record_audit("visit.done", visit, f"{visit.code}: {visit.people_guided} guided, {visit.dossiers_filed} dossiers")
@@ -311,6 +328,9 @@ def record_outcome(visit: Visit, people_guided: int, dossiers_filed: int, dossie
 
 
 def mark_no_show(visit: Visit) -> None:
+    """Raises NotStartedYet before the visit's slot."""
+    if not visit.has_started:
+        raise NotStartedYet
     visit.mark_no_show()
     record_audit("visit.no_show", visit, visit.code)
     db.session.commit()

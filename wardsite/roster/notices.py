@@ -1,0 +1,159 @@
+"""Telling people when a published seat changes.
+
+A published roster is a promise: whoever is added to or taken off a
+published shift that is still ahead gets a message in the outbox (e-mail
+when MAIL_SERVER is set), whether the change was made by hand, by a fill or
+by a re-plan. Home visits are booked on mobile-team shifts, but the visits
+area sits above the roster, so it hands the roster its `BookingHooks` when it
+loads (`set_booking_hooks`): the roster asks them which visits a change
+concerns, and has them tell the residents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from wardsite import mail
+from wardsite.roster.models import Shift
+from wardsite.roster.shifts import describe
+from wardsite.timeutil import utcnow
+from wardsite.volunteers.models import Volunteer
+
+
+@dataclass
+class TeamChange:
+    """One shift's team before and after a change."""
+
+    shift: Shift
+    before: list[Volunteer]
+    after: list[Volunteer]
+
+    @property
+    def added(self) -> list[Volunteer]:
+        kept = {v.id for v in self.before}
+        return [v for v in self.after if v.id not in kept]
+
+    @property
+    def removed(self) -> list[Volunteer]:
+        staying = {v.id for v in self.after}
+        return [v for v in self.before if v.id not in staying]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+@dataclass
+class AffectedVisit:
+    """A home visit a roster change concerns, in the leader's words."""
+
+    visit_id: int
+    code: str
+    when: str  # the slot, in the ward's time
+    before: list[str] = field(default_factory=list)  # the team's names
+    after: list[str] = field(default_factory=list)
+    outcome: str = ""  # for a cancelled shift: where the visit goes
+    moved: bool = False  # for a cancelled shift: another team takes it
+
+
+class BookingHooks:
+    """What the roster asks of the bookings on its shifts. These defaults
+    stand for a site without home visits; the visits area installs its own."""
+
+    def team_changes(self, changes: list[TeamChange]) -> list[AffectedVisit]:
+        """The visits whose team would change, before anything is saved."""
+        return []
+
+    def tell_team_changes(self, changes: list[TeamChange]) -> int:
+        """The changes are saved: tell the residents; how many visits were concerned."""
+        return 0
+
+    def cancel_plan(self, shift: Shift) -> list[AffectedVisit]:
+        """What cancelling `shift` would do to its visits."""
+        return []
+
+    def cancel(self, shift: Shift) -> list[AffectedVisit]:
+        """`shift` is cancelled: hand its visits to another team or cancel them."""
+        return []
+
+
+_hooks = BookingHooks()
+
+
+def set_booking_hooks(hooks: BookingHooks) -> None:
+    global _hooks
+    _hooks = hooks
+
+
+def booking_hooks() -> BookingHooks:
+    return _hooks
+
+
+def teams(shifts) -> dict[int, list[Volunteer]]:
+    """Each shift's team now, to compare with after a change."""
+    return {shift.id: [a.volunteer for a in shift.assignments] for shift in shifts}
+
+
+def changes_since(before: dict[int, list[Volunteer]], shifts) -> list[TeamChange]:
+    changes = [TeamChange(shift, before.get(shift.id, []), [a.volunteer for a in shift.assignments]) for shift in shifts]
+    return [change for change in changes if change.changed]
+
+
+def promised(shift: Shift) -> bool:
+    """A published shift still ahead: its people and residents rely on it."""
+    return shift.published_at is not None and not shift.cancelled and shift.ends_at > utcnow()
+
+
+@dataclass
+class Told:
+    volunteers: int = 0
+    visits: int = 0
+
+
+def tell_seat_changes(changes: list[TeamChange], *, volunteers: bool = True) -> Told:
+    """Tell the volunteers added to or taken off promised shifts (unless they
+    made the change themselves, `volunteers=False`: a swap) and, through the
+    visits' hooks, the residents whose visit changes team."""
+    changes = [change for change in changes if change.changed and promised(change.shift)]
+    told = Told()
+    if volunteers:
+        for change in changes:
+            for volunteer in change.added:
+                told.volunteers += _tell(volunteer, change.shift, "added")
+            for volunteer in change.removed:
+                told.volunteers += _tell(volunteer, change.shift, "removed")
+    mobile = [change for change in changes if change.shift.kind == "mobile"]
+    if mobile:
+        told.visits = _hooks.tell_team_changes(mobile)
+    return told
+
+
+def tell_cancelled(shift: Shift, team: list[Volunteer]) -> int:
+    """The shift is cancelled: its volunteers need not come."""
+    if shift.published_at is None or shift.ends_at <= utcnow():
+        return 0
+    return sum(_tell(volunteer, shift, "cancelled") for volunteer in team)
+
+
+def _tell(volunteer: Volunteer, shift: Shift, what: str) -> int:
+    if not volunteer.email:
+        return 0
+    when = describe(shift)
+    with mail.ward_language():
+        if what == "added":
+            subject = _("New duty shift: %(when)s", when=when)
+            body = _("Hello %(name)s,\n\nYou have been put on a published duty shift: %(when)s.\n"
+                     "If you cannot come, please tell the youth-union leader.\n\nThank you.", name=volunteer.name, when=when)
+        elif what == "removed":
+            subject = _("You are no longer on the shift %(when)s", when=when)
+            body = _("Hello %(name)s,\n\nYou are no longer on the duty shift %(when)s: you need not come. "
+                     "Your other shifts stay as they were.\n\nThank you.", name=volunteer.name, when=when)
+        else:
+            subject = _("Shift cancelled: %(when)s", when=when)
+            body = _("Hello %(name)s,\n\nThe duty shift %(when)s is cancelled: you need not come.\n\nThank you.",
+                     name=volunteer.name, when=when)
+    # Each change is news of its own: taken off, put back, taken off again.
+    key = f"seat-{what}:{shift.id}:{volunteer.id}:{utcnow():%Y%m%d%H%M%S%f}"
+    return 1 if mail.queue_message(volunteer.email, subject, body, key) else 0
