@@ -56,6 +56,38 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_SENDER = "no-reply@localhost"
 
+# Messages over Zalo and SMS (wardsite/notify/). Each channel is on only when
+# its settings are filled in; with none, messages go to the log and the outbox.
+# Replies slower than this many seconds count as "try again later".
+NOTIFY_TIMEOUT_SECONDS = 10
+# Zalo Notification Service through Zalo's own API, for the ward's Official
+# Account: the app's id and secret key, a first access and refresh token (the
+# refreshed pair is kept in ZALO_TOKEN_FILE, default instance/zalo_token.json),
+# and the approved template id of each message kind, e.g.
+# {"visit_confirmed": "312345"} (kinds: wardsite/notify/templates.py).
+ZALO_APP_ID = ""
+ZALO_APP_SECRET_KEY = ""
+ZALO_OA_ACCESS_TOKEN = ""
+ZALO_OA_REFRESH_TOKEN = ""
+ZALO_TOKEN_FILE = ""
+ZALO_ZNS_TEMPLATES: dict = {}
+ZALO_ZNS_URL = "https://business.openapi.zalo.me/message/template"
+ZALO_OAUTH_URL = "https://oauth.zaloapp.com/v4/oa/access_token"
+# True sends with mode "development": only to the OA's admins, not charged.
+ZALO_ZNS_DEVELOPMENT = False
+# eSMS (esms.vn): customer-care SMS under a registered brandname, and ZNS
+# relayed through eSMS when the OA is registered there (OA id and eSMS's
+# template id of each kind). Sandbox: eSMS checks the request, sends nothing.
+ESMS_API_KEY = ""
+ESMS_SECRET_KEY = ""
+ESMS_BRANDNAME = ""
+ESMS_SMS_TYPE = "2"
+ESMS_ZALO_OA_ID = ""
+ESMS_ZNS_TEMPLATES: dict = {}
+ESMS_URL = "https://rest.esms.vn/MainService.svc/json"
+ESMS_SANDBOX = False
+ESMS_CALLBACK_URL = ""
+
 # The ward's logo and other uploads are stored under instance/uploads.
 UPLOAD_FOLDER = ""
 LOGO_MAX_BYTES = 1024 * 1024

@@ -1,4 +1,5 @@
-"""Outgoing messages: the outbox every area queues into, and sending over SMTP.
+"""Outgoing messages: the outbox every area queues into, and sending over SMTP
+(wardsite.notify.channels.EmailChannel).
 
 A message is queued once per dedupe key, in the caller's transaction, and sent
 at once when MAIL_SERVER is set; otherwise it waits in the outbox, which
@@ -7,9 +8,8 @@ leaders read at /quan-tri/hop-thu.
 
 from __future__ import annotations
 
-import smtplib
+import smtplib  # noqa: F401  (tests patch wardsite.mail.smtplib.SMTP; EmailChannel uses the same module)
 from datetime import datetime
-from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wardsite.extensions import db
+from wardsite.notify.channels import EmailChannel
 from wardsite.timeutil import UTCDateTime, utcnow
 
 
@@ -75,20 +76,11 @@ def send_queued(messages: list[OutboxMessage]) -> None:
 
 
 def _send(message: OutboxMessage) -> None:
-    config = current_app.config
-    email = EmailMessage()
-    email["From"] = config["MAIL_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body)
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(email)
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.warning("mail to %s not sent: %s", message.recipient, error)
+    channel = EmailChannel.from_config(current_app.config)
+    if channel is None:
+        return
+    result = channel.send_email(message.recipient, message.subject, message.body)
+    if not result.ok:
+        current_app.logger.warning("mail to %s not sent: %s", message.recipient, result.error)
         return  # stays in the outbox, unsent
     message.sent_at = utcnow()
