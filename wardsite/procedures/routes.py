@@ -227,6 +227,7 @@ def _form_data(form: ProcedureForm, procedure: Procedure | None) -> services.Pro
             )
             for entry in form.channels.entries
         ],
+        **services.portal_fields(procedure),
     )
 
 
