@@ -116,6 +116,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (row number, code, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (code, what could not be split)
 
 
 def read_file(path: str | Path) -> list[dict]:
@@ -381,11 +382,13 @@ def _pairs(value, what: str, keys: tuple[str, str]) -> list[dict]:
     return items
 
 
-def import_records(records: list[dict], dry_run: bool = False) -> ImportReport:
+def import_records(records: list[dict], dry_run: bool = False, publish: bool = False) -> ImportReport:
     """Create or update procedures by code, in one transaction.
 
     Rows that fail validation are reported and skipped; the others are saved
     together. Importing the same file twice changes nothing the second time.
+    `publish` publishes every record; a record that does not say (the portal's)
+    keeps an existing procedure's state, and a new one is a draft.
     """
     report = ImportReport()
     seen: set[str] = set()
@@ -400,6 +403,11 @@ def import_records(records: list[dict], dry_run: bool = False) -> ImportReport:
             continue
         seen.add(data.code)
         procedure = by_code(data.code)
+        if publish:
+            data.published = True
+        elif "published" not in record and procedure is not None:
+            data.published = procedure.published
+        report.notes.extend((data.code, note) for note in data.parse_notes)
         if procedure is None:
             create(data, imported=True)
             report.created.append(data.code)
