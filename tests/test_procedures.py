@@ -172,7 +172,10 @@ def test_export_lists_published_procedures_only(client, catalogue):
     assert "1.001193" in codes and "1.004222" not in codes
     birth = next(record for record in records if record["code"] == "1.001193")
     assert birth["steps"][0] == "Bước 1: Chuẩn bị tờ khai."
-    assert birth["documents"][0] == {"name": "Tờ khai đăng ký khai sinh", "template_url": "https://dichvucong.gov.vn/mau", "originals": 1, "copies": 0}
+    assert birth["documents"][0] == {
+        "name": "Tờ khai đăng ký khai sinh", "template_url": "https://dichvucong.gov.vn/mau", "originals": 1, "copies": 0,
+        "group": "", "is_note": False, "template_name": "", "scans": 0,
+    }
     assert birth["online"] == "full" and birth["last_checked_on"] == "2025-07-01"
     csv_response = client.get("/thu-tuc/export.csv")
     assert csv_response.mimetype == "text/csv"

@@ -104,8 +104,8 @@ def test_bad_rows_are_reported_and_skipped(runner, app, tmp_path):
     assert "rejected row 3 (1.000656): name is empty" in output
     assert "rejected row 4 (1.004873): online must be one of full, partial, none" in output
     assert "rejected row 5 (1.004884): last_checked_on must be a date" in output
-    assert "rejected row 6 (1.004859): copies of 'Tờ khai' must be a whole number" in output
-    assert "rejected row 7 (1.004837): template_url of 'Tờ khai' must be a web address" in output
+    assert "rejected row 6 (1.004859): document 1 ('Tờ khai'): copies must be a whole number" in output
+    assert "rejected row 7 (1.004837): document 1 ('Tờ khai'): template_url must be a web address" in output
     assert "rejected row 8 (1.001193): code 1.001193 appears twice in the file" in output
     assert "rejected row 9 (1.001022): published must be true or false" in output
     assert count(app) == 2

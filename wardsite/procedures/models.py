@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardsite.extensions import db
@@ -69,8 +69,9 @@ class Procedure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     # Codes change when a procedure is re-published: the decision says which one is current.
-    decision_number: Mapped[str] = mapped_column(String(120), default="")
-    name: Mapped[str] = mapped_column(String(300))
+    decision_number: Mapped[str] = mapped_column(Text, default="")
+    # No length limits on the portal's texts: real names reach 1,100 characters.
+    name: Mapped[str] = mapped_column(Text)
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_sector.id", ondelete="SET NULL"), index=True)
     level: Mapped[str] = mapped_column(String(20), default="ward")
     online: Mapped[str] = mapped_column(String(20), default="none")
@@ -82,11 +83,20 @@ class Procedure(db.Model):
     result: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     requirements: Mapped[str] = mapped_column(Text, default="")
+    # What the national portal publishes beyond our first fields (issue 12).
+    procedure_type: Mapped[str] = mapped_column(Text, default="")
+    levels: Mapped[str] = mapped_column(Text, default="")  # "Cấp bộ, Cấp tỉnh, Cấp xã" as given
+    related: Mapped[str] = mapped_column(Text, default="")
+    detail_url: Mapped[str] = mapped_column(Text, default="")  # the portal's detail link as given
+    # [{"title", "number"}], [{"name", "code"}] and the importer's notes on what it could not split.
+    legal_refs: Mapped[list] = mapped_column(JSON, default=list)
+    results: Mapped[list] = mapped_column(JSON, default=list)
+    parse_notes: Mapped[list] = mapped_column(JSON, default=list)
     published: Mapped[bool] = mapped_column(default=False)
     last_checked_on: Mapped[date | None] = mapped_column(Date)
     # Shown to residents as a warning until an editor marks the record as checked.
     check_note: Mapped[str] = mapped_column(Text, default="")
-    name_folded: Mapped[str] = mapped_column(String(300), default="")
+    name_folded: Mapped[str] = mapped_column(Text, default="")
     body_folded: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -106,7 +116,17 @@ class Procedure(db.Model):
 
     @property
     def portal_url(self) -> str:
-        return PORTAL_DETAIL_URL.format(code=self.code)
+        return self.detail_url or PORTAL_DETAIL_URL.format(code=self.code)
+
+    @property
+    def paper_groups(self) -> list[tuple[str, list[Document]]]:
+        """The papers in their named groups ("Giấy tờ phải nộp"...), in order."""
+        groups: list[tuple[str, list[Document]]] = []
+        for document in self.documents:
+            if not groups or groups[-1][0] != document.group:
+                groups.append((document.group, []))
+            groups[-1][1].append(document)
+        return groups
 
     @property
     def level_label(self) -> str:
@@ -122,7 +142,7 @@ class Procedure(db.Model):
 
     def refresh_search_text(self) -> None:
         """Fold the name and the rest of the record for search; call after every change."""
-        self.name_folded = fold(self.name)[:300]
+        self.name_folded = fold(self.name)
         parts = [
             self.code,
             self.decision_number,
@@ -159,8 +179,13 @@ class Channel(db.Model):
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(20), default="in_person")
-    processing_time: Mapped[str] = mapped_column(String(300), default="")
-    fee: Mapped[str] = mapped_column(String(300), default="")
+    # Several rows may share a kind, each with its own condition (e.g. "Trường hợp ...").
+    condition: Mapped[str] = mapped_column(Text, default="")
+    processing_time: Mapped[str] = mapped_column(Text, default="")  # as the portal wrote it
+    time_value: Mapped[str] = mapped_column(String(40), default="")  # "3", "0.5"
+    time_unit: Mapped[str] = mapped_column(Text, default="")  # "Ngày làm việc"
+    fee: Mapped[str] = mapped_column(Text, default="")
+    fee_note: Mapped[str] = mapped_column(Text, default="")  # the fee's explanation
     note: Mapped[str] = mapped_column(Text, default="")
 
     procedure: Mapped[Procedure] = relationship(back_populates="channels")
@@ -182,7 +207,7 @@ class Step(db.Model):
 
 
 class Document(db.Model):
-    """A paper to bring: its name, a link to the form template, how many originals and copies."""
+    """A paper to bring: its name, its group, the form template, how many originals, copies and photocopies."""
 
     __tablename__ = "procedure_document"
 
@@ -190,8 +215,13 @@ class Document(db.Model):
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(Text)
-    template_url: Mapped[str] = mapped_column(String(500), default="")
-    originals: Mapped[int] = mapped_column(default=0)
-    copies: Mapped[int] = mapped_column(default=0)
+    # The named group or case the paper is listed under; a note is shown as a note, not a paper to tick.
+    group: Mapped[str] = mapped_column(Text, default="")
+    is_note: Mapped[bool] = mapped_column(default=False)
+    template_name: Mapped[str] = mapped_column(Text, default="")
+    template_url: Mapped[str] = mapped_column(Text, default="")
+    originals: Mapped[int] = mapped_column(default=0)  # bản chính
+    copies: Mapped[int] = mapped_column(default=0)  # bản sao
+    scans: Mapped[int] = mapped_column(default=0)  # bản chụp
 
     procedure: Mapped[Procedure] = relationship(back_populates="documents")

@@ -41,8 +41,16 @@ from wardsite.procedures.services import (
 COLUMNS = [
     "code", "decision_number", "name", "sector", "level", "online", "postal_send", "postal_receive", "same_day",
     "published", "last_checked_on", "check_note", "applicants", "authority", "result", "legal_basis", "requirements",
-    "steps", "documents", "channels",
+    "steps", "documents", "channels", "procedure_type", "levels", "related", "detail_url", "legal_refs", "results",
+    "parse_notes",
 ]
+# The list columns: a CSV cell holds them as JSON, so multi-line texts come back exactly.
+LIST_COLUMNS = ("steps", "documents", "channels", "legal_refs", "results", "parse_notes")
+# The limits that remain, far above the longest real record (name ~1,100, a step ~4,500,
+# a paper ~1,500, requirements ~8,500 characters); a longer value is refused with its place named.
+NAME_LIMIT = 4000
+TEXT_LIMIT = 100_000
+ITEM_LIMIT = 50_000
 REQUIRED_COLUMNS = {"code", "name"}
 LIST_SEPARATOR = " | "
 
@@ -79,19 +87,14 @@ def _csv_cell(value) -> str:
 
 
 def export_csv() -> str:
-    """One row per procedure; steps, documents and channels one per line inside their cell."""
+    """One row per procedure; the list columns as JSON inside their cell, line breaks kept."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for procedure in _published_procedures():
         record = to_record(procedure)
-        record["steps"] = "\n".join(record["steps"])
-        record["documents"] = "\n".join(
-            LIST_SEPARATOR.join([d["name"], str(d["originals"]), str(d["copies"]), d["template_url"]]) for d in record["documents"]
-        )
-        record["channels"] = "\n".join(
-            LIST_SEPARATOR.join([c["kind"], c["processing_time"], c["fee"], c["note"]]) for c in record["channels"]
-        )
+        for name in LIST_COLUMNS:
+            record[name] = json.dumps(record[name], ensure_ascii=False)
         writer.writerow([_csv_cell(record[name]) for name in COLUMNS])
     return out.getvalue()
 
@@ -113,6 +116,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (row number, code, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (code, what could not be split)
 
 
 def read_file(path: str | Path) -> list[dict]:
@@ -217,12 +221,19 @@ def _day(record: dict, key: str) -> date | None:
 
 
 def _lines(value) -> list:
-    """A JSON list as it is, or a CSV cell as its non-empty lines."""
+    """A JSON list as it is; a CSV cell holding a JSON list; or (older exports) a cell's non-empty lines."""
     if value is None or value == "":
         return []
     if isinstance(value, list):
         return value
     if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError as problem:
+                raise RowError(f"is not a valid JSON list ({problem.msg})") from None
+            if isinstance(parsed, list):
+                return parsed
         return [line for line in value.splitlines() if line.strip()]
     raise RowError("must be a list")
 
@@ -239,14 +250,14 @@ def _count(value, what: str) -> int:
 
 def _url(value: str, what: str) -> str:
     value = value.strip()
-    if value and not (value.startswith("https://") or value.startswith("http://")) or len(value) > 500:
+    if value and not (value.startswith("https://") or value.startswith("http://")) or len(value) > 2000:
         raise RowError(f"{what} must be a web address starting with https://")
     return value
 
 
 def _documents(value) -> list[DocumentData]:
     documents = []
-    for item in _lines(value):
+    for number, item in enumerate(_lines(value), start=1):
         if isinstance(item, str):
             # "name | originals | copies | template link": the name may itself contain "|".
             parts = [part.strip() for part in item.rsplit("|", 3)]
@@ -255,15 +266,23 @@ def _documents(value) -> list[DocumentData]:
             item = dict(zip(("name", "originals", "copies", "template_url"), parts))
         if not isinstance(item, dict):
             raise RowError("each document must be an object")
-        name = _text(item, "name", 1000, required=True)
-        documents.append(
-            DocumentData(
-                name=name,
-                template_url=_url(_text(item, "template_url", 500), f"template_url of {name[:40]!r}"),
-                originals=_count(item.get("originals", 0), f"originals of {name[:40]!r}"),
-                copies=_count(item.get("copies", 0), f"copies of {name[:40]!r}"),
+        try:
+            name = _text(item, "name", ITEM_LIMIT, required=True)
+            documents.append(
+                DocumentData(
+                    name=name,
+                    template_url=_url(_text(item, "template_url", 2000), "template_url"),
+                    originals=_count(item.get("originals", 0), "originals"),
+                    copies=_count(item.get("copies", 0), "copies"),
+                    group=_text(item, "group", ITEM_LIMIT),
+                    is_note=_flag(item, "is_note"),
+                    template_name=_text(item, "template_name", 2000),
+                    scans=_count(item.get("scans", 0), "scans"),
+                )
             )
-        )
+        except RowError as problem:
+            label = str(item.get("name", ""))[:40]
+            raise RowError(f"document {number} ({label!r}): {problem}") from None
     if len(documents) > MAX_DOCUMENTS:
         raise RowError(f"at most {MAX_DOCUMENTS} documents")
     return documents
@@ -271,21 +290,28 @@ def _documents(value) -> list[DocumentData]:
 
 def _channels(value) -> list[ChannelData]:
     channels = []
-    for item in _lines(value):
+    for number, item in enumerate(_lines(value), start=1):
         if isinstance(item, str):
             parts = [part.strip() for part in item.split("|", 3)]
             parts += [""] * (4 - len(parts))
             item = dict(zip(("kind", "processing_time", "fee", "note"), parts))
         if not isinstance(item, dict):
             raise RowError("each channel must be an object")
-        channels.append(
-            ChannelData(
-                kind=_choice(item, "kind", CHANNEL_KINDS, "in_person"),
-                processing_time=_text(item, "processing_time", 300),
-                fee=_text(item, "fee", 300),
-                note=_text(item, "note", 2000),
+        try:
+            channels.append(
+                ChannelData(
+                    kind=_choice(item, "kind", CHANNEL_KINDS, "in_person"),
+                    processing_time=_text(item, "processing_time", ITEM_LIMIT),
+                    fee=_text(item, "fee", ITEM_LIMIT),
+                    note=_text(item, "note", ITEM_LIMIT),
+                    condition=_text(item, "condition", ITEM_LIMIT),
+                    time_value=_text(item, "time_value", 40),
+                    time_unit=_text(item, "time_unit", 200),
+                    fee_note=_text(item, "fee_note", ITEM_LIMIT),
+                )
             )
-        )
+        except RowError as problem:
+            raise RowError(f"channel {number}: {problem}") from None
     if len(channels) > MAX_CHANNELS:
         raise RowError(f"at most {MAX_CHANNELS} channels")
     return channels
@@ -293,11 +319,15 @@ def _channels(value) -> list[ChannelData]:
 
 def _steps(value) -> list[str]:
     steps = []
-    for item in _lines(value):
+    for number, item in enumerate(_lines(value), start=1):
         if not isinstance(item, str):
             raise RowError("each step must be text")
-        if item.strip():
-            steps.append(item.strip()[:4000])
+        item = clean_text(item).strip()
+        if len(item) > ITEM_LIMIT:
+            # Never cut: a step cut mid-word reads as a whole one.
+            raise RowError(f"step {number} is longer than {ITEM_LIMIT} characters")
+        if item:
+            steps.append(item)
     if len(steps) > MAX_STEPS:
         raise RowError(f"at most {MAX_STEPS} steps")
     return steps
@@ -314,33 +344,51 @@ def validate_record(record: dict) -> ProcedureData:
         raise RowError(f"steps {problem}") from None
     return ProcedureData(
         code=code,
-        name=_text(record, "name", 300, required=True),
-        decision_number=_text(record, "decision_number", 120),
+        name=_text(record, "name", NAME_LIMIT, required=True),
+        decision_number=_text(record, "decision_number", 2000),
         sector=_text(record, "sector", 120),
         level=_choice(record, "level", LEVELS, "ward"),
         online=_choice(record, "online", ONLINE_LEVELS, "none"),
         postal_send=_flag(record, "postal_send"),
         postal_receive=_flag(record, "postal_receive"),
         same_day=_flag(record, "same_day"),
-        applicants=_text(record, "applicants", 4000),
-        authority=_text(record, "authority", 4000),
-        result=_text(record, "result", 4000),
-        legal_basis=_text(record, "legal_basis", 8000),
-        requirements=_text(record, "requirements", 8000),
+        applicants=_text(record, "applicants", TEXT_LIMIT),
+        authority=_text(record, "authority", TEXT_LIMIT),
+        result=_text(record, "result", TEXT_LIMIT),
+        legal_basis=_text(record, "legal_basis", TEXT_LIMIT),
+        requirements=_text(record, "requirements", TEXT_LIMIT),
         published=_flag(record, "published"),
         last_checked_on=_day(record, "last_checked_on"),
         check_note=_text(record, "check_note", 2000),
         steps=steps,
         documents=_documents(record.get("documents")),
         channels=_channels(record.get("channels")),
+        procedure_type=_text(record, "procedure_type", ITEM_LIMIT),
+        levels=_text(record, "levels", 2000),
+        related=_text(record, "related", TEXT_LIMIT),
+        detail_url=_url(_text(record, "detail_url", 2000), "detail_url"),
+        legal_refs=_pairs(record.get("legal_refs"), "legal_refs", ("title", "number")),
+        results=_pairs(record.get("results"), "results", ("name", "code")),
+        parse_notes=[_text({"note": note}, "note", TEXT_LIMIT) for note in _lines(record.get("parse_notes"))],
     )
 
 
-def import_records(records: list[dict], dry_run: bool = False) -> ImportReport:
+def _pairs(value, what: str, keys: tuple[str, str]) -> list[dict]:
+    items = []
+    for number, item in enumerate(_lines(value), start=1):
+        if not isinstance(item, dict):
+            raise RowError(f"{what} {number} must be an object with {' and '.join(keys)}")
+        items.append({key: _text(item, key, ITEM_LIMIT) for key in keys})
+    return items
+
+
+def import_records(records: list[dict], dry_run: bool = False, publish: bool = False) -> ImportReport:
     """Create or update procedures by code, in one transaction.
 
     Rows that fail validation are reported and skipped; the others are saved
     together. Importing the same file twice changes nothing the second time.
+    `publish` publishes every record; a record that does not say (the portal's)
+    keeps an existing procedure's state, and a new one is a draft.
     """
     report = ImportReport()
     seen: set[str] = set()
@@ -355,6 +403,11 @@ def import_records(records: list[dict], dry_run: bool = False) -> ImportReport:
             continue
         seen.add(data.code)
         procedure = by_code(data.code)
+        if publish:
+            data.published = True
+        elif "published" not in record and procedure is not None:
+            data.published = procedure.published
+        report.notes.extend((data.code, note) for note in data.parse_notes)
         if procedure is None:
             create(data, imported=True)
             report.created.append(data.code)

@@ -22,7 +22,7 @@ from wardsite.pages import (
     add_sitemap_source,
     add_staff_link,
 )
-from wardsite.procedures import open_data, services
+from wardsite.procedures import open_data, portal, services
 from wardsite.procedures.forms import ProcedureForm, apply_list_action
 from wardsite.procedures.models import ONLINE_FILTERS, ONLINE_LEVELS, Procedure
 from wardsite.publishing import RecordAction, add_record_actions, editable_or_404
@@ -227,6 +227,7 @@ def _form_data(form: ProcedureForm, procedure: Procedure | None) -> services.Pro
             )
             for entry in form.channels.entries
         ],
+        **services.portal_fields(procedure),
     )
 
 
@@ -300,10 +301,13 @@ add_record_actions(
 
 
 @bp.cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and report, without saving anything.")
-def import_command(file: str, dry_run: bool) -> None:
-    """Create or update procedures from a .json or .csv FILE, matched by code.
+@click.option("--publish", is_flag=True, help="Publish every imported procedure.")
+def import_command(path: str, dry_run: bool, publish: bool) -> None:
+    """Create or update procedures from PATH, matched by code: a .json or .csv
+    file, a national portal record file, or a folder of them (read recursively).
+    See docs/procedures-import.md.
 
     \b
     Columns (CSV header) or keys (JSON objects); only code and name are required:
@@ -328,10 +332,12 @@ def import_command(file: str, dry_run: bool) -> None:
     reported and skipped, the others are saved together.
     """
     try:
-        records = open_data.read_file(file)
+        records = portal.read_path(path)
     except open_data.ImportFileError as problem:
         raise click.ClickException(f"{problem}. Nothing was imported.") from None
-    report = open_data.import_records(records, dry_run=dry_run)
+    report = open_data.import_records(records, dry_run=dry_run, publish=publish)
+    for code, note in report.notes:
+        click.echo(f"kept unsplit in {code}: {note}")
     for number, code, reason in report.rejected:
         click.echo(f"rejected row {number}{f' ({code})' if code else ''}: {reason}")
     click.echo(

@@ -25,9 +25,10 @@ from wardsite.timeutil import local_today
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
-MAX_STEPS = 40
-MAX_DOCUMENTS = 40
-MAX_CHANNELS = 6
+# Real portal records have up to ~90 papers and ~12 ways of filing; these bounds only stop a broken file.
+MAX_STEPS = 200
+MAX_DOCUMENTS = 400
+MAX_CHANNELS = 60
 MAX_COPIES = 50
 
 
@@ -183,6 +184,10 @@ class ChannelData:
     processing_time: str = ""
     fee: str = ""
     note: str = ""
+    condition: str = ""
+    time_value: str = ""
+    time_unit: str = ""
+    fee_note: str = ""
 
 
 @dataclass
@@ -191,6 +196,20 @@ class DocumentData:
     template_url: str = ""
     originals: int = 0
     copies: int = 0
+    group: str = ""
+    is_note: bool = False
+    template_name: str = ""
+    scans: int = 0
+
+
+# The portal's fields a procedure holds beyond the editor's form; the form keeps them as they are.
+PORTAL_FIELDS = ("procedure_type", "levels", "related", "detail_url", "legal_refs", "results", "parse_notes")
+
+
+def portal_fields(procedure: Procedure | None) -> dict:
+    if procedure is None:
+        return {}
+    return {name: getattr(procedure, name) or ([] if name in ("legal_refs", "results", "parse_notes") else "") for name in PORTAL_FIELDS}
 
 
 @dataclass
@@ -217,6 +236,13 @@ class ProcedureData:
     steps: list[str] = field(default_factory=list)
     documents: list[DocumentData] = field(default_factory=list)
     channels: list[ChannelData] = field(default_factory=list)
+    procedure_type: str = ""
+    levels: str = ""
+    related: str = ""
+    detail_url: str = ""
+    legal_refs: list[dict] = field(default_factory=list)  # [{"title", "number"}]
+    results: list[dict] = field(default_factory=list)  # [{"name", "code"}]
+    parse_notes: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, procedure: Procedure) -> ProcedureData:
@@ -239,8 +265,15 @@ class ProcedureData:
             last_checked_on=procedure.last_checked_on,
             check_note=procedure.check_note,
             steps=[step.text for step in procedure.steps],
-            documents=[DocumentData(d.name, d.template_url, d.originals, d.copies) for d in procedure.documents],
-            channels=[ChannelData(c.kind, c.processing_time, c.fee, c.note) for c in procedure.channels],
+            documents=[
+                DocumentData(d.name, d.template_url, d.originals, d.copies, d.group, d.is_note, d.template_name, d.scans)
+                for d in procedure.documents
+            ],
+            channels=[
+                ChannelData(c.kind, c.processing_time, c.fee, c.note, c.condition, c.time_value, c.time_unit, c.fee_note)
+                for c in procedure.channels
+            ],
+            **portal_fields(procedure),
         )
 
 
@@ -268,16 +301,12 @@ def save(procedure: Procedure, data: ProcedureData) -> None:
     procedure.published = data.published
     procedure.last_checked_on = data.last_checked_on
     procedure.check_note = data.check_note
+    for name in PORTAL_FIELDS:
+        setattr(procedure, name, getattr(data, name))
     # Lists are replaced whole: positions follow the order given.
     procedure.steps = [Step(position=n, text=text) for n, text in enumerate(data.steps)]
-    procedure.documents = [
-        Document(position=n, name=d.name, template_url=d.template_url, originals=d.originals, copies=d.copies)
-        for n, d in enumerate(data.documents)
-    ]
-    procedure.channels = [
-        Channel(position=n, kind=c.kind, processing_time=c.processing_time, fee=c.fee, note=c.note)
-        for n, c in enumerate(data.channels)
-    ]
+    procedure.documents = [Document(position=n, **vars(d)) for n, d in enumerate(data.documents)]
+    procedure.channels = [Channel(position=n, **vars(c)) for n, c in enumerate(data.channels)]
     procedure.refresh_search_text()
 
 
@@ -303,6 +332,8 @@ def _cleaned(data: ProcedureData) -> ProcedureData:
             return clean_text(value)
         if isinstance(value, list):
             return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
         if isinstance(value, (DocumentData, ChannelData)):
             return type(value)(**{key: clean(item) for key, item in vars(value).items()})
         return value
