@@ -1,7 +1,7 @@
 """roster promises: the leader's "not this shift" for one volunteer (a hand removal a re-fill respects); the notices a resident reads on their booking page when the ward changes their visit
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-03 17:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0008'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
