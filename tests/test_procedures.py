@@ -109,8 +109,9 @@ def test_procedure_page_has_what_a_resident_needs(client, catalogue):
     page = response.get_data(as_text=True)
     assert "<h1>Đăng ký khai sinh</h1>" in page
     # A checklist of papers with labels, numbered steps, time and fee.
-    assert '<label for="paper-1" class="procedure-paper"><input type="checkbox" id="paper-1"> <span>Tờ khai đăng ký khai sinh</span></label>' in page
-    assert '<ol class="procedure-steps">' in page and "Bước 2: Nộp hồ sơ tại bộ phận một cửa." in page
+    assert ('<label for="paper-0" class="procedure-paper"><input type="checkbox" id="paper-0"> '
+            '<span class="procedure-text">Tờ khai đăng ký khai sinh</span></label>') in page
+    assert '<ol class="procedure-steps">' in page and '<div class="procedure-text">Bước 2: Nộp hồ sơ tại bộ phận một cửa.</div>' in page
     assert "Trong ngày" in page and "Miễn phí nếu đúng hạn" in page
     assert "Giải quyết trong ngày, không phải hẹn" in page
     # Where: the portal link for the code, and the post.

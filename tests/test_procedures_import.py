@@ -139,7 +139,7 @@ def test_a_malformed_file_is_refused_whole(runner, app, tmp_path, name, content,
 
 def test_missing_file(runner, tmp_path):
     result = runner.invoke(args=["procedures", "import", str(tmp_path / "khong-co.json")])
-    assert result.exit_code != 0 and "Nothing was imported." in result.output
+    assert result.exit_code != 0 and "does not exist" in result.output
 
 
 def test_dry_run_saves_nothing(runner, app, tmp_path):
