@@ -121,7 +121,7 @@ def test_bad_rows_are_reported_and_skipped(runner, app, tmp_path):
         ("cells.csv", "code,name\n1.001193,Đăng ký khai sinh,thừa\n", "line 2 has more cells than the header"),
         ("quote.csv", 'code,name\n1.001193,"Đăng ký khai sinh\n', "not valid CSV"),
         ("latin.csv", None, "is not UTF-8"),
-        ("table.xlsx", "code,name\n", "must end in .json or .csv"),
+        ("table.ods", "code,name\n", "must end in .json, .csv or .xlsx"),
     ],
 )
 def test_a_malformed_file_is_refused_whole(runner, app, tmp_path, name, content, reason):

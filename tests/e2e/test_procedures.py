@@ -6,7 +6,9 @@ htmx."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -133,3 +135,48 @@ def test_editor_lists_work_without_javascript(page_nojs, demo_catalogue, sign_in
     page.get_by_role("button", name="Lưu", exact=True).click()
     page.locator("small.error", has_text="Mã thủ tục có dạng 1.001193").wait_for()
     check_accessibility(page)
+
+
+RECORDS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tthc" / "records"
+
+
+def _longest_records() -> list[Path]:
+    """Three of the longest real records: the longest name, the most papers, the longest steps."""
+    files = sorted(RECORDS.rglob("*.json"))
+    records = {path: json.loads(path.read_text(encoding="utf-8")) for path in files}
+    chosen: list[Path] = []
+    for key in ("ten_thu_tuc", "thanh_phan_ho_so", "trinh_tu_thuc_hien"):
+        best = max((p for p in files if p not in chosen), key=lambda p: len(records[p][key]))
+        chosen.append(best)
+    return chosen
+
+
+@pytest.fixture
+def long_records(live_server):
+    from wardsite.procedures import open_data, portal
+
+    paths = _longest_records()
+    with live_server.app.app_context():
+        records = [record for path in paths for record in portal.read_path(path)]
+        report = open_data.import_records(records, publish=True)
+        assert not report.rejected
+    return [record["code"] for record in records]
+
+
+@pytest.mark.skipif(not RECORDS.is_dir(), reason="the portal's records are not beside the tree")
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_the_longest_real_records_read_on_a_phone_and_print(request, javascript, long_records, check_accessibility):
+    page = request.getfixturevalue("page" if javascript else "page_nojs")
+    for code in long_records:
+        page.goto(f"/thu-tuc/{code}")
+        page.locator("h1").wait_for()
+        # The summary first, then the papers by group and the steps, all on a 390 px phone.
+        assert page.locator("dl.procedure-summary").is_visible()
+        assert page.locator(".procedure-checklist li").count() > 0
+        check_accessibility(page)
+        page.get_by_role("button", name="Tờ hướng dẫn để in").click()
+        page.wait_for_url(f"**/thu-tuc/{code}/in")
+        assert page.locator("img.sheet-qr").is_visible()
+        check_accessibility(page)
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        assert 1 <= pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") <= 2, code

@@ -135,7 +135,7 @@ def read_file(path: str | Path) -> list[dict]:
         return parse_json(content)
     if suffix == ".csv":
         return parse_csv(content)
-    raise ImportFileError(f"{path.name}: the file name must end in .json or .csv")
+    raise ImportFileError(f"{path.name}: the file name must end in .json, .csv or .xlsx (a portal list)")
 
 
 def parse_json(content: str) -> list[dict]:
@@ -403,6 +403,15 @@ def import_records(records: list[dict], dry_run: bool = False, publish: bool = F
             continue
         seen.add(data.code)
         procedure = by_code(data.code)
+        if record.get("list_entry"):
+            # A line of the portal's list: a draft to complete, never over a procedure already here.
+            if procedure is None:
+                data.published = False
+                create(data, imported=True)
+                report.created.append(data.code)
+            else:
+                report.unchanged.append(data.code)
+            continue
         if publish:
             data.published = True
         elif "published" not in record and procedure is not None:

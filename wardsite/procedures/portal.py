@@ -1,6 +1,7 @@
 """Reading the national public-service portal's own procedure records (the
-crawler's JSON, one file per procedure, as in ../shared/data/tthc/records/)
-into the import's record shape (`open_data.COLUMNS`).
+crawler's JSON, one file per procedure, as in ../shared/data/tthc/records/,
+and its "Danh sách thủ tục hành chính" Excel lists, as in lists/) into the
+import's record shape (`open_data.COLUMNS`).
 
 The crawler flattened the portal's HTML tables into text with no separator
 between header and cells ("Hình thức nộpThời gianPhí, lệ phíMô tảTrực
@@ -33,7 +34,11 @@ _AMOUNT = r"(?:(?:Lệ phí|Phí)\s*:?\s*)?(?:Miễn phí|Không có thông tin|
 _PARENS = r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)"
 _FEE = re.compile(rf"\s*({_AMOUNT})\s*({_PARENS})?")
 _COUNT = re.compile(r"(\d)\s*bản\s*(chính|sao|chụp)")
-_ITEM = re.compile(r"(.*?)((?:\d\s*bản\s*(?:chính|sao|chụp)\s*)+)", re.S)
+# A paper's row ends with its counts ("1 bản chính", "1 bản chính,1 bản sao"), and
+# the next row starts with a mark or a capital letter; counts inside a paper's
+# text ("(01 bản chính hoặc 01 bản sao có chứng thực)") do not end it.
+_COUNTS = r"(?:(?<!\d)|(?<=\d{4}))\d\s*bản\s*(?:chính|sao|chụp)(?:\s*[,;]\s*\d\s*bản\s*(?:chính|sao|chụp))*"
+_ITEM = re.compile(rf"(.*?)({_COUNTS})\s*(?=$|[-+*•(]|[{_UPPER}])", re.S)
 _TEMPLATE = re.compile(r"((?:\d+\.)?[^\s().]+\.(?:docx?|pdf|xlsx?|rar|zip|odt))\s*$", re.I)
 _NUMBER = re.compile(
     rf"\d+/(?:\d{{4}}/)?[A-ZĐ0-9]+[a-z]?(?:-[A-ZĐ0-9]+[a-z]?)*(?=$|[{_UPPER}][{_LOWER}])"
@@ -212,18 +217,66 @@ def to_import_record(record: dict) -> dict:
     }
 
 
-def read_path(path: str | Path) -> list[dict]:
-    """The import records of a file, or of every .json and .csv file under a folder.
+# The list's header row, and what says a procedure is done at the commune (ward) level.
+LIST_COLUMNS = ("Mã số", "Tên", "Cơ quan ban hành", "Cơ quan thực hiện", "Lĩnh vực")
+_COMMUNE = re.compile(r"cấp\s+xã|\bxã\b|phường", re.I)
 
-    A portal record file (one procedure, or a list of them) is parsed here; our
-    own export's JSON and CSV are read by `open_data.read_file`.
+
+def read_list(path: Path, all_levels: bool = False) -> list[dict]:
+    """The rows of a portal "Danh sách TTHC" workbook as list entries: code,
+    name, sector and implementing bodies only, to be created as drafts an
+    editor completes. Only the procedures a commune-level body carries out,
+    unless `all_levels` (a province loading every level)."""
+    import openpyxl  # only the lists need it
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as problem:  # openpyxl raises many kinds for a broken file
+        raise open_data.ImportFileError(f"{path.name} is not a readable Excel workbook ({problem})") from None
+    records = []
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        for row in rows:
+            if tuple(str(cell or "").strip() for cell in row[: len(LIST_COLUMNS)]) == LIST_COLUMNS:
+                break
+        else:
+            raise open_data.ImportFileError(
+                f"{path.name} has no header row {', '.join(LIST_COLUMNS)} (the portal's list of procedures)"
+            )
+        for row in rows:
+            code, name, issuer, bodies, sector = (str(cell or "").strip() for cell in row[:5])
+            if not code and not name:
+                continue
+            level = "ward" if _COMMUNE.search(bodies) else "province"
+            if level != "ward" and not all_levels:
+                continue
+            records.append({
+                "code": code, "name": " ".join(name.split()), "sector": sector, "level": level,
+                "authority": "\n".join(filter(None, (
+                    f"Cơ quan thực hiện: {bodies}" if bodies else "", f"Cơ quan ban hành: {issuer}" if issuer else "",
+                ))),
+                "list_entry": True,
+            })
+    finally:
+        workbook.close()
+    return records
+
+
+def read_path(path: str | Path, all_levels: bool = False) -> list[dict]:
+    """The import records of a file, or of every .json, .csv and .xlsx file under a folder.
+
+    A portal record file (one procedure, or a list of them) and a portal list
+    workbook are parsed here; our own export's JSON and CSV are read by
+    `open_data.read_file`.
     """
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".json", ".csv"))
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".json", ".csv", ".xlsx"))
         if not files:
-            raise open_data.ImportFileError(f"{path} holds no .json or .csv file")
-        return [record for file in files for record in read_path(file)]
+            raise open_data.ImportFileError(f"{path} holds no .json, .csv or .xlsx file")
+        return [record for file in files for record in read_path(file, all_levels)]
+    if path.suffix.lower() == ".xlsx":
+        return read_list(path, all_levels)
     if path.suffix.lower() == ".json":
         try:
             document = json.loads(path.read_bytes().decode("utf-8-sig"))

@@ -22,10 +22,11 @@ from wardsite.pages import (
     add_sitemap_source,
     add_staff_link,
 )
-from wardsite.procedures import open_data, portal, services
+from wardsite.procedures import open_data, portal, services, sheet
 from wardsite.procedures.forms import ProcedureForm, apply_list_action
 from wardsite.procedures.models import ONLINE_FILTERS, ONLINE_LEVELS, Procedure
 from wardsite.publishing import RecordAction, add_record_actions, editable_or_404
+from wardsite.qr import qr_data_uri
 from wardsite.timeutil import local_today
 from wardsite.urls import page_number
 
@@ -121,7 +122,11 @@ def show(code: str):
 @bp.route("/thu-tuc/<code>/in")
 def print_sheet(code: str):
     procedure = _procedure_or_404(code)
-    return render_template("procedures/print.html", procedure=procedure, printed_on=local_today())
+    page_url = url_for("procedures.show", code=procedure.code, _external=True)
+    return render_template(
+        "procedures/print.html", procedure=procedure, sheet=sheet.build(procedure), page_url=page_url,
+        qr=qr_data_uri(page_url, scale=3), printed_on=local_today(),
+    )
 
 
 def _download(content: str, mimetype: str, filename: str) -> Response:
@@ -303,10 +308,13 @@ add_record_actions(
 @bp.cli.command("import")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and report, without saving anything.")
-@click.option("--publish", is_flag=True, help="Publish every imported procedure.")
-def import_command(path: str, dry_run: bool, publish: bool) -> None:
+@click.option("--publish", is_flag=True, help="Publish every imported procedure (not the lists' drafts).")
+@click.option("--all-levels", is_flag=True, help="From a portal list, every procedure, not only the commune level's.")
+def import_command(path: str, dry_run: bool, publish: bool, all_levels: bool) -> None:
     """Create or update procedures from PATH, matched by code: a .json or .csv
-    file, a national portal record file, or a folder of them (read recursively).
+    file, a national portal record file, a portal list workbook (.xlsx: drafts
+    of the commune level's procedures, or all with --all-levels, never over an
+    existing procedure), or a folder of them (read recursively).
     See docs/procedures-import.md.
 
     \b
@@ -332,7 +340,7 @@ def import_command(path: str, dry_run: bool, publish: bool) -> None:
     reported and skipped, the others are saved together.
     """
     try:
-        records = portal.read_path(path)
+        records = portal.read_path(path, all_levels=all_levels)
     except open_data.ImportFileError as problem:
         raise click.ClickException(f"{problem}. Nothing was imported.") from None
     report = open_data.import_records(records, dry_run=dry_run, publish=publish)

@@ -16,6 +16,7 @@ from wardsite.pages import add_staff_link
 from wardsite.stations.models import WEEKDAYS
 from wardsite.stations.services import residential_group, residential_groups
 from wardsite.volunteers import services
+from wardsite.qr import qr_data_uri
 from wardsite.volunteers.forms import AvailabilityForm, AwayForm, VolunteerForm
 from wardsite.volunteers.models import DAY_PARTS, Volunteer
 
@@ -100,7 +101,7 @@ def _availability(volunteer: Volunteer, here: str):
 
 def _card(volunteer: Volunteer):
     url = services.verification_url(volunteer)
-    return render_template("volunteers/card.html", volunteer=volunteer, qr=services.qr_data_uri(url), url=url)
+    return render_template("volunteers/card.html", volunteer=volunteer, qr=qr_data_uri(url), url=url)
 
 
 # Leaders -------------------------------------------------------------------------------

@@ -8,12 +8,9 @@ that this area does not import it."""
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Callable
 from datetime import date
 
-import segno
 from flask import url_for
 from sqlalchemy import select
 
@@ -21,6 +18,7 @@ from wardsite.accounts.models import User, UserRole
 from wardsite.admin.models import ResidentialGroup
 from wardsite.audit import record_audit
 from wardsite.extensions import db
+
 from wardsite.volunteers.models import DateAway, Volunteer, new_calendar_token
 
 
@@ -99,13 +97,6 @@ def renew_calendar_link(volunteer: Volunteer) -> None:
 
 
 # The card and its check -------------------------------------------------------------
-
-
-def qr_data_uri(text: str) -> str:
-    """An SVG QR code as a data: URI (allowed by the CSP's img-src)."""
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def verification_url(volunteer: Volunteer) -> str:
