@@ -23,9 +23,8 @@ PAPERS_BUDGET = 2200
 # recognisable; a record with too many papers for that gets two pages, and its
 # papers down to MIN_TWO_PAGES characters.
 MIN_SHARE = 90
-TWO_PAGES_BUDGET = 5200
-DENSE_FROM = 60
-MIN_TWO_PAGES = 36
+TWO_PAGES_BUDGET = 4800
+MIN_TWO_PAGES = 30
 # Notes (the portal's cases and remarks among the papers) keep less: the page has them whole.
 NOTE_LIMIT = 100
 GROUP_NAME_LIMIT = 140
@@ -64,7 +63,7 @@ class Sheet:
     groups: list[SheetGroup]
     fee: str
     shortened: bool
-    dense: bool  # so many papers that they print smaller, in three columns
+    dense: bool  # too many papers for one page: they print smaller, in three columns
 
 
 def _fit(lengths: list[int], budget: int) -> int:
@@ -79,19 +78,19 @@ def _fit(lengths: list[int], budget: int) -> int:
     return max(lengths, default=budget)
 
 
-def _share(documents: list[Document]) -> int:
+def _share(documents: list[Document]) -> tuple[int, bool]:
     """One page when each paper keeps at least MIN_SHARE characters; else
     (a hundred papers or more) two pages, each paper down to its first words."""
     lengths = sorted(min(len(" ".join(d.name.split())), NOTE_LIMIT if d.is_note else PAPERS_BUDGET) for d in documents)
     share = _fit(lengths, PAPERS_BUDGET)
     if share >= MIN_SHARE:
-        return share
-    return max(MIN_TWO_PAGES, min(MIN_SHARE, _fit(lengths, TWO_PAGES_BUDGET)))
+        return share, False
+    return max(MIN_TWO_PAGES, min(MIN_SHARE, _fit(lengths, TWO_PAGES_BUDGET))), True
 
 
 def build(procedure: Procedure) -> Sheet:
     documents = list(procedure.documents)
-    share = _share(documents)
+    share, dense = _share(documents)
     shortened = False
     groups: list[SheetGroup] = []
     for group_name, group_documents in procedure.paper_groups:
@@ -105,4 +104,4 @@ def build(procedure: Procedure) -> Sheet:
         groups.append(group)
     first = procedure.channels[0] if procedure.channels else None
     fee, cut = shorten(first.fee, FEE_LIMIT) if first is not None and first.fee else ("", False)
-    return Sheet(groups, fee, shortened or cut, dense=len(documents) > DENSE_FROM)
+    return Sheet(groups, fee, shortened or cut, dense=dense)
