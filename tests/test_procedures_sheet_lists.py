@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
@@ -145,3 +146,62 @@ def test_the_sheet_of_a_short_record_holds_every_paper_whole(client, catalogue):
     assert "Tờ khai đăng ký khai sinh (1 bản chính)" in text and "Giấy chứng sinh (1 bản chính)" in text
     assert "rút gọn" not in text
     assert "Thời gian giải quyết Trong ngày" in text and "Phí, lệ phí Miễn phí nếu đúng hạn" in text
+
+
+class _FormValues(HTMLParser):
+    """What a browser would send for the page's main form: inputs, checked boxes, textareas, chosen options."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.values.append((a["name"], a.get("value") or ("y" if a.get("type") == "checkbox" else "")))
+        elif tag == "textarea":
+            self._textarea, self._text = a.get("name"), []
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.values.append((self._select, a.get("value", "")))
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea is not None:
+            text = "".join(self._text)
+            self.values.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+@pytest.mark.skipif(not (DATA / "records").is_dir(), reason="the portal's records are not beside the tree")
+def test_an_editor_saving_an_imported_record_unchanged_loses_nothing(runner, app, client, login):
+    from werkzeug.datastructures import MultiDict
+
+    from wardsite.procedures.services import ProcedureData
+
+    codes = ["1.002755", "1.001193", "1.013225"]  # groups and notes, the longest papers, 53 papers
+    for code in codes:
+        path = next((DATA / "records").rglob(f"{code}.json"))
+        assert runner.invoke(args=["procedures", "import", str(path), "--publish"]).exit_code == 0
+    with app.app_context():
+        before = {p.code: (p.id, ProcedureData.of(p)) for p in db.session.scalars(select(Procedure))}
+    login("editor")
+    for code, (procedure_id, data) in before.items():
+        parser = _FormValues()
+        parser.feed(client.get(f"/quan-tri/thu-tuc/{procedure_id}").get_data(as_text=True))
+        fields = MultiDict([(name, value) for name, value in parser.values if name not in ("q", "lang")])
+        response = client.post(f"/quan-tri/thu-tuc/{procedure_id}", data=fields)
+        assert response.status_code == 303, (code, re.findall(r'class="error"[^>]*>([^<]+)', response.get_data(as_text=True))[:3])
+        with app.app_context():
+            assert ProcedureData.of(db.session.get(Procedure, procedure_id)) == data, code

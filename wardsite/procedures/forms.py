@@ -24,7 +24,14 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from wardsite.forms import Form, SubForm
 from wardsite.procedures.models import CHANNEL_KINDS, CODE_PATTERN, LEVELS, ONLINE_LEVELS
+from wardsite.procedures.open_data import ITEM_LIMIT, NAME_LIMIT, TEXT_LIMIT
 from wardsite.procedures.services import MAX_CHANNELS, MAX_COPIES, MAX_DOCUMENTS, MAX_STEPS
+
+
+def at_most(limit: int) -> Length:
+    """The importer's limit for a text (open_data), so that every record it
+    takes can be saved again here; a longer value is named, never cut."""
+    return Length(max=limit, message=_l("At most %(count)s characters.", count=f"{limit:,}".replace(",", ".")))
 
 URL_PATTERN = r"^https?://\S+$"
 
@@ -69,25 +76,33 @@ class ChannelForm(SubForm):
         validators=[AnyOf(list(CHANNEL_KINDS), message=_l("Please choose a way from the list."))],
     )
     processing_time = StringField(
-        _l("Processing time"), validators=[Optional(), Length(max=300, message=_l("At most 300 characters."))]
+        _l("Processing time"), validators=[Optional(), at_most(ITEM_LIMIT)]
     )
-    fee = StringField(_l("Fee"), validators=[Optional(), Length(max=300, message=_l("At most 300 characters."))])
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))])
+    fee = TextAreaField(_l("Fee"), validators=[Optional(), at_most(ITEM_LIMIT)], render_kw={"rows": 1})
+    note = TextAreaField(_l("Note"), validators=[Optional(), at_most(ITEM_LIMIT)], render_kw={"rows": 1})
+    condition = TextAreaField(_l("Condition (when this way applies)"), validators=[Optional(), at_most(ITEM_LIMIT)], render_kw={"rows": 1})
+    time_value = StringField(_l("Time (number)"), validators=[Optional(), at_most(40)])
+    time_unit = StringField(_l("Time unit, e.g. Ngày làm việc"), validators=[Optional(), at_most(200)])
+    fee_note = TextAreaField(_l("About the fee"), validators=[Optional(), at_most(ITEM_LIMIT)], render_kw={"rows": 1})
 
 
 class StepForm(SubForm):
     text = TextAreaField(
         _l("Step"),
-        validators=[DataRequired(_l("Please describe this step, or remove it.")), Length(max=4000, message=_l("At most 4000 characters."))],
+        validators=[DataRequired(_l("Please describe this step, or remove it.")), at_most(ITEM_LIMIT)],
         render_kw={"rows": 2},
     )
 
 
 class DocumentForm(SubForm):
-    name = StringField(
+    name = TextAreaField(
         _l("Paper"),
-        validators=[DataRequired(_l("Please name this paper, or remove it.")), Length(max=1000, message=_l("At most 1000 characters."))],
+        validators=[DataRequired(_l("Please name this paper, or remove it.")), at_most(ITEM_LIMIT)],
+        render_kw={"rows": 1},
     )
+    group = StringField(_l("Group (e.g. Giấy tờ phải nộp)"), validators=[Optional(), at_most(ITEM_LIMIT)])
+    is_note = BooleanField(_l("A note, not a paper to bring"))
+    template_name = StringField(_l("Form template's file name"), validators=[Optional(), at_most(2000)])
     originals = CountField(
         _l("Originals"),
         default=0,
@@ -100,11 +115,17 @@ class DocumentForm(SubForm):
         validators=[InputRequired(_l("Please enter a number (0 if none).")), NumberRange(0, MAX_COPIES, message=_l("Between 0 and 50."))],
         render_kw={"min": 0, "max": MAX_COPIES, "inputmode": "numeric"},
     )
+    scans = CountField(
+        _l("Photocopies"),
+        default=0,
+        validators=[Optional(), NumberRange(0, MAX_COPIES, message=_l("Between 0 and 50."))],
+        render_kw={"min": 0, "max": MAX_COPIES, "inputmode": "numeric"},
+    )
     template_url = StringField(
         _l("Link to the form template (optional)"),
         validators=[
             Optional(),
-            Length(max=500, message=_l("At most 500 characters.")),
+            at_most(2000),
             Regexp(URL_PATTERN, message=_l("Please enter a web address starting with https://")),
         ],
     )
@@ -125,10 +146,10 @@ class ProcedureForm(Form):
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     decision_number = StringField(
-        _l("Publishing decision number"), validators=[Optional(), Length(max=120, message=_l("At most 120 characters."))]
+        _l("Publishing decision number"), validators=[Optional(), at_most(2000)]
     )
     name = StringField(
-        _l("Procedure name"), validators=[DataRequired(_l("Please enter the procedure's name.")), Length(max=300, message=_l("At most 300 characters."))]
+        _l("Procedure name"), validators=[DataRequired(_l("Please enter the procedure's name.")), at_most(NAME_LIMIT)]
     )
     sector_name = StringField(
         _l("Sector"),
@@ -146,11 +167,11 @@ class ProcedureForm(Form):
     postal_send = BooleanField(_l("The dossier can be sent by post"))
     postal_receive = BooleanField(_l("The result can be received by post"))
     same_day = BooleanField(_l("Settled the same day, without an appointment"))
-    applicants = TextAreaField(_l("Who may apply"), validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters."))], render_kw={"rows": 2})
-    authority = TextAreaField(_l("Authority"), validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters."))], render_kw={"rows": 2})
-    result = TextAreaField(_l("Result"), validators=[Optional(), Length(max=4000, message=_l("At most 4000 characters."))], render_kw={"rows": 2})
-    requirements = TextAreaField(_l("Requirements and conditions"), validators=[Optional(), Length(max=8000, message=_l("At most 8000 characters."))], render_kw={"rows": 3})
-    legal_basis = TextAreaField(_l("Legal basis"), validators=[Optional(), Length(max=8000, message=_l("At most 8000 characters."))], render_kw={"rows": 3})
+    applicants = TextAreaField(_l("Who may apply"), validators=[Optional(), at_most(TEXT_LIMIT)], render_kw={"rows": 2})
+    authority = TextAreaField(_l("Authority"), validators=[Optional(), at_most(TEXT_LIMIT)], render_kw={"rows": 2})
+    result = TextAreaField(_l("Result"), validators=[Optional(), at_most(TEXT_LIMIT)], render_kw={"rows": 2})
+    requirements = TextAreaField(_l("Requirements and conditions"), validators=[Optional(), at_most(TEXT_LIMIT)], render_kw={"rows": 3})
+    legal_basis = TextAreaField(_l("Legal basis"), validators=[Optional(), at_most(TEXT_LIMIT)], render_kw={"rows": 3})
     last_checked_on = DayField(_l("Last checked against the national portal"), validators=[Optional()])
     check_note = TextAreaField(
         _l("Warning shown to residents until the record is checked"),

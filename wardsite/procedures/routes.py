@@ -220,6 +220,10 @@ def _form_data(form: ProcedureForm, procedure: Procedure | None) -> services.Pro
                 template_url=clean(entry.form.template_url.data),
                 originals=entry.form.originals.data or 0,
                 copies=entry.form.copies.data or 0,
+                group=clean(entry.form.group.data),
+                is_note=bool(entry.form.is_note.data),
+                template_name=clean(entry.form.template_name.data),
+                scans=entry.form.scans.data or 0,
             )
             for entry in form.documents.entries
         ],
@@ -229,6 +233,10 @@ def _form_data(form: ProcedureForm, procedure: Procedure | None) -> services.Pro
                 processing_time=clean(entry.form.processing_time.data),
                 fee=clean(entry.form.fee.data),
                 note=clean(entry.form.note.data),
+                condition=clean(entry.form.condition.data),
+                time_value=clean(entry.form.time_value.data),
+                time_unit=clean(entry.form.time_unit.data),
+                fee_note=clean(entry.form.fee_note.data),
             )
             for entry in form.channels.entries
         ],
