@@ -12,11 +12,12 @@ kept in the signed session cookie).
 from __future__ import annotations
 
 import click
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from wardsite.admin.models import WardSettings
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import render
@@ -26,7 +27,7 @@ from wardsite.procedures.models import Procedure
 from wardsite.stations.models import WEEKDAYS
 from wardsite.timeutil import to_local
 from wardsite.roster import services as roster_services
-from wardsite.visits import booking, roster_changes, services, slots
+from wardsite.visits import booking, calendar, roster_changes, services, slots
 from wardsite.visits import leader_routes  # noqa: F401 (the leader's screens add their routes to bp)
 from wardsite.visits import waiting_list, waiting_routes  # noqa: F401 (the waiting list's pages too)
 from wardsite.visits.blueprint import bp
@@ -108,6 +109,18 @@ def check_field():
 def confirmation(code: str):
     visit = booking.own_visit(code)
     return render_template("visits/confirmation.html", visit=visit, team=services.first_names(visit.team))
+
+
+@bp.route("/dat-lich/tra-cuu/<code>/lich.ics")
+def visit_calendar(code: str):
+    """The booking for the resident's phone calendar (only for the browser holding it)."""
+    visit = booking.own_visit(code)
+    if not visit.active or not visit.upcoming:
+        abort(404)
+    response = Response(calendar.visit_ics(visit, WardSettings.current().name), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="lich-hen-{visit.code}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # Lookup, change, cancel, erase, rate ------------------------------------------
