@@ -22,6 +22,21 @@ pytestmark = pytest.mark.e2e
 CODE = "1.004873"  # Cấp Giấy xác nhận tình trạng hôn nhân
 
 
+
+def _visit_began(app, code: str) -> None:
+    """Time passes: the visit's slot began half an hour ago."""
+    from datetime import timedelta
+
+    from wardsite.extensions import db
+    from wardsite.timeutil import utcnow
+    from wardsite.visits.models import Visit
+
+    start = utcnow() - timedelta(minutes=30)
+    with app.app_context():
+        visit = db.session.scalar(db.select(Visit).where(Visit.code == code))
+        visit.slot_start, visit.slot_end = start, start + timedelta(hours=1)
+        db.session.commit()
+
 def _arrange(app, days_ahead: int, start_hour: int, volunteer_name: str = "Hoàng Minh Đức") -> str:
     """A published procedure, a residential group and a rostered mobile team
     on the day `days_ahead` from `start_hour`; returns the first slot's value."""
@@ -122,6 +137,8 @@ def test_resident_books_without_javascript_leader_confirms_and_records_resident_
     check_accessibility(page)
     page.get_by_role("button", name="Xác nhận lịch hẹn").click()
     page.get_by_text(f"Đã xác nhận lịch hẹn {code}.").wait_for()
+    _visit_began(live_server.app, code)  # an outcome is taken only once the visit has started
+    page.reload()
     page.get_by_label("Số người được hướng dẫn").fill("2")
     page.get_by_label("Số hồ sơ đã nộp trực tuyến").fill("1")
     page.get_by_role("button", name="Lưu kết quả").click()
@@ -193,6 +210,8 @@ def test_resident_finds_a_procedure_outside_the_short_list_in_the_catalogue_and_
     leader.goto(f"/quan-tri/lich-hen/?ngay={slot[:10]}")
     leader.get_by_role("link", name=code).click()
     leader.get_by_role("heading", name=f"Lịch hẹn tại nhà {code}").wait_for()
+    _visit_began(live_server.app, code)
+    leader.reload()
     assert 0 < leader.locator('input[name="procedures_done"]').count() <= 13
     assert leader.get_by_label(name).is_checked()
     check_accessibility(leader)
