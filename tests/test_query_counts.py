@@ -37,7 +37,7 @@ from wardsite.procedures.models import Channel, Document, Procedure, Sector, Ste
 from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
 from wardsite.stations.models import Closure, OpeningHours, Station, StationHost
 from wardsite.stats.models import GuidanceSession
-from wardsite.timeutil import from_local, local_today, utcnow
+from wardsite.timeutil import from_local, local_now, local_today, utcnow
 from wardsite.visits.models import CANCELLED, CONFIRMED, DONE, REQUESTED, Visit
 from wardsite.volunteers.models import DAY_PARTS, DateAway, Volunteer
 
@@ -200,6 +200,12 @@ class Grower:
             team += [volunteers[1 + (index * 2 + k) % (len(volunteers) - 1)] for k in range(2)]
             shift.assignments = [Assignment(volunteer=v, attendance=("present", None)[k % 2]) for k, v in enumerate(dict.fromkeys(team))]
             shifts.append(shift)
+        # The administrator is on a station's shift now at every scale: the
+        # guidance log's "on shift" figures are on the page before and after
+        # the growth, whatever the hour the test runs at.
+        now = from_local(local_now().replace(minute=0, second=0, microsecond=0, tzinfo=None))
+        shifts.append(Shift(kind="estation", station=stations[0], starts_at=now, ends_at=now + timedelta(hours=1), seats=3,
+                            published_at=self.now, assignments=[Assignment(volunteer=volunteers[0])]))
         db.session.add_all(shifts)
         return shifts
 

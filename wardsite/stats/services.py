@@ -80,8 +80,11 @@ def current_station_for(user, moment: datetime | None = None) -> Station | None:
         return None
     moment = moment or local_now()
     margin = timedelta(hours=1)
+    # The station alone: loading the shift would bring its seats, their
+    # volunteers and their availability along.
     query = (
-        select(Shift)
+        select(Station)
+        .join(Shift, Shift.station_id == Station.id)
         .join(Assignment, Assignment.shift_id == Shift.id)
         .where(
             Assignment.volunteer_id == volunteer.id,
@@ -92,8 +95,7 @@ def current_station_for(user, moment: datetime | None = None) -> Station | None:
         )
         .order_by(Shift.starts_at)
     )
-    shift = db.session.scalars(query).first()
-    return shift.station if shift else None
+    return db.session.scalars(query.limit(1)).first()
 
 
 class FormAlreadyUsed(Exception):
