@@ -68,6 +68,34 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def assert_every_text_on_its_page(client) -> None:
+    """Each step's, paper's and fee's whole text of every procedure appears on its page."""
+    expected = {
+        p.code: ([s.text for s in p.steps], [d.name for d in p.documents], [t for c in p.channels for t in (c.fee, c.fee_note, c.note)])
+        for p in db.session.scalars(select(Procedure))
+    }
+    assert expected
+    for code, (steps, papers, fees) in expected.items():
+        text = page_text(client, code)
+        for part in [*steps, *papers, *fees]:
+            assert flat(part) in text, (code, part[:80])
+
+
+def assert_exports_reimport_identical(runner, client, tmp_path, count: int) -> None:
+    exported_json = client.get("/thu-tuc/export.json").get_data(as_text=True)
+    exported_csv = client.get("/thu-tuc/export.csv").get_data(as_text=True)
+    assert any("\n" in step for record in json.loads(exported_json)["procedures"] for step in record["steps"])
+    for name, content in (("thu-tuc.csv", exported_csv), ("thu-tuc.json", exported_json)):
+        db.session.execute(delete(Procedure))
+        db.session.commit()
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8", newline="")
+        result = runner.invoke(args=["procedures", "import", str(path)])
+        assert f"{count} created, 0 updated, 0 unchanged, 0 rejected" in result.output, result.output
+        assert client.get("/thu-tuc/export.json").get_data(as_text=True) == exported_json
+        assert client.get("/thu-tuc/export.csv").get_data(as_text=True) == exported_csv
+
+
 def test_a_portal_record_splits_into_its_structure():
     record = to_import_record(json.loads((RECORDS / "bo-cong-an" / "1.002755.json").read_text(encoding="utf-8")))
     assert (record["name"], record["sector"], record["level"]) == ("Gia hạn tạm trú", "Đăng ký, quản lý cư trú", "ward")
@@ -114,38 +142,20 @@ def test_a_subset_imports_whole_shows_every_text_and_reimports_unchanged(runner,
         assert len(procedure.name) > 300 and procedure.name == " ".join(source["ten_thu_tuc"].replace("\xa0", " ").split(" ")).strip()
         longest_step = max(len(step.text) for p in db.session.scalars(select(Procedure)) for step in p.steps)
         assert longest_step > 4000
-        expected = {
-            p.code: ([s.text for s in p.steps], [d.name for d in p.documents], [t for c in p.channels for t in (c.fee, c.fee_note, c.note)])
-            for p in db.session.scalars(select(Procedure))
-        }
-    for code, (steps, papers, fees) in expected.items():
-        text = page_text(client, code)
-        for part in [*steps, *papers, *fees]:
-            assert flat(part) in text, (code, part[:80])
+        assert_every_text_on_its_page(client)
 
 
 def test_exports_reimport_to_identical_records(runner, app, client, tmp_path):
     folder = copy_records(_subset(), tmp_path / "records")
     runner.invoke(args=["procedures", "import", str(folder), "--publish"])
-    exported_json = client.get("/thu-tuc/export.json").get_data(as_text=True)
-    exported_csv = client.get("/thu-tuc/export.csv").get_data(as_text=True)
-    assert "\n" in json.loads(exported_json)["procedures"][0]["steps"][0] or any(
-        "\n" in step for record in json.loads(exported_json)["procedures"] for step in record["steps"]
-    )
-    for name, content in (("thu-tuc.csv", exported_csv), ("thu-tuc.json", exported_json)):
-        with app.app_context():
-            db.session.execute(delete(Procedure))
-            db.session.commit()
-        path = tmp_path / name
-        path.write_text(content, encoding="utf-8", newline="")
-        result = runner.invoke(args=["procedures", "import", str(path)])
-        assert "25 created, 0 updated, 0 unchanged, 0 rejected" in result.output, result.output
-        assert client.get("/thu-tuc/export.json").get_data(as_text=True) == exported_json
-        assert client.get("/thu-tuc/export.csv").get_data(as_text=True) == exported_csv
+    with app.app_context():
+        assert_exports_reimport_identical(runner, client, tmp_path, 25)
 
 
-def test_all_588_records_import_and_a_second_run_changes_nothing(runner, app):
-    """The whole catalogue (about 7 s on SQLite on this machine: the slowest test of the procedures)."""
+def test_all_588_records_import_whole_show_every_text_and_reimport_unchanged(runner, app, client, tmp_path):
+    """The whole catalogue: imported twice, every text of every record on its
+    page, and both exports re-imported to identical records (the slowest test
+    of the procedures; the subset above is the quick version)."""
     result = runner.invoke(args=["procedures", "import", str(RECORDS), "--publish"])
     assert result.exit_code == 0, result.output
     assert "588 created, 0 updated, 0 unchanged, 0 rejected" in result.output
@@ -153,3 +163,5 @@ def test_all_588_records_import_and_a_second_run_changes_nothing(runner, app):
     assert "0 created, 0 updated, 588 unchanged, 0 rejected" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Procedure).where(Procedure.published.is_(True))) == 588
+        assert_every_text_on_its_page(client)
+        assert_exports_reimport_identical(runner, client, tmp_path, 588)
