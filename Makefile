@@ -24,10 +24,15 @@ run: $(STAMP)
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Run the whole suite on SQLite (browser journeys included), then on PostgreSQL
-test: $(STAMP)
+test: $(STAMP) build/vnu/vnu.jar
 	bash scripts/require-system-packages.sh
 	bash scripts/vendor.sh --check
+	VENDOR_LOCK=scripts/tools.lock bash scripts/vendor.sh --check
 	bash scripts/run-tests.sh
+
+## The Nu HTML Checker for the markup test, pinned in scripts/tools.lock
+build/vnu/vnu.jar: scripts/tools.lock
+	VENDOR_LOCK=scripts/tools.lock bash scripts/vendor.sh
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest

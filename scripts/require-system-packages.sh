@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Why: the browser journeys need Chromium and the PostgreSQL run needs the
-# server binaries; neither comes from pip. As root on Debian we install what
+# Why: the browser journeys need Chromium, the markup test needs Java for the
+# Nu HTML Checker, and the PostgreSQL run needs the server binaries; none comes
+# from pip. As root on Debian we install what
 # is missing, otherwise we say exactly which Debian packages to install.
 set -euo pipefail
 
 find_missing() {
   missing=()
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  command -v java >/dev/null || missing+=(default-jre-headless)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 }
 find_missing

@@ -10,9 +10,12 @@
 #                               (to upgrade: edit package@version in the lock first)
 #
 # Lock lines: <path in repo>  <sha256>  <package@version>  <path in package>
+#
+# VENDOR_LOCK=scripts/tools.lock selects another lock: the test tools too big
+# to keep in the tree (the Nu HTML Checker), fetched into build/ the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lock=scripts/vendor.lock
+lock=${VENDOR_LOCK:-scripts/vendor.lock}
 mode=${1:-fetch}
 
 die() { echo "vendor.sh: $*" >&2; exit 1; }

@@ -92,6 +92,17 @@ def test_the_station_defaults_to_the_volunteers_shift(client, app, login, place)
         assert db.session.scalar(select(GuidanceSession.volunteer_id)) == volunteer_id
 
 
+def test_off_shift_nothing_is_chosen_until_the_volunteer_chooses(client, login, place):
+    """Not on a shift: the list starts with "choose", so an entry never lands on
+    whichever station happens to be first."""
+    login("volunteer")
+    page = client.get(URL).get_data(as_text=True)
+    select_html = page[page.index('name="station"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select_html)[0] == "Chọn nơi bạn đang trực"
+    assert re.findall(r'<option selected value="([^"]*)"', select_html) == [""]
+
+
 @pytest.mark.parametrize(
     "changes, message",
     [
@@ -99,6 +110,7 @@ def test_the_station_defaults_to_the_volunteers_shift(client, app, login, place)
         ({"people_guided": "0"}, "Vui lòng nhập một số từ 1 đến 200."),
         ({"people_guided": ""}, "Vui lòng nhập số người bạn đã hướng dẫn."),
         ({"dossiers_filed": "-1"}, "Vui lòng nhập một số từ 0 đến 200."),
+        ({"station": ""}, "Vui lòng chọn nơi bạn đang trực."),
         ({"station": "999"}, "Vui lòng chọn nơi bạn đang trực."),
         ({"station": "abc"}, "Vui lòng chọn nơi bạn đang trực."),
         ({"station": "99999999999999999999999"}, "Vui lòng chọn nơi bạn đang trực."),

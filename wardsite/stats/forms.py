@@ -68,6 +68,11 @@ class ReportRangeForm(Form):
                 raise ValidationError(_l("Please choose a range of at most ten years."))
 
 
+def station_id(value) -> int | None:
+    """The chosen station's id; the empty first choice ("choose…") is none."""
+    return None if value in ("", None) else int(value)
+
+
 class StationField(SelectField):
     """A station from the list; anything else gets one plain message."""
 
@@ -101,7 +106,7 @@ class MultiCheckboxField(SelectMultipleField):
 class GuidanceSessionForm(Form):
     form_token = FormTokenField()
     station = StationField(
-        _l("Where"), coerce=int, validators=[InputRequired(_l("Please choose where you are on duty."))]
+        _l("Where"), coerce=station_id, validators=[InputRequired(_l("Please choose where you are on duty."))]
     )
     procedures = MultiCheckboxField(_l("Procedures (tick all that apply)"), coerce=int, validators=[Optional()])
     people_guided = CountField(

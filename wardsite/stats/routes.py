@@ -49,6 +49,10 @@ def _log_form(default_station=None) -> GuidanceSessionForm:
     form = GuidanceSessionForm()
     stations = services.station_choices()
     form.station.choices = [SelectChoice(station.id, station.name) for station in stations]
+    if len(stations) > 1:
+        # Nothing chosen until the volunteer chooses (or is on a shift there):
+        # an entry never lands on the first station of the list by default.
+        form.station.choices.insert(0, SelectChoice("", _("Choose where you are on duty")))
     form.procedures.choices = [SelectChoice(procedure.id, procedure.name) for procedure in services.procedure_choices()]
     if request.method == "GET" and default_station is not None:
         form.station.data = default_station.id
