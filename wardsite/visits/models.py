@@ -270,3 +270,18 @@ class WaitingEntry(db.Model):
     form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     residential_group: Mapped[ResidentialGroup | None] = relationship()
+
+
+class PhoneGuard(db.Model):
+    """One row per phone number that has booked, keyed by an HMAC of the
+    normalised number (never the number itself). A booking takes this row's
+    lock (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite)
+    before it counts the phone's active bookings, so that bookings sent at
+    once with one phone are counted one after the other and the limit
+    VISIT_MAX_ACTIVE_PER_PHONE holds. `purge` deletes the rows not touched
+    for VISIT_RETENTION_DAYS."""
+
+    __tablename__ = "visit_phone_guard"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

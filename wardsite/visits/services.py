@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -25,7 +27,7 @@ from wardsite.extensions import db
 from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
-from wardsite.visits.models import ACTIVE, Visit
+from wardsite.visits.models import ACTIVE, PhoneGuard, Visit
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
 from wardsite.volunteers.models import Volunteer
@@ -77,6 +79,33 @@ def active_bookings_for_phone(phone: str) -> int:
     ) or 0
 
 
+def phone_key(phone: str) -> str:
+    """The phone number's key in `PhoneGuard`: an HMAC with the site's
+    secret, so that the table holds no number."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"visit-phone:" + (phone or "").encode(), hashlib.sha256).hexdigest()
+
+
+def lock_phone(phone: str) -> None:
+    """Take the phone's row lock for the rest of the transaction: created if
+    missing (a second creator waits and does nothing), then updated, which
+    waits for any other transaction holding it. On SQLite the update is the
+    transaction's first write, so it waits for the database's write lock
+    (busy_timeout) before anything is counted; on PostgreSQL it waits for the
+    row lock, and the count that follows (read committed) sees the booking
+    the other transaction committed."""
+    key = phone_key(phone)
+    table = PhoneGuard.__table__
+    now = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(table).values(key=key, touched_at=now).on_conflict_do_nothing())
+    db.session.execute(update(table).where(table.c.key == key).values(touched_at=now))
+
+
 def book(details: BookingDetails, moment: datetime, token: str | None, booked_by: User | None = None) -> tuple[Visit, bool]:
     """Claim a seat at `moment` for the resident: (visit, True) when booked now,
     (visit, False) when this form was already sent (same token).
@@ -87,11 +116,16 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
     if existing is not None:
         return existing, False
     limit = int(current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
-    if active_bookings_for_phone(details.phone) >= limit:
-        raise TooManyBookings
     procedures = _procedures(details.procedure_ids)
     for shift_id in candidate_shifts(moment):
         for _attempt in range(3):  # a second try only if the random code collided
+            # Counted under the phone's lock, held until this attempt commits
+            # or rolls back: bookings sent at once with one phone wait for
+            # each other, so they never all see room under the limit.
+            lock_phone(details.phone)
+            if active_bookings_for_phone(details.phone) >= limit:
+                db.session.rollback()
+                raise TooManyBookings
             visit = Visit(
                 shift_id=shift_id,
                 slot_start=moment,
@@ -358,6 +392,8 @@ def purge(now: datetime | None = None) -> int:
         visit.erase_personal_data()
     if due:
         record_audit("visit.purged", None, f"{len(due)}", user=False)
+    # The phones' lock rows of bookings long gone.
+    db.session.execute(delete(PhoneGuard).where(PhoneGuard.touched_at < cutoff))
     db.session.commit()
     return len(due)
 
