@@ -207,3 +207,31 @@ def test_bookings_to_check_count_towards_the_phone_s_active_bookings(app, client
     assert book(client, roster, hour=9, form_token="s-2", **same).status_code == 303
     html = book(client, roster, hour=10, form_token="s-3", **same).get_data(as_text=True)
     assert "Số điện thoại này đã có 2 lịch hẹn" in html
+
+
+def test_the_time_to_try_again_is_rounded_up_to_the_minute(app, client, monkeypatch):
+    """A window that began at 08:00:30 ends at 09:00:30: the message says
+    09:01, when a booking is allowed again, never 09:00, when it is not."""
+    import limits.storage.memory
+
+    monkeypatch.setattr(limits.storage.memory, "time", types.SimpleNamespace(time=lambda: FROZEN + 30))
+    roster = arrange_roster(app)
+    app.config["VISIT_BOOKING_RATE_LIMIT"] = "1 per hour"
+    assert book(client, roster, hour=8, **household(1)).status_code == 303
+    html = book(client, roster, hour=9, **household(2)).get_data(as_text=True)
+    assert "Bạn có thể đặt lại từ 09:01 ngày 01/03/2021" in html
+
+
+def test_a_refusal_under_htmx_comes_back_as_typed_with_the_time(app, client, frozen_limits):
+    """The boosted form (hx-boost) gets the page with the summary, the time
+    and what was typed, with the 429 that static/js/app.js shows rather than drops."""
+    roster = arrange_roster(app)
+    app.config["VISIT_BOOKING_RATE_LIMIT"] = "1 per hour"
+    assert book(client, roster, hour=8, **household(1)).status_code == 303
+    response = client.post("/dat-lich/", data=booking_data(roster, hour=9, **household(2)),
+                           headers={"HX-Request": "true", "HX-Boosted": "true"},
+                           environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Bạn có thể đặt lại từ 09:00 ngày 01/03/2021" in html and "Có 1 lỗi cần sửa" in html
+    assert 'value="Hộ số 2"' in html and f'value="{roster.day.isoformat()}T09:00" checked' in html
