@@ -108,6 +108,10 @@ VISIT_MAX_ACTIVE_PER_PHONE = 3
 # see README, "Limits and shared addresses".
 VISIT_BOOKING_RATE_LIMIT = "20 per hour"
 VISIT_BOOKING_PHONE_LIMIT = "5 per day"
+# A brake on made-up numbers: from one address, this many bookings with phone
+# numbers new to the ward hold their time at once; later ones are received
+# "to check" and hold it only once a leader has phoned and confirmed them.
+VISIT_NEW_PHONES_PER_ADDRESS = "3 per day"
 # The waiting list (no free time: "call me back"): an entry is deleted once a
 # leader has called, or by `purge` after this many days.
 VISIT_WAITING_DAYS = 30

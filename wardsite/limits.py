@@ -6,7 +6,7 @@ ward turns rate limiting off (RATELIMIT_ENABLED = False), every attempt is
 allowed and nothing is counted.
 """
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from limits import parse
@@ -40,8 +40,12 @@ def retry_at(limit: str, scope: str, key: str):
 
 
 def when_text(moment: datetime) -> str:
-    """"15:42" today, "07:30 ngày 05/12/2026" on another day, in the ward's time."""
+    """"15:42" today, "07:30 ngày 05/12/2026" on another day, in the ward's time.
+    Rounded up to the minute: at the time said, the attempt is allowed (a
+    window ending at 15:41:20 says 15:42, not 15:41)."""
     local = to_local(moment)
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
     if local.date() == local_today():
         return local.strftime("%H:%M")
     return _("%(time)s on %(day)s", time=local.strftime("%H:%M"), day=local.strftime("%d/%m/%Y"))
