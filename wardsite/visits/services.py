@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from wardsite.extensions import db
 from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
+from wardsite.urls import absolute_url_for
 from wardsite.visits.models import ACTIVE, Visit
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
@@ -195,8 +196,7 @@ def active_leaders() -> list[User]:
 
 def visit_link(visit: Visit) -> str:
     """The leader's page of the visit, for a message."""
-    return url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
-        else f"/quan-tri/lich-hen/{visit.id}"
+    return absolute_url_for("visits.admin_visit", visit_id=visit.id)
 
 
 def notify_leaders(visit: Visit) -> list:
