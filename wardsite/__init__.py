@@ -6,6 +6,7 @@ import importlib
 import os
 import secrets
 import sqlite3
+import sys
 from pathlib import Path
 
 from flask import Flask, request
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wardsite import config as default_config
+from wardsite.urls import check_canonical_url
 from wardsite.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _check_addresses(app)
     _fill_instance_defaults(app)
 
     _init_extensions(app)
@@ -56,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app, AREAS)
     page_cache.init_app(app)  # last: its after_request sees the page before the others
 
+    if app.config["TRUSTED_HOSTS"]:
+        app.wsgi_app = security.TrustedHosts(app.wsgi_app, app.config["TRUSTED_HOSTS"])
     # Outermost, so that the page cache's fast path (and WhiteNoise) see the
     # scheme, host and address Flask sees.
     if app.config["PROXY_COUNT"]:
@@ -82,6 +87,30 @@ def _fill_instance_defaults(app: Flask) -> None:
     if app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _check_addresses(app: Flask) -> None:
+    """The ward's address (CANONICAL_URL, required in production) and the
+    hosts the site answers to (TRUSTED_HOSTS; Flask answers 400 to others)."""
+    app.config["CANONICAL_URL"] = check_canonical_url(app.config["CANONICAL_URL"], required=_in_production(app))
+    app.config["TRUSTED_HOSTS"] = _host_list(app.config["TRUSTED_HOSTS"])
+    if app.config["CANONICAL_URL"].startswith("https://"):
+        app.config["PREFERRED_URL_SCHEME"] = "https"  # and so Secure cookies, below
+
+
+def _in_production(app: Flask) -> bool:
+    """Served by gunicorn, outside tests and debugging: where links must not
+    fall back on a development address."""
+    under_gunicorn = "gunicorn" in sys.modules or os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")
+    return under_gunicorn and not (app.testing or app.debug)
+
+
+def _host_list(value) -> list[str] | None:
+    """TRUSTED_HOSTS as a list: the environment gives "a.vn,b.vn"; None or empty trusts any host."""
+    if isinstance(value, str):
+        value = value.split(",")
+    hosts = [host.strip() for host in value or () if host and host.strip()]
+    return hosts or None
 
 
 def _translation_directories() -> str:

@@ -23,6 +23,17 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PREFERRED_URL_SCHEME = "http"
 
+# The address residents use, e.g. "https://phuong.example.gov.vn": every
+# absolute link in a message, feed or QR code is built on it, never on the
+# request's Host header. Required under gunicorn; development and tests default
+# to http://127.0.0.1:5000 (see create_app).
+CANONICAL_URL = ""
+# The host names the site answers to (others get 400), e.g.
+# WARDSITE_TRUSTED_HOSTS=phuong.example.gov.vn,www.phuong.example.gov.vn;
+# a leading dot accepts every subdomain. Empty: any host (CANONICAL_URL still
+# decides the links). With PROXY_COUNT, X-Forwarded-Host is checked instead.
+TRUSTED_HOSTS: list | None = None
+
 # Number of reverse proxies in front of the site whose X-Forwarded-* headers
 # are trusted (0 when the site is served directly).
 PROXY_COUNT = 0

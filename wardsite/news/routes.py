@@ -24,7 +24,7 @@ from wardsite.news.models import KINDS, Article, news_clock
 from wardsite.pages import add_home_door, add_home_section, add_public_link, add_sitemap_endpoint, add_sitemap_source
 from wardsite.publishing import get_record
 from wardsite.timeutil import utcnow
-from wardsite.urls import page_number
+from wardsite.urls import absolute_url_for, page_number
 
 PAGE_SIZE = 10
 FEED_SIZE = 20
@@ -44,7 +44,7 @@ page_cache.add_live_value("news.views", services.count_view)
 def _article_urls():
     query = select(Article.id, Article.slug, Article.updated_at).where(Article.visible())
     for article_id, slug, updated_at in db.session.execute(query.order_by(Article.published_at.desc())):
-        yield url_for("news.article", article_id=article_id, slug=slug, _external=True), updated_at
+        yield absolute_url_for("news.article", article_id=article_id, slug=slug), updated_at
 
 
 add_sitemap_source(_article_urls)

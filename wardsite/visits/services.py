@@ -14,7 +14,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from wardsite.extensions import db
 from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
+from wardsite.urls import absolute_url_for
 from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
@@ -234,8 +235,7 @@ def active_leaders() -> list[User]:
 
 def visit_link(visit: Visit) -> str:
     """The leader's page of the visit, for a message."""
-    return url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
-        else f"/quan-tri/lich-hen/{visit.id}"
+    return absolute_url_for("visits.admin_visit", visit_id=visit.id)
 
 
 def notify_leaders(visit: Visit) -> list:
