@@ -47,3 +47,10 @@ def test_input_loses_private_use_characters(app):
         from flask import request
 
         assert request.args["q"] == "khaisinh"
+
+
+def test_a_comment_loses_private_use_characters(app, client):
+    article_id = make_article(app)
+    client.post(f"/tin-tuc/{article_id}/binh-luan", data={"author_name": "Khách", "body": f"Cảm ơn phường{FORGED}"})
+    with app.app_context():
+        assert db.session.scalars(db.select(Comment.body)).all() == ["Cảm ơn phường3"]
