@@ -5,11 +5,18 @@ leaves no erased value on disk (finding 15)."""
 
 from __future__ import annotations
 
-import pytest
+import sqlite3
+import time
+from contextlib import contextmanager
 
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import on_postgres
 from tests.factories import article_url, make_article, text_of
 from wardsite.extensions import db
-from wardsite.news.models import COMMENT_APPROVED, Comment
+from wardsite.news.models import COMMENT_APPROVED, Article, Comment
+from wardsite.news.views import ViewCounter, counter, flush_views
 
 FORGED = "\ue0003\ue001"
 
@@ -54,3 +61,114 @@ def test_a_comment_loses_private_use_characters(app, client):
     client.post(f"/tin-tuc/{article_id}/binh-luan", data={"author_name": "Khách", "body": f"Cảm ơn phường{FORGED}"})
     with app.app_context():
         assert db.session.scalars(db.select(Comment.body)).all() == ["Cảm ơn phường3"]
+
+
+# Finding 12: reading an article never needs the write lock ------------------------------
+
+
+@contextmanager
+def write_lock_held(app):
+    """Another connection holding the lock every write needs: SQLite's write
+    lock (BEGIN IMMEDIATE), or on PostgreSQL an EXCLUSIVE lock on the article table."""
+    if on_postgres():
+        with app.app_context():
+            connection = db.engine.connect()
+        transaction = connection.begin()
+        connection.exec_driver_sql("LOCK TABLE article IN EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            transaction.rollback()
+            connection.close()
+        return
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.close()
+
+
+def stored_views(app, article_id) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(Article.views).where(Article.id == article_id))
+
+
+def read(app, url, address, agent="Firefox"):
+    """A reader's visit, the response closed as a server closes it once sent."""
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR=address, HTTP_USER_AGENT=agent)
+    return client.get(url, buffered=True)
+
+
+def test_the_article_answers_while_another_connection_holds_the_write_lock(make_app):
+    app = make_app(NEWS_VIEW_FLUSH_COUNT=1)  # every request's end tries to write
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    with write_lock_held(app):
+        for number in range(3):
+            started = time.monotonic()
+            response = read(app, url, f"10.0.0.{number}")
+            assert response.status_code == 200
+            assert f"{number + 1} lượt đọc" in text_of(response)
+            assert time.monotonic() - started < 2  # was 10 s, then 500
+    assert stored_views(app, article_id) == 0
+    assert read(app, url, "10.0.0.9").status_code == 200  # its end writes all four
+    assert stored_views(app, article_id) == 4
+
+
+def test_the_article_answers_when_writing_the_views_fails(make_app, monkeypatch):
+    app = make_app(NEWS_VIEW_FLUSH_COUNT=1)
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+
+    def refused(self, counts):
+        raise OperationalError("UPDATE article", {}, Exception("attempt to write a readonly database"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ViewCounter, "_write", refused)
+        for number in range(3):
+            response = read(app, url, f"10.0.0.{number}")
+            assert response.status_code == 200 and f"{number + 1} lượt đọc" in text_of(response)
+        assert flush_views(app) is False
+    assert stored_views(app, article_id) == 0
+    assert flush_views(app)
+    assert stored_views(app, article_id) == 3
+    assert "4 lượt đọc" in text_of(read(app, url, "10.0.0.8"))
+
+
+def test_one_clients_repeated_views_count_once_within_the_window(app, monkeypatch):
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    other_id = make_article(app, "Lịch trực Tết")
+    now = [1000.0]
+    monkeypatch.setattr(ViewCounter, "clock", staticmethod(lambda: now[0]))
+    for _ in range(5):
+        assert "1 lượt đọc" in text_of(read(app, url, "10.0.0.1"))
+    assert "2 lượt đọc" in text_of(read(app, url, "10.0.0.1", agent="Chrome"))  # another browser
+    assert "3 lượt đọc" in text_of(read(app, url, "10.0.0.2"))
+    assert "1 lượt đọc" in text_of(read(app, article_url(app, other_id), "10.0.0.1"))
+    now[0] += 29 * 60
+    assert "3 lượt đọc" in text_of(read(app, url, "10.0.0.1"))
+    now[0] += 2 * 60  # past 30 minutes since the first view
+    assert "4 lượt đọc" in text_of(read(app, url, "10.0.0.1"))
+    assert flush_views(app)
+    assert stored_views(app, article_id) == 4 and stored_views(app, other_id) == 1
+    # Nothing that identifies a reader is kept, only keyed hashes.
+    remembered = b"".join(counter(app).clients)
+    assert b"10.0.0.1" not in remembered and b"Firefox" not in remembered
+
+
+def test_views_are_written_once_enough_time_has_passed(app, monkeypatch):
+    article_id = make_article(app)
+    url = article_url(app, article_id)
+    now = [1000.0]
+    monkeypatch.setattr(ViewCounter, "clock", staticmethod(lambda: now[0]))
+    counter(app).last_flush = now[0]
+    read(app, url, "10.0.0.1")
+    assert stored_views(app, article_id) == 0
+    now[0] += app.config["NEWS_VIEW_FLUSH_SECONDS"]
+    read(app, url, "10.0.0.2")
+    assert stored_views(app, article_id) == 2
