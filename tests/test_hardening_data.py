@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -172,3 +173,52 @@ def test_views_are_written_once_enough_time_has_passed(app, monkeypatch):
     now[0] += app.config["NEWS_VIEW_FLUSH_SECONDS"]
     read(app, url, "10.0.0.2")
     assert stored_views(app, article_id) == 2
+
+
+# Finding 15: the purge leaves no erased value on disk -----------------------------------
+
+
+ERASED = {
+    "full_name": "Bà Lưu Thị Xoáhết", "phone": "0977135791", "address": "Số 88 ngõ Xoáhết",
+    "help_needed": "Cần giúp khaixoahet", "dossier_codes": "H17-XOAHET", "rating_comment": "Rất tốt xoahet",
+}
+WAITING = {"full_name": "Ông Chờ Xoáhết", "phone": "0966246802"}
+
+
+@pytest.mark.skipif(on_postgres(), reason="SQLite's files; PostgreSQL needs VACUUM (README)")
+def test_the_purge_leaves_no_erased_value_in_the_database_files(app, runner):
+    from datetime import datetime, timedelta
+    from datetime import time as day_time
+
+    from tests.factories import arrange_roster
+    from wardsite.timeutil import from_local, local_today, utcnow
+    from wardsite.visits.models import Visit, WaitingEntry
+
+    roster = arrange_roster(app)
+    start = from_local(datetime.combine(local_today() - timedelta(days=100), day_time(8)))
+    with app.app_context():
+        for number in range(3):
+            db.session.add(Visit(slot_start=start, slot_end=start + timedelta(hours=1), status="done", seat=None,
+                                 residential_group_id=roster.group_id, **ERASED))
+            db.session.commit()  # one transaction each, several copies of the page in the WAL
+        # The old entry between recent ones: its row is deleted from a page that stays.
+        db.session.add(WaitingEntry(created_at=utcnow(), full_name="Bà Mới Một", phone="0912000001"))
+        db.session.add(WaitingEntry(created_at=utcnow() - timedelta(days=60), **WAITING))
+        db.session.add(WaitingEntry(created_at=utcnow(), full_name="Bà Mới Hai", phone="0912000002"))
+        db.session.commit()
+    database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    files = [Path(database), Path(database + "-wal")]
+    before = b"".join(path.read_bytes() for path in files)
+    assert ERASED["phone"].encode() in before  # the test data did reach the files
+
+    with app.app_context():  # Debian's SQLite has it on by default, other builds do not
+        assert db.session.execute(db.text("PRAGMA secure_delete")).scalar() == 1
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "3 visit" in result.output and "1 old waiting" in result.output
+
+    # Read while the site's connections are still open (closing the last one
+    # would checkpoint the WAL by itself).
+    after = b"".join(path.read_bytes() for path in files)
+    for value in (*ERASED.values(), *WAITING.values()):
+        assert value.encode() not in after, value
