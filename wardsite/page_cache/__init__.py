@@ -26,7 +26,7 @@ HTML:
   `unique_token()` are cut out of the kept page and drawn afresh for each
   visitor. `live(name, *args, value=…)` marks a value that is recomputed on
   every serve by the function registered under `name` (an article's view
-  count, which also counts the view).
+  count, which also counts the view in memory: `wardsite.news.views`).
 
 - **Before Flask** (`fast_path`). `FastPath`, a WSGI middleware, answers a
   request without Flask's request machinery when Flask has already answered
