@@ -89,7 +89,8 @@ class ViewCounter:
         return self.known.get(article_id, 0) + self.writing[article_id] + self.pending[article_id]
 
     def due(self) -> bool:
-        waiting = self.pending.total()
+        with self.lock:  # threaded workers: no counting while summing
+            waiting = self.pending.total()
         return bool(waiting) and (
             waiting >= self.flush_count or self.clock() - self.last_flush >= self.flush_seconds
         )
