@@ -222,3 +222,26 @@ def test_the_purge_leaves_no_erased_value_in_the_database_files(app, runner):
     after = b"".join(path.read_bytes() for path in files)
     for value in (*ERASED.values(), *WAITING.values()):
         assert value.encode() not in after, value
+
+
+def test_views_counted_by_threads_while_writing_are_all_written_once(app):
+    import threading
+
+    article_id = make_article(app)
+    views = counter(app)
+
+    def reader_thread(number):
+        for view in range(50):
+            with app.test_request_context(environ_base={"REMOTE_ADDR": f"10.1.{number}.{view}"}):
+                views.view(article_id)
+            if view % 10 == 0:
+                views.flush()
+
+    threads = [threading.Thread(target=reader_thread, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert flush_views(app)
+    assert stored_views(app, article_id) == 400
+    assert views.shown(article_id, 400) == 400
