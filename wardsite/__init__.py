@@ -160,10 +160,14 @@ def _init_extensions(app: Flask) -> None:
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
     """WAL lets readers run beside a writer; the busy timeout makes writers
-    wait for each other instead of failing; foreign keys are off by default."""
+    wait for each other instead of failing; foreign keys are off by default;
+    secure_delete overwrites what is deleted or replaced with zeros, so that an
+    erased name is not left in free space (`purge` then empties the WAL:
+    `cli.erase_leftovers`)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -129,6 +129,14 @@ VISIT_WAITING_DAYS = 30
 # Lookups that found no booking (a guessed code), per network address.
 VISIT_LOOKUP_RATE_LIMIT = "30 per hour"
 
+# Article views are counted in memory per worker (wardsite/news/views.py) and
+# written when NEWS_VIEW_FLUSH_COUNT are waiting or NEWS_VIEW_FLUSH_SECONDS
+# have passed; one client's views of an article within NEWS_VIEW_REPEAT_MINUTES
+# count once.
+NEWS_VIEW_FLUSH_SECONDS = 30
+NEWS_VIEW_FLUSH_COUNT = 100
+NEWS_VIEW_REPEAT_MINUTES = 30
+
 # Anonymous public pages are kept in memory (per worker) and served again
 # until an editor changes what they show (see wardsite/page_cache/), for at
 # most PAGE_CACHE_SECONDS (pages with today's date and free slots), at most
