@@ -55,6 +55,23 @@ def count_attempt(limit: str, scope: str, key: str) -> None:
         counter.hit(parse(limit), scope, key or "unknown")
 
 
+def take_attempt(limit: str, scope: str, key: str) -> bool:
+    """Count an attempt and say whether it is within `limit`, in one step of
+    the storage, so that two workers cannot both take the last one."""
+    counter = _counter()
+    if counter is None:
+        return True
+    return counter.hit(parse(limit), scope, key or "unknown")
+
+
+def give_back(limit: str, scope: str, key: str) -> None:
+    """Undo take_attempt for an attempt that turned out not to count (a
+    sign-in with the right password)."""
+    counter = _counter()
+    if counter is not None:
+        counter.hit(parse(limit), scope, key or "unknown", cost=-1)
+
+
 def attempts_made(limit: str, scope: str, key: str) -> int:
     """How many attempts `key` has made in the current window of `limit`."""
     counter = _counter()

@@ -9,14 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wardsite.accounts.forms import ChangePasswordForm, LoginForm
 from wardsite.accounts.models import User
 from wardsite.accounts.permissions import require, roles_required
-from wardsite.accounts.services import (
-    is_known_device,
-    login_allowed,
-    note_sign_in,
-    record_failed_login,
-    remember_device,
-    verify_password,
-)
+from wardsite.accounts.services import SignInAttempt, is_known_device, note_sign_in, remember_device, verify_password
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.urls import safe_next
@@ -39,7 +32,8 @@ def login():
     if form.validate_on_submit():
         address = request.remote_addr or ""
         user = User.find_by_login(form.login.data)
-        if not login_allowed(form.login.data, address, user, known_device=is_known_device(user)):
+        attempt = SignInAttempt(form.login.data, address, user, known_device=is_known_device(user))
+        if not attempt.allowed:
             form.login.errors.append(
                 _("Too many failed attempts. For your safety, please wait 15 minutes and try again.")
             )
@@ -48,9 +42,10 @@ def login():
         # that the answer takes as long whether the account exists or not.
         password_right = verify_password(user, form.password.data)
         if user is None or not user.active or not password_right:
-            record_failed_login(form.login.data, address, user)
+            attempt.failed()
             form.password.errors.append(_("The e-mail, phone number or password is not right."))
         else:
+            attempt.succeeded()
             session.pop("csrf_token", None)  # a new CSRF token for the signed-in session
             login_user(user, remember=form.remember.data)
             note_sign_in(user)

@@ -27,7 +27,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wardsite import mail
 from wardsite.extensions import db
-from wardsite.limits import attempt_allowed, attempts_made, count_attempt, retry_at
+from wardsite.limits import attempts_made, give_back, retry_at, take_attempt
 from wardsite.phone import normalize_phone
 from wardsite.timeutil import utcnow
 
@@ -53,39 +53,49 @@ def _account_key(identifier: str, user) -> str:
 
 
 def _checks(identifier: str, address: str, user, known_device: bool):
+    """(limit, scope, key, binding): every limit a sign-in counts in; a known
+    device counts in the account's limit from everywhere, but is not held by it."""
     config = current_app.config
     account = _account_key(identifier, user)
-    checks = [
-        (config["LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"], "login-account-address", f"{account}|{address}"),
-        (config["LOGIN_LIMIT_PER_ADDRESS"], "login-address", address),
+    return [
+        (config["LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"], "login-account-address", f"{account}|{address}", True),
+        (config["LOGIN_LIMIT_PER_ADDRESS"], "login-address", address, True),
+        (*_account_check(account), not known_device),
     ]
-    if not known_device:
-        checks.append(_account_check(account))
-    return checks
 
 
 def _account_check(account: str):
     return (current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], "login-account", account)
 
 
-def login_allowed(identifier: str, address: str, user=None, known_device: bool = False) -> bool:
-    """False once the account from this address, the address, or (unless the
-    browser is a known device of the account) the account has used up its
-    failures."""
-    return all(attempt_allowed(*check) for check in _checks(identifier, address, user, known_device))
+class SignInAttempt:
+    """One try at the sign-in form, counted in every limit before the password
+    is checked (so that concurrent workers cannot both take the last try) and
+    given back when the password was right."""
 
+    def __init__(self, identifier: str, address: str, user=None, known_device: bool = False):
+        self.user = user
+        self.account = _account_key(identifier, user)
+        self.checks = _checks(identifier, address, user, known_device)
+        self.allowed = True
+        for limit, scope, key, binding in self.checks:
+            if not take_attempt(limit, scope, key) and binding:
+                self.allowed = False
+        if user is not None and not self.allowed:
+            self._tell_owner_if_many()
 
-def record_failed_login(identifier: str, address: str, user=None) -> None:
-    """Count a failure in every limit, and tell the owner when their account
-    has just reached the limit of failures from everywhere."""
-    account = _account_key(identifier, user)
-    for check in _checks(identifier, address, user, known_device=False):
-        count_attempt(*check)
-    if user is None:
-        return
-    limit, scope, key = _account_check(account)
-    if attempts_made(limit, scope, key) == parse(limit).amount:
-        _tell_owner(user, limit, scope, key)
+    def failed(self) -> None:
+        if self.user is not None:
+            self._tell_owner_if_many()
+
+    def succeeded(self) -> None:
+        for limit, scope, key, _binding in self.checks:
+            give_back(limit, scope, key)
+
+    def _tell_owner_if_many(self) -> None:
+        limit, scope, key = _account_check(self.account)
+        if attempts_made(limit, scope, key) >= parse(limit).amount:
+            _tell_owner(self.user, limit, scope, key)
 
 
 def _tell_owner(user, limit: str, scope: str, key: str) -> None:
