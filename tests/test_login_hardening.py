@@ -305,6 +305,7 @@ def read_only_database(app):
         cursor = connection.cursor()
         if on_postgres():
             cursor.execute("SET default_transaction_read_only = on")
+            connection.commit()  # or the pool's rollback undoes the SET
         else:
             cursor.execute("PRAGMA query_only = ON")
         cursor.close()
