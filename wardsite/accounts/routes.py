@@ -12,6 +12,7 @@ from wardsite.accounts.permissions import require, roles_required
 from wardsite.accounts.services import SignInAttempt, is_known_device, note_sign_in, remember_device, verify_password
 from wardsite.audit import record_audit
 from wardsite.extensions import db
+from wardsite.forms import EmptyForm
 from wardsite.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -109,6 +110,8 @@ def change_password():
 def sign_out_everywhere(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     require(user.can_edit(current_user))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     user.end_sessions()
     record_audit("user.signed_out_everywhere", user, user.email)
     db.session.commit()
