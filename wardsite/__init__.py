@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wardsite import config as default_config
+from wardsite.extensions import babel, csrf, db, login_manager, migrate
 from wardsite.urls import check_canonical_url
-from wardsite.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,6 +130,7 @@ def _select_locale() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
+    from wardsite import limits
     from wardsite.htmx import htmx as htmx_extension
     from wardsite.i18n_tools import compile_catalogues
 
@@ -137,7 +138,7 @@ def _init_extensions(app: Flask) -> None:
     # Batch mode lets migrations alter tables on SQLite too.
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    limits.init_app(app)  # Flask-Limiter, with the shared default storage
     htmx_extension.init_app(app)
     try:
         compile_catalogues(only_stale=True)
@@ -154,7 +155,7 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from wardsite.accounts.models import User
 
-        return db.session.get(User, int(user_id))
+        return User.from_session_id(user_id)
 
 
 @event.listens_for(Engine, "connect")

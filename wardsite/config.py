@@ -48,15 +48,24 @@ BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
-# Rate limits. Use Redis in production with several workers:
+# Rate limits. Empty means a SQLite file, instance/limits.db, that every
+# worker on this machine shares (wardsite/limits_storage.py). A site served
+# from several machines needs a shared storage:
 # WARDSITE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
-RATELIMIT_STORAGE_URI = "memory://"
+# ("memory://" counts per worker: each worker allows the full limit.)
+RATELIMIT_STORAGE_URI = ""
 # Set on every app: Flask-Limiter keeps the last app's choice otherwise.
 RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = False
-# Failed logins allowed before the form refuses for the rest of the window.
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+# Failed sign-ins allowed before the form refuses for the rest of the window
+# (wardsite/accounts/services.py): one account from one address, all accounts
+# from one address, one account from everywhere. The last does not hold a
+# browser that has signed in to the account before (a "known device"), so
+# that guesses from elsewhere cannot lock the owner out; the owner gets an
+# e-mail when their account reaches it.
+LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 
 # Outgoing mail (reminders, notifications). Empty host: messages go to the
 # outbox table that staff can read instead.
