@@ -4,6 +4,9 @@
 - Booking: the seat is claimed by inserting the visit; the unique seat
   constraint (see models) decides races, so a loser gets `SlotTaken`, never an
   overbooking. Each attempt is one short transaction.
+- Waiting-list offers (`wardsite.visits.offers`) hold seats too: booking,
+  moving and confirming take the seat's lock row (`lock_seat`) and skip a
+  seat an open offer holds; a seat they free is offered to the waiting list.
 - The leader's side: confirming, the team, the outcome, each with its audit entry.
 """
 
@@ -28,7 +31,7 @@ from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit
+from wardsite.visits.models import ACTIVE, OFFERED, TO_CHECK, PhoneGuard, Visit, WaitingOffer
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
 from wardsite.volunteers.models import Volunteer
@@ -95,7 +98,29 @@ def lock_phone(phone: str) -> None:
     (busy_timeout) before anything is counted; on PostgreSQL it waits for the
     row lock, and the count that follows (read committed) sees the booking
     the other transaction committed."""
-    key = phone_key(phone)
+    _lock(phone_key(phone))
+
+
+def lock_seat(shift_id: int, moment: datetime) -> None:
+    """The same lock for one seat (a team's slot), on a row of the same table
+    keyed "seat:<shift>:<start>": whoever claims the seat, a booking or a
+    waiting-list offer, takes it first and then looks at the other's table,
+    so that a seat is never both booked and offered."""
+    _lock(f"seat:{shift_id}:{int(moment.timestamp())}")
+
+
+def seat_offered(shift_id: int, moment: datetime, offer: WaitingOffer | None = None) -> bool:
+    """An open, unexpired offer (other than `offer`) holds this seat."""
+    query = select(WaitingOffer.id).where(
+        WaitingOffer.shift_id == shift_id, WaitingOffer.slot_start == moment, WaitingOffer.seat.is_not(None),
+        WaitingOffer.status == OFFERED, WaitingOffer.expires_at > utcnow(),
+    )
+    if offer is not None:
+        query = query.where(WaitingOffer.id != offer.id)
+    return db.session.scalar(query) is not None
+
+
+def _lock(key: str) -> None:
     table = PhoneGuard.__table__
     now = utcnow()
     dialect = db.session.get_bind().dialect.name
@@ -108,11 +133,13 @@ def lock_phone(phone: str) -> None:
 
 
 def book(details: BookingDetails, moment: datetime, token: str | None, booked_by: User | None = None,
-         held: bool = True) -> tuple[Visit, bool]:
+         held: bool = True, offer: WaitingOffer | None = None) -> tuple[Visit, bool]:
     """Claim a seat at `moment` for the resident: (visit, True) when booked now,
     (visit, False) when this form was already sent (same token). Not `held`:
     the booking is received "to check" (TO_CHECK), without a seat, until a
-    leader confirms it.
+    leader confirms it. With an `offer` (a waiting-list offer accepted), the
+    offer's own seat, if the offer still holds it; the waiting-list entry is
+    deleted in the same transaction (its purpose is done).
 
     Raises TooManyBookings or SlotTaken.
     """
@@ -121,7 +148,9 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
         return existing, False
     limit = int(current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
     procedures = _procedures(details.procedure_ids)
-    for shift_id in candidate_shifts(moment):
+    shift_ids = [offer.shift_id] if offer is not None else candidate_shifts(moment)
+    offer_id = offer.id if offer is not None else None
+    for shift_id in shift_ids:
         for _attempt in range(3):  # a second try only if the random code collided
             # Counted under the phone's lock, held until this attempt commits
             # or rolls back: bookings sent at once with one phone wait for
@@ -130,6 +159,15 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
             if active_bookings_for_phone(details.phone) >= limit:
                 db.session.rollback()
                 raise TooManyBookings
+            if held:
+                lock_seat(shift_id, moment)
+                offer = db.session.get(WaitingOffer, offer_id, populate_existing=True) if offer_id else None
+                if offer_id is not None and (offer is None or not offer.is_open):
+                    db.session.rollback()
+                    raise SlotTaken
+                if seat_offered(shift_id, moment, offer):
+                    db.session.rollback()
+                    break  # held for someone on the waiting list: the next team
             visit = Visit(
                 shift_id=shift_id,
                 slot_start=moment,
@@ -146,11 +184,15 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
             )
             if not held:
                 visit.status, visit.seat = TO_CHECK, null()  # None would give the column default, 1
+            if offer is not None:
+                db.session.delete(offer.entry)  # and its offers: the seat passes to the visit
             db.session.add(visit)
             try:
                 db.session.flush()
                 if booked_by is not None:
                     record_audit("visit.booked_for_resident", visit, f"{visit.code} {to_local(moment):%d/%m/%Y %H:%M}")
+                if offer is not None:
+                    record_audit("visit.waiting_offer_accepted", visit, visit.code, user=False)
                 notices = notify_leaders(visit)
                 db.session.commit()
             except IntegrityError:
@@ -188,6 +230,10 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
     """Move the visit to another free slot; SlotTaken if it went meanwhile."""
     visit_id = visit.id
     for shift_id in candidate_shifts(moment, ignore=visit):
+        lock_seat(shift_id, moment)
+        if seat_offered(shift_id, moment):
+            db.session.rollback()
+            continue
         visit = db.session.get(Visit, visit_id)
         try:
             with db.session.no_autoflush:
@@ -198,23 +244,42 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
             if not by_resident:
                 record_audit("visit.moved", visit, f"{visit.code} → {to_local(moment):%d/%m/%Y %H:%M}")
             db.session.commit()
-            return
         except IntegrityError:
             db.session.rollback()
+        else:
+            seat_freed()  # the one it left
+            return
     raise SlotTaken
+
+
+def seat_freed() -> None:
+    """A seat may be free now: offer it to the waiting list. The change that
+    freed it is committed already and stands if offering fails (the next
+    `flask offers` run or page read offers it)."""
+    from wardsite.visits import offers  # offers books through this module
+
+    try:
+        offers.offer_free_seats()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        current_app.logger.exception("could not offer a freed seat to the waiting list")
 
 
 def cancel_by_resident(visit: Visit) -> None:
     visit.cancel(by_resident=True)
     db.session.commit()
+    seat_freed()
 
 
 def erase_by_resident(visit: Visit) -> None:
     """The resident withdraws consent: cancel if still ahead, then erase."""
+    freed = visit.active
     if visit.active:
         visit.cancel(by_resident=True)
     visit.erase_personal_data()
     db.session.commit()
+    if freed:
+        seat_freed()
 
 
 def rate(visit: Visit, rating: int, comment: str) -> None:
@@ -360,6 +425,10 @@ def confirm(visit: Visit) -> None:
     visit_id, moment, first = visit.id, visit.slot_start, visit.shift_id
     shifts = candidate_shifts(moment)
     for shift_id in sorted(shifts, key=lambda shift_id: shift_id != first):
+        lock_seat(shift_id, moment)
+        if seat_offered(shift_id, moment):
+            db.session.rollback()
+            continue
         visit = db.session.get(Visit, visit_id)
         with db.session.no_autoflush:
             if visit.shift_id != shift_id:
@@ -412,6 +481,7 @@ def cancel_by_leader(visit: Visit) -> None:
     visit.cancel()
     record_audit("visit.cancelled", visit, visit.code)
     db.session.commit()
+    seat_freed()
 
 
 # Retention -------------------------------------------------------------------
