@@ -258,3 +258,43 @@ def test_ten_waiting_and_three_seats_freed_at_once_give_three_offers_to_the_firs
     assert all(status == "offered" for *_, status in made)
     # And nobody can book them meanwhile.
     assert "Rất tiếc, hiện đã hết giờ trống" in client.get("/dat-lich/").get_data(as_text=True)
+
+
+def test_three_seats_freed_then_offered_by_six_runs_at_once_still_give_three_offers(app, client):
+    """The harder race: the seats are free before anyone offers them, and six
+    runs (cancellations, page reads, cron) offer at the same moment, each
+    seeing the same three seats and the same ten residents."""
+    from wardsite.visits import offers as offering
+    from wardsite.visits.models import Visit
+
+    roster = arrange_roster(app)
+    fill_every_time(client, roster)
+    for n in range(10):
+        join(app, roster, n)
+    with app.app_context():
+        for visit in db.session.scalars(db.select(Visit)):
+            visit.cancel(by_resident=True)  # freed without offering yet
+        db.session.commit()
+    barrier = threading.Barrier(6)
+    made: list = []
+    errors: list = []
+
+    def offer_at_once() -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                made.extend(offer.id for offer in offering.offer_free_seats())
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=offer_at_once) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    rows = offers(app)
+    print(f"offers made by six runs at once: {len(made)} (rows: {len(rows)})")
+    assert len(made) == len(rows) == 3
+    assert sorted(name for name, *_ in rows) == ["Người chờ 0", "Người chờ 1", "Người chờ 2"]
+    assert sorted(hour for _n, _s, hour, _st in rows) == [8, 9, 10]
