@@ -298,3 +298,17 @@ def test_three_seats_freed_then_offered_by_six_runs_at_once_still_give_three_off
     assert len(made) == len(rows) == 3
     assert sorted(name for name, *_ in rows) == ["Người chờ 0", "Người chờ 1", "Người chờ 2"]
     assert sorted(hour for _n, _s, hour, _st in rows) == [8, 9, 10]
+
+
+def test_a_new_shift_is_offered_to_the_waiting_list_before_any_booker_sees_it(app, client, runner):
+    from tests.factories import make_mobile_shift
+
+    roster = arrange_roster(app)
+    fill_every_time(client, roster)
+    join(app, roster, 1)
+    with app.app_context():
+        make_mobile_shift(roster.day + timedelta(days=1), 14, 15, volunteers=[roster.volunteer_ids[0]])
+    html = client.get("/dat-lich/").get_data(as_text=True)  # read: the waiting list first
+    assert "Rất tiếc, hiện đã hết giờ trống" in html
+    assert [(name, hour) for name, _s, hour, _st in offers(app)] == [("Người chờ 1", 14)]
+    assert "0 offer(s) expired; 0 freed seat(s) offered" in runner.invoke(args=["offers"]).output

@@ -19,7 +19,7 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.htmx import htmx_target, render
 from wardsite.procedures.models import is_valid_code
-from wardsite.visits import booking_limits, procedure_choices, services, slots, waiting_list
+from wardsite.visits import booking_limits, offers, procedure_choices, services, slots, waiting_list
 from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, WaitingForm
 from wardsite.visits.models import Visit, clean_code
 
@@ -167,6 +167,9 @@ def handle_booking(booked_by=None, waiting_entry=None):
     resident's page and the leader's "book for a resident", who may book for
     someone on the waiting list (`waiting_entry`: the form starts with their
     name, phone and group, and once booked they are off the list)."""
+    # The waiting list comes first: a seat of a shift added since is offered
+    # to them before it is shown here (one query when nobody is waiting).
+    offers.offer_free_seats()
     free = slots.free_slots()
     form = booking_form(free)
     if waiting_entry is not None and request.method == "GET":
