@@ -312,3 +312,20 @@ def test_a_new_shift_is_offered_to_the_waiting_list_before_any_booker_sees_it(ap
     assert "Rất tiếc, hiện đã hết giờ trống" in html
     assert [(name, hour) for name, _s, hour, _st in offers(app)] == [("Người chờ 1", 14)]
     assert "0 offer(s) expired; 0 freed seat(s) offered" in runner.invoke(args=["offers"]).output
+
+
+def test_an_offer_whose_shift_was_cancelled_since_cannot_be_taken(app, client):
+    from wardsite.roster.models import Shift
+
+    roster = arrange_roster(app)
+    fill_every_time(client, roster)
+    first = join(app, roster, 1)
+    cancel(app, 9)
+    with app.app_context():
+        db.session.get(Shift, roster.shift_id).cancelled = True
+        db.session.commit()
+    code = code_of(app, "Người chờ 1")
+    response = first.post(f"/dat-lich/cho/{code}/nhan", data={"address": "Số 1", "consent": "y"})
+    assert response.headers["Location"] == f"/dat-lich/cho/{code}"
+    assert [status for *_, status in offers(app)] == ["expired"]
+    assert len([v for v in visit_rows(app) if v.full_name == "Người chờ 1"]) == 0

@@ -165,14 +165,25 @@ def decline(offer: WaitingOffer) -> None:
     offer_free_seats()
 
 
-def _close(offer: WaitingOffer, status: str) -> None:
+def _still_bookable(offer: WaitingOffer) -> bool:
+    """The roster may have changed since the offer: its shift still staffed,
+    published and not cancelled, and the slot still inside it."""
+    if offer.shift_id is None:
+        return False
+    day = to_local(offer.slot_start).date()
+    shift = next((shift for shift in slots.staffed_mobile_shifts(day - timedelta(days=1), day)
+                  if shift.id == offer.shift_id), None)
+    return shift is not None and offer.slot_start in slots.shift_slot_starts(shift)
+
+
+def _close(offer: WaitingOffer, status: str, quietly: bool = False) -> None:
     table = WaitingOffer.__table__
     closed = db.session.execute(
         update(table).where(table.c.id == offer.id, table.c.status == OFFERED, table.c.expires_at > utcnow())
         .values(status=status, seat=None, pending=None, closed_at=utcnow())
     ).rowcount
     db.session.commit()
-    if not closed:
+    if not closed and not quietly:
         raise OfferGone
 
 
@@ -180,6 +191,9 @@ def accept(offer: WaitingOffer, address: str, help_needed: str = "") -> Visit:
     """"Nhận giờ này": the offered seat becomes a booking, with the entry's
     name, phone and group and the address given now; the entry is deleted.
     Raises OfferGone, or services.TooManyBookings."""
+    if not _still_bookable(offer):
+        _close(offer, EXPIRED, quietly=True)
+        raise OfferGone
     entry = offer.entry
     details = services.BookingDetails(
         full_name=entry.full_name, phone=entry.phone, address=address,
