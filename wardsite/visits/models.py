@@ -331,7 +331,7 @@ class WaitingOffer(db.Model):
     and UNIQUE(entry_id, pending) gives a resident one open offer at most;
     closing an offer (accepted, declined, expired) sets both to NULL, and
     NULLs never collide. Against bookings, both sides take the seat's lock
-    row (`services.lock_seat`) and look at the other table under it, so a
+    row (`locks.lock_seat`) and look at the other table under it, so a
     seat is never both offered and booked."""
 
     __tablename__ = "visit_waiting_offer"

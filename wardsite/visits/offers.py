@@ -13,7 +13,7 @@ or let expire.
 Races are decided as bookings' are, by the database: an offer row holds its
 seat under UNIQUE(shift_id, slot_start, seat) and its resident under
 UNIQUE(entry_id, pending) (see `models.WaitingOffer`), and an offer is made
-under the seat's lock row (`services.lock_seat`), which bookings take too,
+under the seat's lock row (`locks.lock_seat`), which bookings take too,
 each looking at the other's table under it. A loser rolls back and looks
 again, so seats freed at once go to the first residents in line, one each.
 
@@ -37,7 +37,7 @@ from wardsite.extensions import db
 from wardsite.notify import templates
 from wardsite.timeutil import to_local, utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits import services, slots
+from wardsite.visits import locks, services, slots
 from wardsite.visits.models import DECLINED, EXPIRED, OFFERED, Visit, WaitingEntry, WaitingOffer
 
 MESSAGE_KIND = "waitlist_offer"
@@ -91,6 +91,17 @@ def offer_free_seats(now: datetime | None = None) -> list[WaitingOffer]:
     return made
 
 
+def seat_freed() -> None:
+    """A seat may be free now: offer it to the waiting list. The change that
+    freed it is committed already and stands if offering fails (the next
+    `flask offers` run or page read offers it)."""
+    try:
+        offer_free_seats()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        current_app.logger.exception("could not offer a freed seat to the waiting list")
+
+
 def _waiting_without_offer() -> list[WaitingEntry]:
     pending = select(WaitingOffer.entry_id).where(WaitingOffer.pending.is_not(None))
     return list(db.session.scalars(
@@ -120,7 +131,7 @@ def _try_offer(entry_id: int, shift_id: int, start: datetime, end: datetime) -> 
     again (a booking may have taken it since the free slots were read), then
     the offer's insert lets the constraints decide against other offers."""
     try:
-        services.lock_seat(shift_id, start)
+        locks.lock_seat(shift_id, start)
         booked = db.session.scalar(select(Visit.id).where(
             Visit.shift_id == shift_id, Visit.slot_start == start, Visit.seat.is_not(None)))
         entry = db.session.get(WaitingEntry, entry_id)

@@ -4,22 +4,19 @@
 - Booking: the seat is claimed by inserting the visit; the unique seat
   constraint (see models) decides races, so a loser gets `SlotTaken`, never an
   overbooking. Each attempt is one short transaction.
-- Waiting-list offers (`wardsite.visits.offers`) hold seats too: booking,
-  moving and confirming take the seat's lock row (`lock_seat`) and skip a
-  seat an open offer holds; a seat they free is offered to the waiting list.
+- Waiting-list offers (`offers`) hold seats too: a claim takes the seat's lock
+  (`locks.claim_seat`) and skips a seat offered; a seat freed is offered.
 - The leader's side: confirming, the team, the outcome, each with its audit entry.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, null, or_, select, update
+from sqlalchemy import and_, delete, func, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -31,7 +28,8 @@ from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits.models import ACTIVE, OFFERED, TO_CHECK, PhoneGuard, Visit, WaitingOffer
+from wardsite.visits.locks import claim_seat, lock_phone, phone_key  # noqa: F401 (phone_key: the guard's key)
+from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit, WaitingOffer
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
 from wardsite.volunteers.models import Volunteer
@@ -83,55 +81,6 @@ def active_bookings_for_phone(phone: str) -> int:
     ) or 0
 
 
-def phone_key(phone: str) -> str:
-    """The phone number's key in `PhoneGuard`: an HMAC with the site's
-    secret, so that the table holds no number."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, b"visit-phone:" + (phone or "").encode(), hashlib.sha256).hexdigest()
-
-
-def lock_phone(phone: str) -> None:
-    """Take the phone's row lock for the rest of the transaction: created if
-    missing (a second creator waits and does nothing), then updated, which
-    waits for any other transaction holding it. On SQLite the update is the
-    transaction's first write, so it waits for the database's write lock
-    (busy_timeout) before anything is counted; on PostgreSQL it waits for the
-    row lock, and the count that follows (read committed) sees the booking
-    the other transaction committed."""
-    _lock(phone_key(phone))
-
-
-def lock_seat(shift_id: int, moment: datetime) -> None:
-    """The same lock for one seat (a team's slot), on a row of the same table
-    keyed "seat:<shift>:<start>": whoever claims the seat, a booking or a
-    waiting-list offer, takes it first and then looks at the other's table,
-    so that a seat is never both booked and offered."""
-    _lock(f"seat:{shift_id}:{int(moment.timestamp())}")
-
-
-def seat_offered(shift_id: int, moment: datetime, offer: WaitingOffer | None = None) -> bool:
-    """An open, unexpired offer (other than `offer`) holds this seat."""
-    query = select(WaitingOffer.id).where(
-        WaitingOffer.shift_id == shift_id, WaitingOffer.slot_start == moment, WaitingOffer.seat.is_not(None),
-        WaitingOffer.status == OFFERED, WaitingOffer.expires_at > utcnow(),
-    )
-    if offer is not None:
-        query = query.where(WaitingOffer.id != offer.id)
-    return db.session.scalar(query) is not None
-
-
-def _lock(key: str) -> None:
-    table = PhoneGuard.__table__
-    now = utcnow()
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(table).values(key=key, touched_at=now).on_conflict_do_nothing())
-    db.session.execute(update(table).where(table.c.key == key).values(touched_at=now))
-
-
 def book(details: BookingDetails, moment: datetime, token: str | None, booked_by: User | None = None,
          held: bool = True, offer: WaitingOffer | None = None) -> tuple[Visit, bool]:
     """Claim a seat at `moment` for the resident: (visit, True) when booked now,
@@ -159,15 +108,9 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
             if active_bookings_for_phone(details.phone) >= limit:
                 db.session.rollback()
                 raise TooManyBookings
-            if held:
-                lock_seat(shift_id, moment)
-                offer = db.session.get(WaitingOffer, offer_id, populate_existing=True) if offer_id else None
-                if offer_id is not None and (offer is None or not offer.is_open):
-                    db.session.rollback()
-                    raise SlotTaken
-                if seat_offered(shift_id, moment, offer):
-                    db.session.rollback()
-                    break  # held for someone on the waiting list: the next team
+            if held and not claim_seat(shift_id, moment, offer_id):
+                db.session.rollback()
+                break  # held for someone on the waiting list (or this offer has ended): the next team
             visit = Visit(
                 shift_id=shift_id,
                 slot_start=moment,
@@ -230,8 +173,7 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
     """Move the visit to another free slot; SlotTaken if it went meanwhile."""
     visit_id = visit.id
     for shift_id in candidate_shifts(moment, ignore=visit):
-        lock_seat(shift_id, moment)
-        if seat_offered(shift_id, moment):
+        if not claim_seat(shift_id, moment):
             db.session.rollback()
             continue
         visit = db.session.get(Visit, visit_id)
@@ -253,16 +195,9 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
 
 
 def seat_freed() -> None:
-    """A seat may be free now: offer it to the waiting list. The change that
-    freed it is committed already and stands if offering fails (the next
-    `flask offers` run or page read offers it)."""
-    from wardsite.visits import offers  # offers books through this module
+    from wardsite.visits import offers  # which books through this module
 
-    try:
-        offers.offer_free_seats()
-    except Exception:  # noqa: BLE001
-        db.session.rollback()
-        current_app.logger.exception("could not offer a freed seat to the waiting list")
+    offers.seat_freed()
 
 
 def cancel_by_resident(visit: Visit) -> None:
@@ -425,8 +360,7 @@ def confirm(visit: Visit) -> None:
     visit_id, moment, first = visit.id, visit.slot_start, visit.shift_id
     shifts = candidate_shifts(moment)
     for shift_id in sorted(shifts, key=lambda shift_id: shift_id != first):
-        lock_seat(shift_id, moment)
-        if seat_offered(shift_id, moment):
+        if not claim_seat(shift_id, moment):
             db.session.rollback()
             continue
         visit = db.session.get(Visit, visit_id)
