@@ -64,7 +64,8 @@ def join(details: WaitingDetails, token: str | None) -> WaitingEntry:
         db.session.commit()
     except IntegrityError:  # the same form, sent twice at once
         db.session.rollback()
-        return db.session.scalar(select(WaitingEntry).where(WaitingEntry.form_token == token))
+        again = db.session.scalar(select(WaitingEntry).where(WaitingEntry.form_token == token)) if token else None
+        return again or join(details, token)  # else the random code collided: once more
     mail.send_queued(notices)
     services.seat_freed()  # a time free now that suits them is offered at once
     return entry
