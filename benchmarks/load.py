@@ -217,6 +217,7 @@ def main() -> None:
     env["WARDSITE_SECRET_KEY"] = "benchmark-only"
     env["WARDSITE_UPLOAD_FOLDER"] = str(folder / "uploads")
     env["WARDSITE_RATELIMIT_ENABLED"] = "false"
+    env["WARDSITE_CANONICAL_URL"] = "http://127.0.0.1"  # required under gunicorn; the links are not followed
     if not options.database:
         prepare_database(env)
     measured = pages(env)

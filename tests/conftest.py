@@ -38,6 +38,8 @@ def app_settings(database_uri: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The test client's own address, so links in pages and messages read as before.
+        "CANONICAL_URL": "http://localhost",
     }
     settings.update(extra)
     return settings

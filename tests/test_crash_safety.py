@@ -115,6 +115,7 @@ class Server:
             "WARDSITE_SECRET_KEY": "crash-safety-test",  # the same after the restart: sessions survive
             "WARDSITE_UPLOAD_FOLDER": str(folder / "uploads"),
             "WARDSITE_PROXY_COUNT": "1",
+            "WARDSITE_CANONICAL_URL": self.url,  # required under gunicorn
         }
 
     def start(self) -> None:

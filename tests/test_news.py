@@ -105,12 +105,15 @@ def test_the_article_page_has_sharing_tags(client, app):
     assert '<meta name="description" content="Cán bộ điền giúp tờ khai.">' in page
 
 
-def test_each_view_is_counted_with_one_cheap_update(client, app):
+def test_each_reader_is_counted_and_written_in_a_batch(client, app):
+    from wardsite.news.views import flush_views
+
     article_id = make_article(app)
     url = article_url(app, article_id)
-    client.get(url)
-    page = text_of(client.get(url))
+    client.get(url, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    page = text_of(client.get(url, environ_base={"REMOTE_ADDR": "10.0.0.2"}))
     assert "2 lượt đọc" in page
+    assert flush_views(app)
     with app.app_context():
         assert db.session.get(Article, article_id).views == 2
 

@@ -36,6 +36,7 @@ STAFF_ROUTES = [
     staff("admin.users", "/quan-tri/nguoi-dung/"),
     staff("admin.user_new", "/quan-tri/nguoi-dung/moi"),
     staff("admin.user_edit", "/quan-tri/nguoi-dung/{own_id}"),
+    staff("accounts.sign_out_everywhere", "/quan-tri/nguoi-dung/{own_id}/dang-xuat-moi-noi", method="POST", success=(303,)),
     staff("admin.settings", "/quan-tri/cai-dat"),
     staff("admin.residential_groups", "/quan-tri/to-dan-pho/"),
     staff("admin.residential_group_edit", "/quan-tri/to-dan-pho/{group_id}"),

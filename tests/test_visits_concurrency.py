@@ -141,3 +141,30 @@ def test_moves_cannot_overbook_either(app, server):
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes) == ["moved", "taken"]
+
+
+def test_ten_bookings_sent_at_once_with_one_phone_give_exactly_the_limit(app, server):
+    """At most VISIT_MAX_ACTIVE_PER_PHONE active bookings per phone, also when
+    they arrive together: ten forms with one phone, each for a different free
+    time, give exactly three bookings (before the phone's lock: 7 on SQLite,
+    5 on PostgreSQL)."""
+    roster = arrange_roster(app)
+    app.config["VISIT_MAX_ACTIVE_PER_PHONE"] = 3
+    app.config["VISIT_BOOKING_PHONE_LIMIT"] = "1000 per day"
+    app.config["VISIT_NEW_PHONES_PER_ADDRESS"] = "1000 per day"
+    with app.app_context():
+        for offset in (1, 2, 3):
+            make_mobile_shift(roster.day + timedelta(days=offset), 8, 11, volunteers=[roster.volunteer_ids[0]])
+    forms = []
+    for index in range(10):
+        day = roster.day + timedelta(days=index // 3)
+        form = booking_data(roster, phone="0913 555 666", form_token=f"same-phone-{index}")
+        form["slot"] = f"{day.isoformat()}T{8 + index % 3:02d}:00"
+        forms.append(form)
+    results = race(server, forms)
+    statuses = [status for status, _body in results]
+    assert statuses.count(303) == 3, statuses
+    refused = [body for status, body in results if status != 303]
+    assert all("Số điện thoại này đã có 3 lịch hẹn" in body for body in refused)
+    active = [visit for visit in visit_rows(app) if visit.phone == "0913555666" and visit.seat is not None]
+    assert len(active) == 3

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.factories import arrange_roster, booking_data, visit_rows
+from wardsite.timeutil import to_local
 
 # The limits' clock, fixed: 08:00 in the ward on 01/03/2021 (not today).
 FROZEN = datetime(2021, 3, 1, 1, 0, tzinfo=timezone.utc).timestamp()
@@ -130,3 +131,107 @@ def test_a_limit_on_the_whole_site_says_when_it_ends(app, monkeypatch):
     response = app.test_client().get("/thu-gioi-han")
     assert response.status_code == 429
     assert "Xin thử lại từ 09:00 ngày 01/03/2021" in response.get_data(as_text=True)
+
+
+# The brake on new phone numbers per address ------------------------------------
+
+
+def test_new_phone_numbers_beyond_the_brake_are_received_to_check_without_holding_a_time(app, client, frozen_limits):
+    """One address booked 20 an hour with made-up numbers: now the first three
+    new numbers a day hold their time, later ones are received for a leader to
+    phone and confirm, and keep no seat, so the times stay free."""
+    from wardsite.visits import slots
+    from wardsite.visits.models import TO_CHECK
+
+    roster = arrange_roster(app)
+    app.config["VISIT_NEW_PHONES_PER_ADDRESS"] = "2 per day"
+    assert book(client, roster, hour=8, **household(1)).status_code == 303
+    assert book(client, roster, hour=9, **household(2)).status_code == 303
+    response = book(client, roster, hour=10, **household(3))
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Phường đã nhận yêu cầu của bác" in page and "phường sẽ gọi điện" in page
+    visits = visit_rows(app)
+    assert [visit.seat for visit in visits] == [1, 1, None]
+    assert visits[2].status == TO_CHECK
+    with app.test_request_context():
+        assert [to_local(slot.start).hour for slot in slots.free_slots()] == [10]  # still free for a resident
+    # Another address is not braked; a number the ward knows is not either.
+    assert book(client, roster, hour=10, address="198.51.100.9", **household(4)).status_code == 303
+    assert visit_rows(app)[3].seat == 1
+
+
+def test_a_number_the_ward_knows_holds_its_time_from_a_braked_address(app, client, login, frozen_limits):
+    from wardsite.extensions import db
+    from wardsite.visits import services
+    from wardsite.visits.models import Visit
+
+    roster = arrange_roster(app)
+    app.config["VISIT_NEW_PHONES_PER_ADDRESS"] = "1 per day"
+    assert book(client, roster, hour=8, **household(1)).status_code == 303
+    with app.app_context():
+        services.confirm(db.session.get(Visit, visit_rows(app)[0].id))
+    assert book(client, roster, hour=9, **household(2)).status_code == 303  # new: to check
+    assert book(client, roster, hour=10, **dict(household(1), form_token="again-1")).status_code == 303  # known
+    assert [visit.seat for visit in visit_rows(app)] == [1, None, 1]
+
+
+def test_the_leader_sees_a_booking_to_check_and_confirming_it_claims_its_time(app, client, login, frozen_limits):
+    roster = arrange_roster(app)
+    app.config["VISIT_NEW_PHONES_PER_ADDRESS"] = "1 per day"
+    book(client, roster, hour=8, **household(1))
+    book(client, roster, hour=9, **household(2))
+    book(client, roster, hour=10, **household(3))
+    second, third = visit_rows(app)[1:]
+    # Someone else takes the third one's time before the leader calls.
+    assert book(client, roster, hour=10, address="198.51.100.9", **household(4)).status_code == 303
+    login("leader")
+    listing = client.get("/quan-tri/lich-hen/").get_data(as_text=True)
+    assert listing.count("Chờ gọi xác minh") >= 2
+    page = client.get(f"/quan-tri/lich-hen/{second.id}").get_data(as_text=True)
+    assert "chưa được giữ giờ" in page
+    assert client.post(f"/quan-tri/lich-hen/{second.id}/xac-nhan").status_code == 303
+    refused = client.post(f"/quan-tri/lich-hen/{third.id}/xac-nhan", follow_redirects=True).get_data(as_text=True)
+    assert "không còn trống" in refused
+    rows = {visit.id: visit for visit in visit_rows(app)}
+    assert rows[second.id].status == "confirmed" and rows[second.id].seat == 1
+    assert rows[third.id].status == "to_check" and rows[third.id].seat is None
+
+
+def test_bookings_to_check_count_towards_the_phone_s_active_bookings(app, client, frozen_limits):
+    roster = arrange_roster(app)
+    app.config["VISIT_NEW_PHONES_PER_ADDRESS"] = "1 per day"
+    app.config["VISIT_MAX_ACTIVE_PER_PHONE"] = 2
+    same = {"phone": "0912 777 888"}
+    assert book(client, roster, hour=8, form_token="s-1", **same).status_code == 303
+    assert book(client, roster, hour=9, form_token="s-2", **same).status_code == 303
+    html = book(client, roster, hour=10, form_token="s-3", **same).get_data(as_text=True)
+    assert "Số điện thoại này đã có 2 lịch hẹn" in html
+
+
+def test_the_time_to_try_again_is_rounded_up_to_the_minute(app, client, monkeypatch):
+    """A window that began at 08:00:30 ends at 09:00:30: the message says
+    09:01, when a booking is allowed again, never 09:00, when it is not."""
+    import limits.storage.memory
+
+    monkeypatch.setattr(limits.storage.memory, "time", types.SimpleNamespace(time=lambda: FROZEN + 30))
+    roster = arrange_roster(app)
+    app.config["VISIT_BOOKING_RATE_LIMIT"] = "1 per hour"
+    assert book(client, roster, hour=8, **household(1)).status_code == 303
+    html = book(client, roster, hour=9, **household(2)).get_data(as_text=True)
+    assert "Bạn có thể đặt lại từ 09:01 ngày 01/03/2021" in html
+
+
+def test_a_refusal_under_htmx_comes_back_as_typed_with_the_time(app, client, frozen_limits):
+    """The boosted form (hx-boost) gets the page with the summary, the time
+    and what was typed, with the 429 that static/js/app.js shows rather than drops."""
+    roster = arrange_roster(app)
+    app.config["VISIT_BOOKING_RATE_LIMIT"] = "1 per hour"
+    assert book(client, roster, hour=8, **household(1)).status_code == 303
+    response = client.post("/dat-lich/", data=booking_data(roster, hour=9, **household(2)),
+                           headers={"HX-Request": "true", "HX-Boosted": "true"},
+                           environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Bạn có thể đặt lại từ 09:00 ngày 01/03/2021" in html and "Có 1 lỗi cần sửa" in html
+    assert 'value="Hộ số 2"' in html and f'value="{roster.day.isoformat()}T09:00" checked' in html

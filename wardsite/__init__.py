@@ -6,6 +6,7 @@ import importlib
 import os
 import secrets
 import sqlite3
+import sys
 from pathlib import Path
 
 from flask import Flask, request
@@ -14,7 +15,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wardsite import config as default_config
-from wardsite.extensions import babel, csrf, db, limiter, login_manager, migrate
+from wardsite.extensions import babel, csrf, db, login_manager, migrate
+from wardsite.urls import check_canonical_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _check_addresses(app)
     _fill_instance_defaults(app)
 
     _init_extensions(app)
@@ -56,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app, AREAS)
     page_cache.init_app(app)  # last: its after_request sees the page before the others
 
+    if app.config["TRUSTED_HOSTS"]:
+        app.wsgi_app = security.TrustedHosts(app.wsgi_app, app.config["TRUSTED_HOSTS"])
     # Outermost, so that the page cache's fast path (and WhiteNoise) see the
     # scheme, host and address Flask sees.
     if app.config["PROXY_COUNT"]:
@@ -84,6 +89,30 @@ def _fill_instance_defaults(app: Flask) -> None:
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
+def _check_addresses(app: Flask) -> None:
+    """The ward's address (CANONICAL_URL, required in production) and the
+    hosts the site answers to (TRUSTED_HOSTS; Flask answers 400 to others)."""
+    app.config["CANONICAL_URL"] = check_canonical_url(app.config["CANONICAL_URL"], required=_in_production(app))
+    app.config["TRUSTED_HOSTS"] = _host_list(app.config["TRUSTED_HOSTS"])
+    if app.config["CANONICAL_URL"].startswith("https://"):
+        app.config["PREFERRED_URL_SCHEME"] = "https"  # and so Secure cookies, below
+
+
+def _in_production(app: Flask) -> bool:
+    """Served by gunicorn, outside tests and debugging: where links must not
+    fall back on a development address."""
+    under_gunicorn = "gunicorn" in sys.modules or os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")
+    return under_gunicorn and not (app.testing or app.debug)
+
+
+def _host_list(value) -> list[str] | None:
+    """TRUSTED_HOSTS as a list: the environment gives "a.vn,b.vn"; None or empty trusts any host."""
+    if isinstance(value, str):
+        value = value.split(",")
+    hosts = [host.strip() for host in value or () if host and host.strip()]
+    return hosts or None
+
+
 def _translation_directories() -> str:
     here = Path(__file__).resolve().parent
     folders = [here / "translations", *sorted(here.glob("*/translations"))]
@@ -101,6 +130,7 @@ def _select_locale() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
+    from wardsite import limits
     from wardsite.htmx import htmx as htmx_extension
     from wardsite.i18n_tools import compile_catalogues
 
@@ -108,7 +138,7 @@ def _init_extensions(app: Flask) -> None:
     # Batch mode lets migrations alter tables on SQLite too.
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    limits.init_app(app)  # Flask-Limiter, with the shared default storage
     htmx_extension.init_app(app)
     try:
         compile_catalogues(only_stale=True)
@@ -125,16 +155,20 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from wardsite.accounts.models import User
 
-        return db.session.get(User, int(user_id))
+        return User.from_session_id(user_id)
 
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
     """WAL lets readers run beside a writer; the busy timeout makes writers
-    wait for each other instead of failing; foreign keys are off by default."""
+    wait for each other instead of failing; foreign keys are off by default;
+    secure_delete overwrites what is deleted or replaced with zeros, so that an
+    erased name is not left in free space (`purge` then empties the WAL:
+    `cli.erase_leftovers`)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -18,7 +18,7 @@ from flask import Flask
 from flask_compress import Compress
 from whitenoise import WhiteNoise
 
-from wardsite.security import add_static_headers
+from wardsite.security import static_headers
 
 COMPRESSIBLE = {".css", ".js", ".svg", ".txt", ".json", ".xml", ".html", ".ico", ".map"}
 ONE_YEAR = 365 * 24 * 3600
@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
         allow_all_origins=False,
         # Safe because every link to a static file carries its content hash.
         immutable_file_test=lambda path, url: True,
-        add_headers_function=add_static_headers,
+        add_headers_function=static_headers(app),
     )
 
     @app.url_defaults

@@ -103,6 +103,21 @@ def user_create(email: str, name: str, roles: tuple[str, ...], phone: str | None
     click.echo(f"Created {email} with role(s) {', '.join(sorted(roles))}.")
 
 
+def erase_leftovers() -> None:
+    """After personal data was erased (`flask purge`): on SQLite, copy the WAL
+    into the database and empty it, so that no older copy of an erased page
+    stays in wardsite.db-wal (secure_delete has zeroed it in the pages
+    themselves). PostgreSQL needs VACUUM instead (README, "Scheduled jobs")."""
+    engine = db.engine
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    db.session.remove()  # no read transaction of ours may pin the WAL
+    with engine.connect() as connection:
+        busy, _frames, _copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        click.echo("The WAL file could not be emptied now (the site is writing or reading); run purge again later.")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext

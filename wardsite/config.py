@@ -23,6 +23,17 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PREFERRED_URL_SCHEME = "http"
 
+# The address residents use, e.g. "https://phuong.example.gov.vn": every
+# absolute link in a message, feed or QR code is built on it, never on the
+# request's Host header. Required under gunicorn; development and tests default
+# to http://127.0.0.1:5000 (see create_app).
+CANONICAL_URL = ""
+# The host names the site answers to (others get 400), e.g.
+# WARDSITE_TRUSTED_HOSTS=phuong.example.gov.vn,www.phuong.example.gov.vn;
+# a leading dot accepts every subdomain. Empty: any host (CANONICAL_URL still
+# decides the links). With PROXY_COUNT, X-Forwarded-Host is checked instead.
+TRUSTED_HOSTS: list | None = None
+
 # Number of reverse proxies in front of the site whose X-Forwarded-* headers
 # are trusted (0 when the site is served directly).
 PROXY_COUNT = 0
@@ -37,15 +48,24 @@ BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
-# Rate limits. Use Redis in production with several workers:
+# Rate limits. Empty means a SQLite file, instance/limits.db, that every
+# worker on this machine shares (wardsite/limits_storage.py). A site served
+# from several machines needs a shared storage:
 # WARDSITE_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
-RATELIMIT_STORAGE_URI = "memory://"
+# ("memory://" counts per worker: each worker allows the full limit.)
+RATELIMIT_STORAGE_URI = ""
 # Set on every app: Flask-Limiter keeps the last app's choice otherwise.
 RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = False
-# Failed logins allowed before the form refuses for the rest of the window.
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+# Failed sign-ins allowed before the form refuses for the rest of the window
+# (wardsite/accounts/services.py): one account from one address, all accounts
+# from one address, one account from everywhere. The last does not hold a
+# browser that has signed in to the account before (a "known device"), so
+# that guesses from elsewhere cannot lock the owner out; the owner gets an
+# e-mail when their account reaches it.
+LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 
 # Outgoing mail (reminders, notifications). Empty host: messages go to the
 # outbox table that staff can read instead.
@@ -108,11 +128,23 @@ VISIT_MAX_ACTIVE_PER_PHONE = 3
 # see README, "Limits and shared addresses".
 VISIT_BOOKING_RATE_LIMIT = "20 per hour"
 VISIT_BOOKING_PHONE_LIMIT = "5 per day"
+# A brake on made-up numbers: from one address, this many bookings with phone
+# numbers new to the ward hold their time at once; later ones are received
+# "to check" and hold it only once a leader has phoned and confirmed them.
+VISIT_NEW_PHONES_PER_ADDRESS = "3 per day"
 # The waiting list (no free time: "call me back"): an entry is deleted once a
 # leader has called, or by `purge` after this many days.
 VISIT_WAITING_DAYS = 30
 # Lookups that found no booking (a guessed code), per network address.
 VISIT_LOOKUP_RATE_LIMIT = "30 per hour"
+
+# Article views are counted in memory per worker (wardsite/news/views.py) and
+# written when NEWS_VIEW_FLUSH_COUNT are waiting or NEWS_VIEW_FLUSH_SECONDS
+# have passed; one client's views of an article within NEWS_VIEW_REPEAT_MINUTES
+# count once.
+NEWS_VIEW_FLUSH_SECONDS = 30
+NEWS_VIEW_FLUSH_COUNT = 100
+NEWS_VIEW_REPEAT_MINUTES = 30
 
 # Anonymous public pages are kept in memory (per worker) and served again
 # until an editor changes what they show (see wardsite/page_cache/), for at

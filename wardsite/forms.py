@@ -18,6 +18,8 @@ from wardsite.phone import normalize_phone
 # PostgreSQL refuses NUL outright.
 _CONTROL = dict.fromkeys(code for code in range(32) if chr(code) not in "\n\t")
 _CONTROL[0x7F] = None
+# Nor the private-use area: nothing a person types, and the page cache's markers.
+_CONTROL.update(dict.fromkeys(range(0xE000, 0xF900)))
 
 
 def strip_control(value):

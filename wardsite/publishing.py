@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.extensions import db
+from wardsite.urls import safe_back
 
 MAX_ID = 2**31 - 1  # larger numbers in a URL are simply not found (and do not overflow the database)
 
@@ -41,11 +42,10 @@ def editable_or_404(model, record_id: int):
 def back_to_list(prefix: str, list_endpoint: str):
     """Back to the editors' list the button was pressed on, with its filters and
     page (the form's `back`), if it is one of this area's screens; otherwise
-    to the list itself."""
-    back = request.form.get("back", "")
-    if back.startswith(prefix) and "//" not in back:
-        return redirect(back, 303)
-    return redirect(url_for(list_endpoint), 303)
+    to the list itself. Read before the change is made: a target that cannot
+    be a Location header (CR LF, another site) must not fail after the commit."""
+    back = safe_back(request.form.get("back"), default=url_for(list_endpoint), prefix=prefix)
+    return redirect(back, 303)
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,11 @@ def add_record_actions(
 def _action_view(action: RecordAction, model, prefix: str, id_name: str, list_endpoint: str, role: str):
     def view(**url_values):
         record = editable_or_404(model, url_values[id_name])
+        back = back_to_list(prefix, list_endpoint)
         action.change(record)
         db.session.commit()
         flash(action.message(record), "success")
-        return back_to_list(prefix, list_endpoint)
+        return back
 
     view.__name__ = view.__qualname__ = action.endpoint
     return roles_required(role)(view)

@@ -10,6 +10,7 @@ from jinja2 import pass_context
 from wardsite import pages
 from wardsite.forms import error_items
 from wardsite.timeutil import format_date, format_datetime, local_today, machine_datetime
+from wardsite.urls import absolute_url_for, canonical_host
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +21,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["form_errors"] = form_errors
     app.jinja_env.globals["claim_error_summary"] = claim_error_summary
+    # Links that leave the page (feeds, og:url, QR codes) are on the ward's address, never the Host header.
+    app.jinja_env.globals["absolute_url_for"] = absolute_url_for
+    app.jinja_env.globals["canonical_host"] = canonical_host
 
     @app.context_processor
     def common_context():

@@ -91,9 +91,11 @@ def live_server(tmp_path_factory):
     with app.app_context():
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in messages and QR codes lead to this server, as they lead to the ward's address in production.
+    app.config["CANONICAL_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    yield LiveServer(app, app.config["CANONICAL_URL"])
     server.shutdown()
     thread.join(timeout=10)
 

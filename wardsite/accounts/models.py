@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +39,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's and remember cookie's user id ("7:3"): raising
+    # it ends all of them (sign-out, password change, deactivation, an admin's
+    # "sign out everywhere").
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -67,9 +71,31 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    @staticmethod
+    def from_session_id(session_id: str) -> User | None:
+        """The user of a session or remember cookie, if it has not been ended
+        since and the account is active."""
+        number, _, version = (session_id or "").partition(":")
+        if not (number.isdigit() and version.isdigit()):
+            return None  # from before session versions: sign in again
+        user = db.session.get(User, int(number))
+        if user is None or not user.active or (user.session_version or 1) != int(version):
+            return None
+        return user
+
+    def end_sessions(self) -> None:
+        """End every session and remember cookie of this user (on commit)."""
+        self.session_version = (self.session_version or 1) + 1
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt with a random salt.
         self.password_hash = generate_password_hash(password)
+        if self.id is not None:
+            self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -93,3 +119,9 @@ class User(UserMixin, db.Model):
         if phone is None:
             return None
         return db.session.scalar(select(User).where(User.phone == phone))
+
+
+@event.listens_for(User.active, "set", active_history=True)
+def _deactivation_ends_sessions(user: User, value, old_value, initiator) -> None:
+    if old_value is True and not value:
+        user.end_sessions()

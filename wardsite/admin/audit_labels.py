@@ -16,6 +16,7 @@ ACTIONS = {
     "user.created": _l("Created a staff account"),
     "user.updated": _l("Changed a staff account"),
     "user.password_changed": _l("Changed their password"),
+    "user.signed_out_everywhere": _l("Signed a staff account out on every device"),
     "ward_settings.updated": _l("Changed the ward's settings"),
     "residential_group.created": _l("Added a residential group"),
     "residential_group.updated": _l("Changed a residential group"),

@@ -17,14 +17,14 @@ from wardsite import page_cache
 from wardsite.extensions import db
 from wardsite.htmx import is_htmx, render
 from wardsite.news import editor_routes  # noqa: F401 (the editors' screens add their routes to bp)
-from wardsite.news import services
+from wardsite.news import services, views
 from wardsite.news.blueprint import bp
 from wardsite.news.forms import CommentForm, RatingForm
 from wardsite.news.models import KINDS, Article, news_clock
 from wardsite.pages import add_home_door, add_home_section, add_public_link, add_sitemap_endpoint, add_sitemap_source
 from wardsite.publishing import get_record
 from wardsite.timeutil import utcnow
-from wardsite.urls import page_number
+from wardsite.urls import absolute_url_for, page_number
 
 PAGE_SIZE = 10
 FEED_SIZE = 20
@@ -38,13 +38,14 @@ add_home_section("news/_home_section.html", 20)
 add_sitemap_endpoint("news.index")
 # Kept pages end when a scheduled article appears; a kept article page counts each view.
 page_cache.add_schedule(services.next_publication, news_clock)
-page_cache.add_live_value("news.views", services.count_view)
+page_cache.add_live_value("news.views", views.count)
+bp.record_once(lambda state: views.init_app(state.app))
 
 
 def _article_urls():
     query = select(Article.id, Article.slug, Article.updated_at).where(Article.visible())
     for article_id, slug, updated_at in db.session.execute(query.order_by(Article.published_at.desc())):
-        yield url_for("news.article", article_id=article_id, slug=slug, _external=True), updated_at
+        yield absolute_url_for("news.article", article_id=article_id, slug=slug), updated_at
 
 
 add_sitemap_source(_article_urls)
@@ -112,11 +113,15 @@ COMMENT_SENT_MASKED = "da-gui-an"  # sent, with a phone number or the like hidde
 
 def _article_page(article: Article, comment_form: CommentForm | None = None, rating_form: RatingForm | None = None,
                   counted: bool = False):
+    """The article; `counted` counts this request's view (in memory: `views`)."""
     rating_message, rating_category = RATING_OUTCOMES.get(request.args.get("danh-gia", ""), (None, None))
     return render_template(
         "news/article.html",
         article=article,
-        views=page_cache.live("news.views", article.id, value=article.views + 1) if counted else article.views,
+        views=(
+            page_cache.live("news.views", article.id, value=views.counter().view(article.id, article.views))
+            if counted else views.counter().shown(article.id, article.views)
+        ),
         comments=services.approved_comments(article),
         comment_form=comment_form or CommentForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
@@ -137,10 +142,7 @@ def article(article_id: int, slug: str | None = None):
     counted = article.is_visible and not is_htmx()
     if not counted:
         page_cache.skip()  # its view count would not be live
-    page = _article_page(article, counted=counted)
-    if counted:
-        services.count_view(article.id)
-    return page
+    return _article_page(article, counted=counted)
 
 
 @bp.route("/tin-tuc/<int:article_id>/danh-gia", methods=["POST"])

@@ -1,5 +1,5 @@
 """What the news area does, reachable without HTTP: rendering safe article
-bodies, finding what residents may see, counting views, ratings, comments."""
+bodies, finding what residents may see, ratings, comments (views: `views`)."""
 
 from __future__ import annotations
 
@@ -91,17 +91,6 @@ def pinned_notices(limit: int = 5) -> list[Article]:
 def next_publication():
     """When the next scheduled article appears, or None: the page cache keeps no page past it."""
     return db.session.scalar(select(func.min(Article.published_at)).where(Article.with_status(SCHEDULED)))
-
-
-def count_view(article_id: int) -> int | None:
-    """One UPDATE, no read and no ORM flush: cheap enough for every page view.
-    Gives the new count (a page served from the page cache shows it)."""
-    views = db.session.execute(
-        update(Article).where(Article.id == article_id).values(views=Article.views + 1).returning(Article.views),
-        execution_options={"synchronize_session": False},
-    ).scalar()
-    db.session.commit()
-    return views
 
 
 # Editing ---------------------------------------------------------------------

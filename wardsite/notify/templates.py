@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request
+from wardsite.urls import absolute_url_for
 
 LINK_MAX = 60
 SMS_GSM_LIMIT = 160
@@ -169,20 +168,9 @@ def fits_one_sms(text: str) -> bool:
 
 
 def link(endpoint: str, **values) -> str:
-    """An absolute link for a message, on the ward's canonical address
-    (CANONICAL_URL) when it is set, else on the address of the request being
-    served, else on SERVER_NAME; a bare path when none is known."""
-    app = current_app
-    base = (app.config.get("CANONICAL_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")
-    if not base and app.config.get("SERVER_NAME"):
-        base = f"{app.config.get('PREFERRED_URL_SCHEME') or 'http'}://{app.config['SERVER_NAME']}"
-    if not base:
-        return app.url_map.bind("localhost").build(endpoint, values)
-    parts = urlsplit(base)
-    adapter = app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+    """An absolute link for a message, on the ward's address (CANONICAL_URL),
+    never on the Host header of the request being served."""
+    return absolute_url_for(endpoint, **values)
 
 
 def _cut(value: str, limit: int) -> str:

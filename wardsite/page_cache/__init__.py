@@ -21,12 +21,12 @@ HTML:
   cookie make the request ineligible. The key is the language, the scheme,
   host, path and query string, and the htmx headers a response varies on. A
   view whose page depends on anything else calls `skip()`.
-- **Per-visitor values** (`visitor_values`). The CSRF token of the visitor's
+- **Per-visitor values** (`visitor_values`; markers content cannot forge). The CSRF token of the visitor's
   session (in comment, rating and booking forms) and one-time tokens from
   `unique_token()` are cut out of the kept page and drawn afresh for each
   visitor. `live(name, *args, value=…)` marks a value that is recomputed on
   every serve by the function registered under `name` (an article's view
-  count, which also counts the view).
+  count, which also counts the view in memory: `wardsite.news.views`).
 
 - **Before Flask** (`fast_path`). `FastPath`, a WSGI middleware, answers a
   request without Flask's request machinery when Flask has already answered
@@ -55,7 +55,7 @@ from wardsite.page_cache.eligibility import skip
 from wardsite.page_cache.fast_path import FAST_KEY, FastPath
 from wardsite.page_cache.store import PageCache, add_schedule
 from wardsite.page_cache.version import IGNORED_TABLES, content_changed
-from wardsite.page_cache.visitor_values import add_live_value, live, unique_token
+from wardsite.page_cache.visitor_values import PrivateUseStripped, add_live_value, live, strip_private_use, unique_token
 
 # What the other areas use (docs/ARCHITECTURE.md, "The page cache").
 __all__ = [
@@ -68,11 +68,15 @@ __all__ = [
     "init_app",
     "live",
     "skip",
+    "strip_private_use",
     "unique_token",
 ]
 
 
 def init_app(app: Flask) -> None:
+    # Whether or not pages are kept: no private-use characters from query strings.
+    if not issubclass(app.request_class, PrivateUseStripped):
+        app.request_class = type("Request", (PrivateUseStripped, app.request_class), {})
     if not app.config.get("PAGE_CACHE", True):
         return
     app.extensions["page_cache"] = PageCache(

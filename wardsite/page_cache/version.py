@@ -37,7 +37,7 @@ IGNORED_TABLES = {
     "visit_notice",  # a resident's own booking page, never kept
 }
 # Columns of shown records that no public page shows (a sign-in sets last_login_at).
-IGNORED_COLUMNS = {"user": {"last_login_at", "password_hash"}}
+IGNORED_COLUMNS = {"user": {"last_login_at", "password_hash", "session_version"}}
 
 _PENDING = "page_cache_content_changed"
 

@@ -1,6 +1,12 @@
 """Per-visitor values in a kept page: the session's CSRF token, one-time tokens
 and live values are cut out as markers when the page is kept, and drawn
-afresh for each visitor it is served to."""
+afresh for each visitor it is served to.
+
+A marker is U+E000, a random number drawn once per process, the slot's
+number and U+E001. Content cannot forge one: the number never leaves the
+process (markers exist only in kept pages, never in a response), and input
+loses private-use characters anyway (`strip_private_use`: query strings here,
+form fields in `wardsite.forms`)."""
 
 from __future__ import annotations
 
@@ -8,11 +14,37 @@ import re
 import secrets
 from collections.abc import Callable
 
+from urllib.parse import parse_qsl
+
 from flask import g
 from flask_wtf.csrf import generate_csrf
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
-MARKER = re.compile("\ue000(\\d+)\ue001")
+NONCE = secrets.token_hex(8)
+MARKER = re.compile(f"\ue000{NONCE}(\\d+)\ue001")
+
+# The Basic Multilingual Plane's private-use area: nothing a resident types,
+# and the markers' delimiters.
+_PRIVATE_USE = dict.fromkeys(range(0xE000, 0xF900))
+
+
+def strip_private_use(value):
+    return value.translate(_PRIVATE_USE) if isinstance(value, str) else value
+
+
+def marker(number: int) -> str:
+    return f"\ue000{NONCE}{number}\ue001"
+
+
+class PrivateUseStripped:
+    """A mixin for the app's request class: query-string values without
+    private-use characters (so a search box echoing `?q=` carries no marker)."""
+
+    @cached_property
+    def args(self):
+        pairs = parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        return self.parameter_storage_class((key, strip_private_use(value)) for key, value in pairs)
 
 LIVE_VALUES: dict[str, Callable[..., object]] = {}
 
@@ -38,7 +70,7 @@ def live(name: str, *args, value):
         return value
     slots = g.setdefault("page_cache_live", [])
     slots.append(((name, *args), value))
-    return f"\ue000{len(slots) - 1}\ue001"
+    return marker(len(slots) - 1)
 
 
 def slot_value(slot: tuple) -> str | None:
@@ -58,9 +90,6 @@ def cut(body: str) -> tuple[str, list[tuple], list[str]]:
     slots: list[tuple] = []
     values: list[str] = []
 
-    def marker() -> str:
-        return f"\ue000{len(slots) - 1}\ue001"
-
     live_values = g.get("page_cache_live", [])
     for call, value in live_values:  # live() numbered its markers from 0
         slots.append(("live", *call))
@@ -69,11 +98,11 @@ def cut(body: str) -> tuple[str, list[tuple], list[str]]:
     if csrf and csrf in body:
         slots.append(("csrf",))
         values.append(csrf)
-        body = body.replace(csrf, marker())
+        body = body.replace(csrf, marker(len(slots) - 1))
     for token in g.get("page_cache_tokens", []):
         slots.append(("token",))
         values.append(token)
-        body = body.replace(token, marker())
+        body = body.replace(token, marker(len(slots) - 1))
     return body, slots, values
 
 

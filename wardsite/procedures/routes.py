@@ -28,7 +28,7 @@ from wardsite.procedures.models import ONLINE_FILTERS, ONLINE_LEVELS, Procedure
 from wardsite.publishing import RecordAction, add_record_actions, editable_or_404
 from wardsite.qr import qr_data_uri
 from wardsite.timeutil import local_today
-from wardsite.urls import page_number
+from wardsite.urls import absolute_url_for, page_number
 
 bp = Blueprint("procedures", __name__, cli_group="procedures")
 
@@ -51,7 +51,7 @@ add_sitemap_endpoint("procedures.index")
 def _procedure_urls():
     query = select(Procedure.code, Procedure.updated_at).where(Procedure.published.is_(True)).order_by(Procedure.code)
     for code, updated_at in db.session.execute(query):
-        yield url_for("procedures.show", code=code, _external=True), updated_at
+        yield absolute_url_for("procedures.show", code=code), updated_at
 
 
 add_sitemap_source(_procedure_urls)
@@ -122,7 +122,7 @@ def show(code: str):
 @bp.route("/thu-tuc/<code>/in")
 def print_sheet(code: str):
     procedure = _procedure_or_404(code)
-    page_url = url_for("procedures.show", code=procedure.code, _external=True)
+    page_url = absolute_url_for("procedures.show", code=procedure.code)
     return render_template(
         "procedures/print.html", procedure=procedure, sheet=sheet.build(procedure), page_url=page_url,
         qr=qr_data_uri(page_url, scale=3), printed_on=local_today(),

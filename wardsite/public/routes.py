@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from wardsite import pages
 from wardsite.extensions import db
-from wardsite.urls import safe_next
+from wardsite.urls import absolute_url_for, safe_next
 
 bp = Blueprint("public", __name__)
 
@@ -38,7 +38,7 @@ def upload(filename: str):
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    urls = [(url_for(endpoint, _external=True), None) for endpoint in pages.SITEMAP_ENDPOINTS]
+    urls = [(absolute_url_for(endpoint), None) for endpoint in pages.SITEMAP_ENDPOINTS]
     for source in pages.SITEMAP_SOURCES:
         urls.extend(source())
     response = make_response(render_template("public/sitemap.xml", urls=urls))
@@ -48,7 +48,7 @@ def sitemap():
 
 @bp.route("/robots.txt")
 def robots():
-    response = make_response(render_template("public/robots.txt", sitemap_url=url_for("public.sitemap", _external=True)))
+    response = make_response(render_template("public/robots.txt", sitemap_url=absolute_url_for("public.sitemap")))
     response.mimetype = "text/plain"
     return response
 

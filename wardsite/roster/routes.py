@@ -32,6 +32,7 @@ from wardsite.stations import services as station_services
 from wardsite.stations.forms import DateRangeForm
 from wardsite.stations.models import WEEKDAYS, Station
 from wardsite.timeutil import local_today
+from wardsite.urls import absolute_url_for
 from wardsite.volunteers import services as volunteer_services
 from wardsite.volunteers.models import Volunteer, day_parts
 
@@ -100,7 +101,7 @@ def my_page():
     }
     return render_template(
         "roster/my_page.html", volunteer=volunteer, mine=mine, past=past, my_offers=my_offers, today=today,
-        offers=services.open_offers_for(volunteer), feed_url=url_for("roster.calendar_feed", token=volunteer.calendar_token, _external=True),
+        offers=services.open_offers_for(volunteer), feed_url=absolute_url_for("roster.calendar_feed", token=volunteer.calendar_token),
     )
 
 

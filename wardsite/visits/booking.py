@@ -184,8 +184,11 @@ def handle_booking(booked_by=None):
             (form.phone.errors if refused.field == "phone" else form.form_errors).append(refused.message())
             status = 429
         else:
+            new_phone, held = booking_limits.new_phone_held(address, form.phone.data) if booked_by is None \
+                else (False, True)
             try:
-                visit, new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by)
+                visit, new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by,
+                                           held=held)
             except services.TooManyBookings:
                 form.phone.errors.append(
                     _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
@@ -196,6 +199,8 @@ def handle_booking(booked_by=None):
             else:
                 if new and booked_by is None:
                     booking_limits.count_booking(address, form.phone.data)
+                    if new_phone and held:
+                        booking_limits.count_new_phone(address)
                 return _after_booking(visit, booked_by)
     elif form.slot.errors and slots.parse_slot(form.slot.data) is not None:
         # A real time that is no longer free: taken since the page was shown.

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from wardsite.timeutil import WARD_TZ, to_local, utcnow
+from wardsite.urls import absolute_url_for
 from wardsite.visits.models import CONFIRMED, Visit
 
 
@@ -31,7 +31,7 @@ def visit_ics(visit: Visit, ward_name: str) -> bytes:
     event.add("description", "\n".join((
         _("Booking code: %(code)s.", code=visit.code),
         _("Volunteers never ask for your passwords or OTP codes, and never ask for money."),
-        _("Move or cancel: %(link)s", link=url_for("visits.manage", code=visit.code, _external=True)),
+        _("Move or cancel: %(link)s", link=absolute_url_for("visits.manage", code=visit.code)),
         ward_name,
     )))
     event.add("status", "CONFIRMED" if visit.status == CONFIRMED else "TENTATIVE")

@@ -23,7 +23,7 @@ from wardsite.timeutil import format_datetime, to_local
 from wardsite.visits import booking, procedure_choices, services, slots, waiting_list
 from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import MAX_PROCEDURES, OutcomeForm, TeamForm
-from wardsite.visits.models import REQUESTED, STATUSES, Visit
+from wardsite.visits.models import REQUESTED, STATUSES, TO_CHECK, Visit
 
 add_staff_link("visits.admin_visits", _l("Home visit bookings"), "leader")
 
@@ -32,7 +32,7 @@ def _dashboard_context():
     if not current_user.has_role("leader"):
         return None
     waiting = db.session.scalar(
-        select(func.count()).select_from(Visit).where(Visit.status == REQUESTED)
+        select(func.count()).select_from(Visit).where(Visit.status.in_((TO_CHECK, REQUESTED)))
     )
     return {"visits_waiting": waiting, "visits_affected": len(services.affected_visits())}
 
@@ -149,10 +149,20 @@ def _visit_button(visit_id: int, allowed, change, message):
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/xac-nhan", methods=["POST"])
 @roles_required("leader")
 def admin_confirm(visit_id: int):
-    return _visit_button(
-        visit_id, lambda visit: visit.can_confirm(current_user), services.confirm,
-        lambda visit: _("Visit %(code)s is confirmed.", code=visit.code),
-    )
+    visit = _visit_or_404(visit_id)
+    require(visit.can_confirm(current_user))
+    if EmptyForm().validate_on_submit():
+        code = visit.code
+        try:
+            services.confirm(visit)
+        except services.SlotTaken:
+            # A booking to check whose time went to someone else meanwhile.
+            db.session.rollback()
+            flash(_("The time of visit %(code)s is no longer free, so it is not confirmed. Please phone the "
+                    "resident and move the visit to another time, or cancel it.", code=code), "warning")
+        else:
+            flash(_("Visit %(code)s is confirmed.", code=code), "success")
+    return redirect(url_for("visits.admin_visit", visit_id=visit_id), 303)
 
 
 @bp.route("/quan-tri/lich-hen/<int:visit_id>/doi", methods=["POST"])

@@ -24,6 +24,10 @@ from wardsite.roster.models import Shift
 from wardsite.timeutil import UTCDateTime, utcnow
 from wardsite.volunteers.models import Volunteer
 
+# Received but not yet holding its time: more new phone numbers booked from one
+# address in a day than VISIT_NEW_PHONES_PER_ADDRESS. A leader phones the
+# resident and confirms it, which claims the seat if it is still free.
+TO_CHECK = "to_check"
 REQUESTED = "requested"
 CONFIRMED = "confirmed"
 DONE = "done"
@@ -31,13 +35,14 @@ NO_SHOW = "no_show"
 CANCELLED = "cancelled"
 
 STATUSES = {
+    TO_CHECK: _l("To check by phone"),
     REQUESTED: _l("Requested"),
     CONFIRMED: _l("Confirmed"),
     DONE: _l("Done"),
     NO_SHOW: _l("Nobody at home"),
     CANCELLED: _l("Cancelled"),
 }
-ACTIVE = (REQUESTED, CONFIRMED)
+ACTIVE = (TO_CHECK, REQUESTED, CONFIRMED)
 
 # No 0/O, 1/I/L: the code is read aloud on the phone and typed by elderly people.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -161,6 +166,11 @@ class Visit(db.Model):
         return self.status in ACTIVE
 
     @property
+    def to_check(self) -> bool:
+        """Received, not yet holding its time (see TO_CHECK)."""
+        return self.status == TO_CHECK
+
+    @property
     def upcoming(self) -> bool:
         return self.slot_start > utcnow()
 
@@ -232,7 +242,7 @@ class Visit(db.Model):
         return self.status == DONE and self.rating is None and not self.personal_data_erased
 
     def can_confirm(self, user) -> bool:
-        return user.is_authenticated and user.has_role("leader") and self.status == REQUESTED
+        return user.is_authenticated and user.has_role("leader") and self.status in (TO_CHECK, REQUESTED)
 
     def can_record_outcome(self, user) -> bool:
         """Who may record how it went, and in which states; `has_started`
@@ -270,3 +280,18 @@ class WaitingEntry(db.Model):
     form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     residential_group: Mapped[ResidentialGroup | None] = relationship()
+
+
+class PhoneGuard(db.Model):
+    """One row per phone number that has booked, keyed by an HMAC of the
+    normalised number (never the number itself). A booking takes this row's
+    lock (an UPDATE: a row lock on PostgreSQL, the write lock on SQLite)
+    before it counts the phone's active bookings, so that bookings sent at
+    once with one phone are counted one after the other and the limit
+    VISIT_MAX_ACTIVE_PER_PHONE holds. `purge` deletes the rows not touched
+    for VISIT_RETENTION_DAYS."""
+
+    __tablename__ = "visit_phone_guard"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -280,4 +280,7 @@ def purge_command() -> None:
     click.echo(f"Personal data erased from {count} visit booking(s).")
     waiting = waiting_list.purge()
     click.echo(f"{waiting} old waiting-list entry(ies) deleted.")
+    from wardsite.cli import erase_leftovers
+
+    erase_leftovers()  # nothing erased left in the SQLite WAL file
 

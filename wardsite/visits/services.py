@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -25,7 +27,8 @@ from wardsite.extensions import db
 from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
-from wardsite.visits.models import ACTIVE, Visit
+from wardsite.urls import absolute_url_for
+from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
 from wardsite.volunteers.models import Volunteer
@@ -77,9 +80,39 @@ def active_bookings_for_phone(phone: str) -> int:
     ) or 0
 
 
-def book(details: BookingDetails, moment: datetime, token: str | None, booked_by: User | None = None) -> tuple[Visit, bool]:
+def phone_key(phone: str) -> str:
+    """The phone number's key in `PhoneGuard`: an HMAC with the site's
+    secret, so that the table holds no number."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"visit-phone:" + (phone or "").encode(), hashlib.sha256).hexdigest()
+
+
+def lock_phone(phone: str) -> None:
+    """Take the phone's row lock for the rest of the transaction: created if
+    missing (a second creator waits and does nothing), then updated, which
+    waits for any other transaction holding it. On SQLite the update is the
+    transaction's first write, so it waits for the database's write lock
+    (busy_timeout) before anything is counted; on PostgreSQL it waits for the
+    row lock, and the count that follows (read committed) sees the booking
+    the other transaction committed."""
+    key = phone_key(phone)
+    table = PhoneGuard.__table__
+    now = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(table).values(key=key, touched_at=now).on_conflict_do_nothing())
+    db.session.execute(update(table).where(table.c.key == key).values(touched_at=now))
+
+
+def book(details: BookingDetails, moment: datetime, token: str | None, booked_by: User | None = None,
+         held: bool = True) -> tuple[Visit, bool]:
     """Claim a seat at `moment` for the resident: (visit, True) when booked now,
-    (visit, False) when this form was already sent (same token).
+    (visit, False) when this form was already sent (same token). Not `held`:
+    the booking is received "to check" (TO_CHECK), without a seat, until a
+    leader confirms it.
 
     Raises TooManyBookings or SlotTaken.
     """
@@ -87,11 +120,16 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
     if existing is not None:
         return existing, False
     limit = int(current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
-    if active_bookings_for_phone(details.phone) >= limit:
-        raise TooManyBookings
     procedures = _procedures(details.procedure_ids)
     for shift_id in candidate_shifts(moment):
         for _attempt in range(3):  # a second try only if the random code collided
+            # Counted under the phone's lock, held until this attempt commits
+            # or rolls back: bookings sent at once with one phone wait for
+            # each other, so they never all see room under the limit.
+            lock_phone(details.phone)
+            if active_bookings_for_phone(details.phone) >= limit:
+                db.session.rollback()
+                raise TooManyBookings
             visit = Visit(
                 shift_id=shift_id,
                 slot_start=moment,
@@ -106,6 +144,8 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 booked_by_id=booked_by.id if booked_by is not None else None,
                 procedures=procedures,
             )
+            if not held:
+                visit.status, visit.seat = TO_CHECK, null()  # None would give the column default, 1
             db.session.add(visit)
             try:
                 db.session.flush()
@@ -195,8 +235,7 @@ def active_leaders() -> list[User]:
 
 def visit_link(visit: Visit) -> str:
     """The leader's page of the visit, for a message."""
-    return url_for("visits.admin_visit", visit_id=visit.id, _external=True) if has_request_context() \
-        else f"/quan-tri/lich-hen/{visit.id}"
+    return absolute_url_for("visits.admin_visit", visit_id=visit.id)
 
 
 def notify_leaders(visit: Visit) -> list:
@@ -211,14 +250,26 @@ def notify_leaders(visit: Visit) -> list:
         return []
     when = f"{to_local(visit.slot_start):%d/%m/%Y %H:%M}"
     link = visit_link(visit)
-    subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
-    body = _(
-        "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
-        "Please confirm it and check the team: %(link)s",
-        code=visit.code,
-        when=when,
-        link=link,
-    )
+    if visit.to_check:
+        subject = _("Home visit booking %(code)s on %(when)s to check by phone", code=visit.code, when=when)
+        body = _(
+            "A resident has asked for a home guidance visit from an internet connection that has booked several "
+            "new phone numbers today, so its time is not kept yet.\n\nCode: %(code)s\nTime: %(when)s\n\n"
+            "Please phone the resident; if the booking is real, confirm it, which keeps the time if it is still "
+            "free: %(link)s",
+            code=visit.code,
+            when=when,
+            link=link,
+        )
+    else:
+        subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
+        body = _(
+            "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
+            "Please confirm it and check the team: %(link)s",
+            code=visit.code,
+            when=when,
+            link=link,
+        )
     queued = (
         mail.queue_message(leader.email, subject, body, f"visit-new:{visit.id}:{leader.id}", send_now=False)
         for leader in leaders
@@ -298,9 +349,30 @@ def team_choices(visit: Visit) -> list[Volunteer]:
 
 
 def confirm(visit: Visit) -> None:
-    visit.confirm()
-    record_audit("visit.confirmed", visit, visit.code)
-    db.session.commit()
+    """A booking to check claims its seat now, on its team's shift or another
+    free at the same time; SlotTaken if the time has gone meanwhile (the
+    leader phones the resident to move it)."""
+    if not visit.to_check:
+        visit.confirm()
+        record_audit("visit.confirmed", visit, visit.code)
+        db.session.commit()
+        return
+    visit_id, moment, first = visit.id, visit.slot_start, visit.shift_id
+    shifts = candidate_shifts(moment)
+    for shift_id in sorted(shifts, key=lambda shift_id: shift_id != first):
+        visit = db.session.get(Visit, visit_id)
+        with db.session.no_autoflush:
+            if visit.shift_id != shift_id:
+                visit.chosen_team = []
+            visit.shift_id, visit.seat = shift_id, 1
+            visit.confirm()
+        record_audit("visit.confirmed", visit, visit.code)
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+    raise SlotTaken
 
 
 def choose_team(visit: Visit, volunteer_ids) -> None:
@@ -358,6 +430,8 @@ def purge(now: datetime | None = None) -> int:
         visit.erase_personal_data()
     if due:
         record_audit("visit.purged", None, f"{len(due)}", user=False)
+    # The phones' lock rows of bookings long gone.
+    db.session.execute(delete(PhoneGuard).where(PhoneGuard.touched_at < cutoff))
     db.session.commit()
     return len(due)
 

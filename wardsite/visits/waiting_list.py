@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from wardsite.accounts.models import User, UserRole
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.timeutil import utcnow
+from wardsite.urls import absolute_url_for
 from wardsite.visits.models import WaitingEntry
 from wardsite.visits.services import usable_token
 
@@ -65,7 +66,7 @@ def _notify_leaders(entry: WaitingEntry) -> list:
     leaders = db.session.scalars(
         select(User).join(UserRole).where(User.active.is_(True), UserRole.role == "leader").order_by(User.id)
     ).all()
-    link = url_for("visits.admin_waiting", _external=True) if has_request_context() else "/quan-tri/lich-hen/danh-sach-cho"
+    link = absolute_url_for("visits.admin_waiting")
     subject = _("A resident is waiting for a home visit")
     body = _("A resident found no free time and asked to be called back.\n\n"
              "People waiting: %(count)s\n\nThe list: %(link)s", count=waiting_count(), link=link)

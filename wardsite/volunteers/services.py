@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import url_for
 from sqlalchemy import select
 
 from wardsite.accounts.models import User, UserRole
 from wardsite.admin.models import ResidentialGroup
 from wardsite.audit import record_audit
 from wardsite.extensions import db
+from wardsite.urls import absolute_url_for
 
 from wardsite.volunteers.models import DateAway, Volunteer, new_calendar_token
 
@@ -100,7 +100,7 @@ def renew_calendar_link(volunteer: Volunteer) -> None:
 
 
 def verification_url(volunteer: Volunteer) -> str:
-    return url_for("volunteers.verify", code=volunteer.card_code, _external=True)
+    return absolute_url_for("volunteers.verify", code=volunteer.card_code)
 
 
 _duty_lookup: Callable[[Volunteer], list] = lambda volunteer: []
