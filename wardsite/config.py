@@ -135,6 +135,10 @@ VISIT_NEW_PHONES_PER_ADDRESS = "3 per day"
 # The waiting list (no free time: "call me back"): an entry is deleted once a
 # leader has called, or by `purge` after this many days.
 VISIT_WAITING_DAYS = 30
+# A freed seat is offered to the first suitable resident on the waiting list
+# and held for them this many hours (never past the visit's start); then it
+# passes to the next (`flask --app wardsite offers`, README "Scheduled jobs").
+VISIT_OFFER_HOLD_HOURS = 2
 # Lookups that found no booking (a guessed code), per network address.
 VISIT_LOOKUP_RATE_LIMIT = "30 per hour"
 

@@ -74,6 +74,7 @@ ACTIONS = {
     "visit.purged": _l("Erased residents' data after the retention period"),
     "visit.waiting_called": _l("Called back a resident on the waiting list"),
     "visit.waiting_purged": _l("Deleted old entries of the waiting list"),
+    "visit.waiting_offer_accepted": _l("A resident on the waiting list took the time offered to them"),
 }
 
 RECORDS = {

@@ -19,11 +19,12 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.htmx import htmx_target, render
 from wardsite.procedures.models import is_valid_code
-from wardsite.visits import booking_limits, procedure_choices, services, slots, waiting_list
+from wardsite.visits import booking_limits, offers, procedure_choices, services, slots, waiting_list
 from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, WaitingForm
 from wardsite.visits.models import Visit, clean_code
 
 SESSION_KEY = "visit_codes"
+WAITING_ARG = "danh-sach-cho"  # the leader books for this waiting-list entry
 SESSION_KEEP = 10  # a shared phone may hold a few families' bookings
 
 
@@ -161,11 +162,19 @@ def slot_lost(form, moment, ignore: Visit | None = None):
     return free, slots.nearest_free_slots(moment, ignore=ignore)
 
 
-def handle_booking(booked_by=None):
+def handle_booking(booked_by=None, waiting_entry=None):
     """GET shows the form; POST books and says what happened. Shared by the
-    resident's page and the leader's "book for a resident"."""
+    resident's page and the leader's "book for a resident", who may book for
+    someone on the waiting list (`waiting_entry`: the form starts with their
+    name, phone and group, and once booked they are off the list)."""
+    # The waiting list comes first: a seat of a shift added since is offered
+    # to them before it is shown here (one query when nobody is waiting).
+    offers.offer_free_seats()
     free = slots.free_slots()
     form = booking_form(free)
+    if waiting_entry is not None and request.method == "GET":
+        form.full_name.data, form.phone.data = waiting_entry.full_name, waiting_entry.phone
+        form.residential_group.data = waiting_entry.residential_group_id
     chosen_day = slots.parse_day(request.args.get("ngay"))
     taken = None
     already = services.visit_for_token(form.form_token.data) if request.method == "POST" else None
@@ -201,6 +210,8 @@ def handle_booking(booked_by=None):
                     booking_limits.count_booking(address, form.phone.data)
                     if new_phone and held:
                         booking_limits.count_new_phone(address)
+                if waiting_entry is not None:
+                    waiting_list.called_back(waiting_entry)
                 return _after_booking(visit, booked_by)
     elif form.slot.errors and slots.parse_slot(form.slot.data) is not None:
         # A real time that is no longer free: taken since the page was shown.
@@ -208,7 +219,9 @@ def handle_booking(booked_by=None):
         taken = slots.nearest_free_slots(slots.parse_slot(request.form.get("slot")))
     if request.method == "POST" and not form.form_token.data:
         form.form_token.data = secrets.token_urlsafe(16)
-    action = url_for("visits.admin_book") if booked_by is not None else None
+    action = None
+    if booked_by is not None:
+        action = url_for("visits.admin_book", **({WAITING_ARG: waiting_entry.id} if waiting_entry else {}))
     template = "visits/admin_book.html" if booked_by is not None else "visits/book.html"
     response = _render_booking(form, free, chosen_day=chosen_day, taken=taken, template=template, action=action,
                                for_resident=booked_by is None)

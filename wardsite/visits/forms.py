@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from wardsite.forms import Form, MultiCheckboxField
 from wardsite.phone import normalize_phone
+from wardsite.stations.models import WEEKDAYS
 from wardsite.visits.models import CODE_ALPHABET, CODE_LENGTH, clean_code
 
 
@@ -160,6 +161,9 @@ class WaitingForm(Form):
     full_name = _name_field()
     phone = _phone_field(_l("Please enter a phone number so that the ward can call you back."))
     residential_group = _group_field()
+    weekdays = MultiCheckboxField(_l("Days that suit you (none ticked: any day)"), coerce=_int_or_none,
+                                  validate_choice=False)
+    day_parts = MultiCheckboxField(_l("Times that suit you (none ticked: any time)"), validate_choice=False)
     suitable_times = StringField(
         _l("Which days and times suit you? (optional)"),
         filters=[_strip],
@@ -177,10 +181,50 @@ class WaitingForm(Form):
             "I agree that the ward keeps this name and phone number only to call me back about a visit, "
             "and erases them once it has called, or after %(days)s days at the latest.", days=keep_days,
         )
+        self.weekdays.choices = [SelectChoice(day, name) for day, name in enumerate(WEEKDAYS)]
+        self.day_parts.choices = [SelectChoice(part, label) for part, label in DAY_PART_LABELS.items()]
+
+    def validate_weekdays(self, field) -> None:
+        field.data = [day for day in field.data or [] if day in offered(field)]  # a forged value means nothing
+
+    def validate_day_parts(self, field) -> None:
+        field.data = [part for part in field.data or [] if part in offered(field)]
 
     def validate_residential_group(self, field) -> None:
         if field.data not in offered(field):
             raise ValidationError(_l("Please choose your residential group."))
+
+
+DAY_PART_LABELS = {
+    "morning": _l("Mornings (before 12:00)"),
+    "afternoon": _l("Afternoons (12:00 to 17:00)"),
+    "evening": _l("Evenings (from 17:00)"),
+}
+
+
+class OfferForm(Form):
+    """Taking a seat offered from the waiting list: the list kept no address,
+    and the booking's data are kept for a visit, so both are asked now."""
+
+    address = StringField(
+        _l("Address (house number, lane, street)"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter the address where the team should come.")),
+                    Length(max=300, message=_l("Please write the address in at most 300 characters."))],
+        render_kw={"autocomplete": "address-line1"},
+    )
+    consent = BooleanField(
+        _l("I agree"),  # the full wording, with the retention period, is set in __init__
+        validators=[DataRequired(_l("Please tick this box: without it we cannot keep your details for the visit."))],
+    )
+
+    def __init__(self, *args, retention_days: int = 90, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent.label.text = _(
+            "I agree that the ward keeps this name, phone number and address only to arrange this visit, "
+            "and erases them %(days)s days after the visit.",
+            days=retention_days,
+        )
 
 
 class LookupForm(Form):

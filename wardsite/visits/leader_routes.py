@@ -23,7 +23,7 @@ from wardsite.timeutil import format_datetime, to_local
 from wardsite.visits import booking, procedure_choices, services, slots, waiting_list
 from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import MAX_PROCEDURES, OutcomeForm, TeamForm
-from wardsite.visits.models import REQUESTED, STATUSES, TO_CHECK, Visit
+from wardsite.visits.models import REQUESTED, STATUSES, TO_CHECK, Visit, WaitingEntry
 
 add_staff_link("visits.admin_visits", _l("Home visit bookings"), "leader")
 
@@ -67,7 +67,9 @@ def admin_visits():
 @bp.route("/quan-tri/lich-hen/moi", methods=["GET", "POST"])
 @roles_required("leader")
 def admin_book():
-    return booking.handle_booking(booked_by=current_user)
+    entry_id = request.args.get(booking.WAITING_ARG, type=int)
+    entry = db.session.get(WaitingEntry, entry_id) if entry_id else None
+    return booking.handle_booking(booked_by=current_user, waiting_entry=entry)
 
 
 def _admin_forms(visit, team_form=None, outcome_form=None):

@@ -21,7 +21,7 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
 from wardsite.roster.models import Shift
-from wardsite.timeutil import UTCDateTime, utcnow
+from wardsite.timeutil import UTCDateTime, to_local, utcnow
 from wardsite.volunteers.models import Volunteer
 
 # Received but not yet holding its time: more new phone numbers booked from one
@@ -275,11 +275,94 @@ class WaitingEntry(db.Model):
         ForeignKey("residential_group.id", ondelete="SET NULL")
     )
     suitable_times: Mapped[str] = mapped_column(String(300), default="")
+    # What decides which freed seats are offered: weekdays "0".."6" (Monday
+    # first) and parts of the day (see DAY_PARTS), comma-separated; empty: any.
+    weekdays: Mapped[str] = mapped_column(String(20), default="")
+    day_parts: Mapped[str] = mapped_column(String(40), default="")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The same form sent twice is one entry.
     form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The resident's code, with their phone number, opens an offered seat.
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True, default=new_booking_code)
 
     residential_group: Mapped[ResidentialGroup | None] = relationship()
+    offers: Mapped[list[WaitingOffer]] = relationship(
+        back_populates="entry", order_by="WaitingOffer.id", cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+    def weekday_set(self) -> set[int]:
+        return {int(day) for day in self.weekdays.split(",") if day.isdigit()}
+
+    def day_part_set(self) -> set[str]:
+        return {part for part in self.day_parts.split(",") if part in DAY_PARTS}
+
+    def suits(self, moment: datetime) -> bool:
+        """Whether a slot starting at `moment` (UTC) is on a day and at a time the resident said suit them."""
+        local = to_local(moment)
+        days, parts = self.weekday_set(), self.day_part_set()
+        return (not days or local.weekday() in days) and (not parts or day_part(local) in parts)
+
+    @property
+    def open_offer(self) -> WaitingOffer | None:
+        return next((offer for offer in self.offers if offer.is_open), None)
+
+
+# Parts of the day a resident may say suit them, by the slot's local start hour.
+DAY_PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
+
+
+def day_part(local: datetime) -> str:
+    return next(name for name, (first, last) in DAY_PARTS.items() if first <= local.hour < last)
+
+
+# An offer's states: OFFERED holds the seat until `expires_at`.
+OFFERED = "offered"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+EXPIRED = "expired"
+
+
+class WaitingOffer(db.Model):
+    """A freed seat offered to a resident on the waiting list, held for them
+    until `expires_at` (VISIT_OFFER_HOLD_HOURS).
+
+    Two constraints decide every race, as the visit's seat does:
+    UNIQUE(shift_id, slot_start, seat) gives a seat to one open offer at most,
+    and UNIQUE(entry_id, pending) gives a resident one open offer at most;
+    closing an offer (accepted, declined, expired) sets both to NULL, and
+    NULLs never collide. Against bookings, both sides take the seat's lock
+    row (`locks.lock_seat`) and look at the other table under it, so a
+    seat is never both offered and booked."""
+
+    __tablename__ = "visit_waiting_offer"
+    __table_args__ = (
+        UniqueConstraint("shift_id", "slot_start", "seat", name="uq_visit_waiting_offer_seat"),
+        UniqueConstraint("entry_id", "pending", name="uq_visit_waiting_offer_pending"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("visit_waiting_entry.id", ondelete="CASCADE"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id", ondelete="SET NULL"))
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    seat: Mapped[int | None] = mapped_column(Integer, default=1)
+    pending: Mapped[int | None] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default=OFFERED)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entry: Mapped[WaitingEntry] = relationship(back_populates="offers")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OFFERED and self.expires_at > utcnow()
+
+    def close(self, status: str) -> None:
+        self.status = status
+        self.seat = None
+        self.pending = None
+        self.closed_at = utcnow()
 
 
 class PhoneGuard(db.Model):

@@ -29,10 +29,10 @@ from wardsite.timeutil import to_local
 from wardsite.roster import services as roster_services
 from wardsite.visits import booking, calendar, roster_changes, services, slots
 from wardsite.visits import leader_routes  # noqa: F401 (the leader's screens add their routes to bp)
-from wardsite.visits import waiting_list, waiting_routes  # noqa: F401 (the waiting list's pages too)
+from wardsite.visits import offers, waiting_list, waiting_routes  # noqa: F401 (the waiting list's pages too)
 from wardsite.visits.blueprint import bp
 from wardsite.visits.forms import LookupForm, MoveForm, RatingForm
-from wardsite.visits.models import Visit
+from wardsite.visits.models import CODE_LENGTH, Visit, clean_code
 
 add_public_link("visits.book", _l("Book a home visit"))
 add_home_door(
@@ -49,8 +49,8 @@ INLINE_FIELDS = ("full_name", "phone", "address", "residential_group", "consent"
 
 @bp.app_template_filter("visit_day")
 def visit_day(day) -> str:
-    """A day (or a visit's day) as "Thứ Bảy, 28/11/2026"."""
-    if isinstance(day, Visit):
+    """A day (or a visit's or an offer's day) as "Thứ Bảy, 28/11/2026"."""
+    if hasattr(day, "slot_start"):  # a visit, or a seat offered from the waiting list
         day = to_local(day.slot_start).date()
     return f"{WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y}"
 
@@ -134,6 +134,8 @@ def lookup():
     """Only lookups that found nothing count towards the limit (guessing codes);
     once it is reached the form comes back as typed, saying from when to try again."""
     form = LookupForm()
+    if request.method == "GET" and request.args.get("ma"):
+        form.code.data = clean_code(request.args["ma"])[:CODE_LENGTH]  # from an offer's link
     not_found = False
     limit, address = current_app.config["VISIT_LOOKUP_RATE_LIMIT"], request.remote_addr or ""
     if form.validate_on_submit():
@@ -148,6 +150,10 @@ def lookup():
         if visit is not None:
             booking.remember(visit.code)
             return redirect(url_for("visits.manage", code=visit.code), 303)
+        entry = waiting_list.entry_for_code(form.code.data)
+        if entry is not None and entry.phone == form.phone.data:
+            booking.remember(entry.code)  # a waiting-list code: the entry and any seat offered
+            return redirect(url_for("visits.waiting_entry", code=entry.code), 303)
         count_attempt(limit, LOOKUP_SCOPE, address)
         not_found = True
     return render_template("visits/lookup.html", form=form, not_found=not_found)
@@ -279,8 +285,23 @@ def purge_command() -> None:
     count = services.purge()
     click.echo(f"Personal data erased from {count} visit booking(s).")
     waiting = waiting_list.purge()
-    click.echo(f"{waiting} old waiting-list entry(ies) deleted.")
+    click.echo(f"{waiting} old waiting-list entry(ies) deleted.")  # with their offers
+    made = offers.offer_free_seats()  # seats the purged offers held
+    click.echo(f"{len(made)} freed seat(s) offered to the waiting list.")
     from wardsite.cli import erase_leftovers
 
     erase_leftovers()  # nothing erased left in the SQLite WAL file
+
+
+@bp.cli.command("offers")
+def offers_command() -> None:
+    """Pass on waiting-list offers past their hold time, and offer free seats
+    (a new or re-staffed shift) to the waiting list. Run it from cron every
+    few minutes."""
+    from wardsite.timeutil import utcnow
+
+    now = utcnow()
+    expired = offers.expire_due(now)
+    made = offers.offer_free_seats(now)
+    click.echo(f"{expired} offer(s) expired; {len(made)} freed seat(s) offered to the waiting list.")
 

@@ -4,19 +4,19 @@
 - Booking: the seat is claimed by inserting the visit; the unique seat
   constraint (see models) decides races, so a loser gets `SlotTaken`, never an
   overbooking. Each attempt is one short transaction.
+- Waiting-list offers (`offers`) hold seats too: a claim takes the seat's lock
+  (`locks.claim_seat`) and skips a seat offered; a seat freed is offered.
 - The leader's side: confirming, the team, the outcome, each with its audit entry.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, null, or_, select, update
+from sqlalchemy import and_, delete, func, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -28,7 +28,8 @@ from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit
+from wardsite.visits.locks import claim_seat, lock_phone, phone_key  # noqa: F401 (phone_key: the guard's key)
+from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit, WaitingOffer
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
 from wardsite.volunteers.models import Volunteer
@@ -80,39 +81,14 @@ def active_bookings_for_phone(phone: str) -> int:
     ) or 0
 
 
-def phone_key(phone: str) -> str:
-    """The phone number's key in `PhoneGuard`: an HMAC with the site's
-    secret, so that the table holds no number."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, b"visit-phone:" + (phone or "").encode(), hashlib.sha256).hexdigest()
-
-
-def lock_phone(phone: str) -> None:
-    """Take the phone's row lock for the rest of the transaction: created if
-    missing (a second creator waits and does nothing), then updated, which
-    waits for any other transaction holding it. On SQLite the update is the
-    transaction's first write, so it waits for the database's write lock
-    (busy_timeout) before anything is counted; on PostgreSQL it waits for the
-    row lock, and the count that follows (read committed) sees the booking
-    the other transaction committed."""
-    key = phone_key(phone)
-    table = PhoneGuard.__table__
-    now = utcnow()
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(table).values(key=key, touched_at=now).on_conflict_do_nothing())
-    db.session.execute(update(table).where(table.c.key == key).values(touched_at=now))
-
-
 def book(details: BookingDetails, moment: datetime, token: str | None, booked_by: User | None = None,
-         held: bool = True) -> tuple[Visit, bool]:
+         held: bool = True, offer: WaitingOffer | None = None) -> tuple[Visit, bool]:
     """Claim a seat at `moment` for the resident: (visit, True) when booked now,
     (visit, False) when this form was already sent (same token). Not `held`:
     the booking is received "to check" (TO_CHECK), without a seat, until a
-    leader confirms it.
+    leader confirms it. With an `offer` (a waiting-list offer accepted), the
+    offer's own seat, if the offer still holds it; the waiting-list entry is
+    deleted in the same transaction (its purpose is done).
 
     Raises TooManyBookings or SlotTaken.
     """
@@ -121,7 +97,9 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
         return existing, False
     limit = int(current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
     procedures = _procedures(details.procedure_ids)
-    for shift_id in candidate_shifts(moment):
+    shift_ids = [offer.shift_id] if offer is not None else candidate_shifts(moment)
+    offer_id = offer.id if offer is not None else None
+    for shift_id in shift_ids:
         for _attempt in range(3):  # a second try only if the random code collided
             # Counted under the phone's lock, held until this attempt commits
             # or rolls back: bookings sent at once with one phone wait for
@@ -130,6 +108,9 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
             if active_bookings_for_phone(details.phone) >= limit:
                 db.session.rollback()
                 raise TooManyBookings
+            if held and not claim_seat(shift_id, moment, offer_id):
+                db.session.rollback()
+                break  # held for someone on the waiting list (or this offer has ended): the next team
             visit = Visit(
                 shift_id=shift_id,
                 slot_start=moment,
@@ -146,11 +127,15 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
             )
             if not held:
                 visit.status, visit.seat = TO_CHECK, null()  # None would give the column default, 1
+            if offer is not None:
+                db.session.delete(offer.entry)  # and its offers: the seat passes to the visit
             db.session.add(visit)
             try:
                 db.session.flush()
                 if booked_by is not None:
                     record_audit("visit.booked_for_resident", visit, f"{visit.code} {to_local(moment):%d/%m/%Y %H:%M}")
+                if offer is not None:
+                    record_audit("visit.waiting_offer_accepted", visit, visit.code, user=False)
                 notices = notify_leaders(visit)
                 db.session.commit()
             except IntegrityError:
@@ -188,6 +173,9 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
     """Move the visit to another free slot; SlotTaken if it went meanwhile."""
     visit_id = visit.id
     for shift_id in candidate_shifts(moment, ignore=visit):
+        if not claim_seat(shift_id, moment):
+            db.session.rollback()
+            continue
         visit = db.session.get(Visit, visit_id)
         try:
             with db.session.no_autoflush:
@@ -198,23 +186,35 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
             if not by_resident:
                 record_audit("visit.moved", visit, f"{visit.code} → {to_local(moment):%d/%m/%Y %H:%M}")
             db.session.commit()
-            return
         except IntegrityError:
             db.session.rollback()
+        else:
+            seat_freed()  # the one it left
+            return
     raise SlotTaken
+
+
+def seat_freed() -> None:
+    from wardsite.visits import offers  # which books through this module
+
+    offers.seat_freed()
 
 
 def cancel_by_resident(visit: Visit) -> None:
     visit.cancel(by_resident=True)
     db.session.commit()
+    seat_freed()
 
 
 def erase_by_resident(visit: Visit) -> None:
     """The resident withdraws consent: cancel if still ahead, then erase."""
+    freed = visit.active
     if visit.active:
         visit.cancel(by_resident=True)
     visit.erase_personal_data()
     db.session.commit()
+    if freed:
+        seat_freed()
 
 
 def rate(visit: Visit, rating: int, comment: str) -> None:
@@ -360,6 +360,9 @@ def confirm(visit: Visit) -> None:
     visit_id, moment, first = visit.id, visit.slot_start, visit.shift_id
     shifts = candidate_shifts(moment)
     for shift_id in sorted(shifts, key=lambda shift_id: shift_id != first):
+        if not claim_seat(shift_id, moment):
+            db.session.rollback()
+            continue
         visit = db.session.get(Visit, visit_id)
         with db.session.no_autoflush:
             if visit.shift_id != shift_id:
@@ -412,6 +415,7 @@ def cancel_by_leader(visit: Visit) -> None:
     visit.cancel()
     record_audit("visit.cancelled", visit, visit.code)
     db.session.commit()
+    seat_freed()
 
 
 # Retention -------------------------------------------------------------------

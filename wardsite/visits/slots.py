@@ -2,7 +2,8 @@
 
 Every staffed, published, not cancelled mobile-team shift is cut into slots of
 VISIT_SLOT_MINUTES; a team takes one visit per slot, so a slot is free while
-one of the shifts at that time has no visit in it. Residents see slots from
+one of the shifts at that time has no visit in it (nor a seat held for someone
+on the waiting list, see `offers`). Residents see slots from
 VISIT_LEAD_DAYS to VISIT_HORIZON_DAYS ahead.
 """
 
@@ -20,7 +21,7 @@ from wardsite.extensions import db
 from wardsite.roster import services as roster_services
 from wardsite.roster.models import Shift
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
-from wardsite.visits.models import Visit
+from wardsite.visits.models import OFFERED, Visit, WaitingOffer
 
 SLOT_FORMAT = "%Y-%m-%dT%H:%M"  # a slot's value in forms: its local start time
 
@@ -107,7 +108,12 @@ def taken_seats(start: datetime, end: datetime, ignore: Visit | None = None) -> 
     )
     if ignore is not None and ignore.id is not None:
         query = query.where(Visit.id != ignore.id)
-    return {(shift_id, moment) for shift_id, moment in db.session.execute(query)}
+    # A seat offered to someone on the waiting list is held for them, as a booking holds it.
+    offered = select(WaitingOffer.shift_id, WaitingOffer.slot_start).where(
+        WaitingOffer.seat.is_not(None), WaitingOffer.status == OFFERED, WaitingOffer.expires_at > utcnow(),
+        WaitingOffer.slot_start >= start, WaitingOffer.slot_start < end,
+    )
+    return {(shift_id, moment) for shift_id, moment in db.session.execute(query.union_all(offered))}
 
 
 def free_slots(now: datetime | None = None, ignore: Visit | None = None) -> list[Slot]:

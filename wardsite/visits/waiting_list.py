@@ -1,20 +1,22 @@
 """The waiting list: residents who found no free time leave their name,
 phone, residential group and the times that suit them, with their consent,
 and ask to be called back. Leaders see the list in order of arrival and call;
-an entry is deleted once the leader has called (its purpose is done), and by
-`purge` after VISIT_WAITING_DAYS at the latest. No personal data leaves the
+an entry is deleted once the leader has called (its purpose is done), once
+the resident has taken a freed seat offered to them (see `offers`), and by
+`purge` after VISIT_WAITING_DAYS at the latest, with its offers. No personal data leaves the
 site: the leaders' notice says only that someone is waiting.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from wardsite import mail
 from wardsite.accounts.models import User, UserRole
@@ -22,7 +24,8 @@ from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.timeutil import utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits.models import WaitingEntry
+from wardsite.visits.models import DAY_PARTS, WaitingEntry, WaitingOffer
+from wardsite.visits import services
 from wardsite.visits.services import usable_token
 
 
@@ -32,6 +35,8 @@ class WaitingDetails:
     phone: str
     residential_group_id: int
     suitable_times: str = ""
+    weekdays: list[int] = field(default_factory=list)  # 0 = Monday; none: any day
+    day_parts: list[str] = field(default_factory=list)  # see models.DAY_PARTS; none: any time
 
 
 def keep_days() -> int:
@@ -49,6 +54,8 @@ def join(details: WaitingDetails, token: str | None) -> WaitingEntry:
     entry = WaitingEntry(
         full_name=details.full_name, phone=details.phone, residential_group_id=details.residential_group_id,
         suitable_times=details.suitable_times, consent_at=utcnow(), form_token=token,
+        weekdays=",".join(str(day) for day in sorted(set(details.weekdays))),
+        day_parts=",".join(part for part in DAY_PARTS if part in details.day_parts),
     )
     db.session.add(entry)
     try:
@@ -57,8 +64,10 @@ def join(details: WaitingDetails, token: str | None) -> WaitingEntry:
         db.session.commit()
     except IntegrityError:  # the same form, sent twice at once
         db.session.rollback()
-        return db.session.scalar(select(WaitingEntry).where(WaitingEntry.form_token == token))
+        again = db.session.scalar(select(WaitingEntry).where(WaitingEntry.form_token == token)) if token else None
+        return again or join(details, token)  # else the random code collided: once more
     mail.send_queued(notices)
+    services.seat_freed()  # a time free now that suits them is offered at once
     return entry
 
 
@@ -78,8 +87,24 @@ def _notify_leaders(entry: WaitingEntry) -> list:
 
 
 def waiting_entries() -> list[WaitingEntry]:
-    """First come, first called."""
-    return list(db.session.scalars(select(WaitingEntry).order_by(WaitingEntry.created_at, WaitingEntry.id)))
+    """First come, first called; with their offers (the leaders' list shows the open one)."""
+    return list(db.session.scalars(
+        select(WaitingEntry).order_by(WaitingEntry.created_at, WaitingEntry.id)
+        .options(selectinload(WaitingEntry.offers), selectinload(WaitingEntry.residential_group))
+    ))
+
+
+def entry_for_code(code: str) -> WaitingEntry | None:
+    return db.session.scalar(select(WaitingEntry).where(WaitingEntry.code == code))
+
+
+def position(entry: WaitingEntry) -> int:
+    """Where the entry stands in line (1: first)."""
+    before = select(func.count()).select_from(WaitingEntry).where(
+        (WaitingEntry.created_at < entry.created_at)
+        | ((WaitingEntry.created_at == entry.created_at) & (WaitingEntry.id < entry.id))
+    )
+    return (db.session.scalar(before) or 0) + 1
 
 
 def waiting_count() -> int:
@@ -89,13 +114,19 @@ def waiting_count() -> int:
 def called_back(entry: WaitingEntry) -> None:
     """The leader has called: the entry's purpose is done, so it is deleted."""
     record_audit("visit.waiting_called", None, f"#{entry.id}")
-    db.session.delete(entry)
+    held = entry.open_offer is not None
+    db.session.delete(entry)  # with its offers
     db.session.commit()
+    if held:
+        services.seat_freed()
 
 
 def purge(now: datetime | None = None) -> int:
-    """Delete entries older than VISIT_WAITING_DAYS. Idempotent."""
+    """Delete entries older than VISIT_WAITING_DAYS, and their offers. Idempotent."""
     cutoff = (now or utcnow()) - timedelta(days=keep_days())
+    old = select(WaitingEntry.id).where(WaitingEntry.created_at < cutoff)
+    # Said, not left to ON DELETE CASCADE: a database without foreign keys keeps no offer either.
+    db.session.execute(delete(WaitingOffer).where(WaitingOffer.entry_id.in_(old)))
     count = db.session.execute(delete(WaitingEntry).where(WaitingEntry.created_at < cutoff)).rowcount or 0
     if count:
         record_audit("visit.waiting_purged", None, f"{count}", user=False)
