@@ -45,6 +45,8 @@ ACTIONS = {
     "station.closure_added": _l("Closed a station for some days"),
     "station.closure_removed": _l("Reopened a closed station"),
     "station.host": _l("Chose the residential group hosting the e-station"),
+    "station.ward_closed": _l("Closed the whole ward for some days"),
+    "station.ward_opened": _l("Opened the ward on a holiday or closure day"),
     "shift.created": _l("Added a shift"),
     "shift.cancelled": _l("Cancelled a shift"),
     "shift.restored": _l("Restored a cancelled shift"),

@@ -34,6 +34,8 @@ class ShiftTemplate(db.Model):
     starts: Mapped[time] = mapped_column(Time)
     ends: Mapped[time] = mapped_column(Time)
     seats: Mapped[int] = mapped_column(default=1)
+    # A key of volunteers.models.SKILLS every volunteer on the shift must have; "" for none.
+    required_skill: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     station: Mapped[Station | None] = relationship()
 
@@ -60,6 +62,7 @@ class Shift(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("shift_template.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(200), default="")
+    required_skill: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     station: Mapped[Station | None] = relationship()
     assignments: Mapped[list[Assignment]] = relationship(
