@@ -3,9 +3,17 @@
 Hard rules, never broken by what this module adds:
 - a volunteer only goes to shifts they are eligible for (inside their weekly
   availability, not on a date away: the caller decides, see `eligible`);
-- never two overlapping shifts for one volunteer;
-- at most `max_per_week` shifts a week for each volunteer;
+- a shift that requires a skill takes only volunteers who have it;
+- never two overlapping shifts for one volunteer, and with `Rules.min_rest`
+  at least that long between the end of one and the start of the next;
+- at most `max_per_week` shifts a week for each volunteer, and with
+  `Rules.max_per_day` at most that many on one day;
 - a staffed shift of a kind in NEEDS_EXPERIENCED has an experienced member.
+
+The rules are eligibility: they decide which (volunteer, shift) columns the
+integer program has and which rows bound them (rest is an overlap of shifts
+stretched by the rest; the daily limit a row per volunteer and day), so the
+program stays the same and its optimum is still the most seats the rules allow.
 
 Goals, in order:
 1. as many seats filled as the hard rules allow: an exact integer program,
@@ -48,6 +56,8 @@ class ShiftSpec:
     seats: int
     week: Hashable
     station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
+    day: Hashable = None  # what the daily limit counts in (the ward's date); None: a day of its own
+    required_skill: str = ""  # a skill every volunteer on the shift must have; "" for none
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,17 @@ class VolunteerSpec:
     experienced: bool
     max_per_week: int
     eligible: frozenset  # ids of the shifts inside availability and not on a date away
+    skills: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Hard rules with a setting. `min_rest` is in the units of a shift's
+    end minus start (a timedelta in the app, a number in tests); None or 0:
+    only overlaps are forbidden. `max_per_day` None: no daily limit."""
+
+    min_rest: object = None
+    max_per_day: int | None = None
 
 
 @dataclass
@@ -72,15 +93,33 @@ def overlaps(a: ShiftSpec, b: ShiftSpec) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+def too_close(a: ShiftSpec, b: ShiftSpec, rest=None) -> bool:
+    """Overlapping, or with less than `rest` between one's end and the other's start."""
+    if not rest:
+        return overlaps(a, b)
+    return a.start < b.end + rest and b.start < a.end + rest
+
+
+def day_of(shift: ShiftSpec) -> Hashable:
+    return shift.day if shift.day is not None else ("shift", shift.id)
+
+
+def has_skill(volunteer: VolunteerSpec, shift: ShiftSpec) -> bool:
+    return not shift.required_skill or shift.required_skill in volunteer.skills
+
+
 class _State:
     """Assignments with the indexes the rules need."""
 
-    def __init__(self, shifts: dict[int, ShiftSpec], volunteers: dict[int, VolunteerSpec], pairs: Iterable):
+    def __init__(self, shifts: dict[int, ShiftSpec], volunteers: dict[int, VolunteerSpec], pairs: Iterable,
+                 rules: Rules | None = None):
         self.shifts = shifts
         self.volunteers = volunteers
+        self.rules = rules or Rules()
         self.by_volunteer: dict[int, set[int]] = defaultdict(set)
         self.by_shift: dict[int, set[int]] = defaultdict(set)
         self.week_count: Counter = Counter()
+        self.day_count: Counter = Counter()
         for volunteer_id, shift_id in pairs:
             self.add(volunteer_id, shift_id)
 
@@ -88,25 +127,31 @@ class _State:
         self.by_volunteer[volunteer_id].add(shift_id)
         self.by_shift[shift_id].add(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] += 1
+        self.day_count[volunteer_id, day_of(self.shifts[shift_id])] += 1
 
     def remove(self, volunteer_id: int, shift_id: int) -> None:
         self.by_volunteer[volunteer_id].discard(shift_id)
         self.by_shift[shift_id].discard(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] -= 1
+        self.day_count[volunteer_id, day_of(self.shifts[shift_id])] -= 1
 
     def load(self, volunteer_id: int) -> int:
         return len(self.by_volunteer[volunteer_id])
 
     def free_for(self, volunteer_id: int, shift_id: int, ignoring: int | None = None) -> bool:
-        """Eligible, not already there, no overlap, under the weekly limit."""
+        """Eligible with the skill, not already there, no overlap and enough
+        rest, under the weekly and daily limits."""
         volunteer = self.volunteers[volunteer_id]
         shift = self.shifts[shift_id]
-        if shift_id not in volunteer.eligible or volunteer_id in self.by_shift[shift_id]:
+        if shift_id not in volunteer.eligible or volunteer_id in self.by_shift[shift_id] or not has_skill(volunteer, shift):
             return False
         if self.week_count[volunteer_id, shift.week] >= volunteer.max_per_week:
             return False
+        if self.rules.max_per_day is not None and self.day_count[volunteer_id, day_of(shift)] >= self.rules.max_per_day:
+            return False
+        rest = self.rules.min_rest
         return not any(
-            other != ignoring and overlaps(shift, self.shifts[other]) for other in self.by_volunteer[volunteer_id]
+            other != ignoring and too_close(shift, self.shifts[other], rest) for other in self.by_volunteer[volunteer_id]
         )
 
     def has_experienced(self, shift_id: int, without: int | None = None) -> bool:
@@ -122,16 +167,19 @@ def fill(
     pinned: Iterable[tuple[int, int]] = (),
     previous: Iterable[tuple[int, int]] = (),
     history: dict[int, Counter] | None = None,
+    rules: Rules | None = None,
 ) -> RosterResult:
     """Fill the shifts. `pinned` pairs stay as they are; `previous` pairs (the
     last run's) are kept where that costs no seat; `history` counts each
-    volunteer's earlier shifts per station, for station variety."""
+    volunteer's earlier shifts per station, for station variety; `rules`
+    the rest and daily limit."""
+    rules = rules or Rules()
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
     pinned = {(v, s) for v, s in pinned if s in shifts}
     previous = {(v, s) for v, s in previous if s in shifts and v in volunteers} - pinned
     history = {v: Counter(counts) for v, counts in (history or {}).items()}
-    state = _State(shifts, volunteers, ((v, s) for v, s in pinned))
+    state = _State(shifts, volunteers, ((v, s) for v, s in pinned), rules)
 
     weeks: dict[Hashable, list[ShiftSpec]] = defaultdict(list)
     for shift in sorted(shifts.values(), key=lambda s: (s.start, s.id)):
@@ -146,16 +194,18 @@ def fill(
     _spread(state, pinned)
     while _vary_stations(state, pinned | previous, history, weeks):
         _spread(state, pinned)
-    return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs()))
+    return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs(), rules))
 
 
-def _maximal_cliques(intervals: list[ShiftSpec]) -> list[list[int]]:
+def _maximal_cliques(intervals: list[ShiftSpec], rest=None) -> list[list[int]]:
     """Maximal sets of pairwise overlapping shifts (an interval graph's cliques):
-    the shifts running just before each end that follows a start."""
+    the shifts running just before each end that follows a start. With
+    `rest`, each shift counts as running until `rest` after its end: the
+    cliques of shifts pairwise too close."""
     events = []
     for shift in intervals:
         events.append((shift.start, 1, shift.id))
-        events.append((shift.end, 0, shift.id))  # an end sorts before a start at the same time
+        events.append((shift.end + rest if rest else shift.end, 0, shift.id))  # an end sorts before a start at the same time
     events.sort(key=lambda e: (e[0], e[1]))
     active: set[int] = set()
     cliques = []
@@ -202,9 +252,17 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
         if len(indexes) > room:
             rows.append((indexes, [1.0] * len(indexes), float(room)))
         column_of = {columns[i][1]: i for i in indexes}
-        for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes]):
+        for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes], state.rules.min_rest):
             members = [column_of[s] for s in clique]
             rows.append((members, [1.0] * len(members), 1.0))
+        if state.rules.max_per_day is not None:
+            by_day: dict[Hashable, list[int]] = defaultdict(list)
+            for i in indexes:
+                by_day[day_of(shifts[columns[i][1]])].append(i)
+            for day, members in by_day.items():
+                room_today = state.rules.max_per_day - state.day_count[volunteer_id, day]
+                if len(members) > room_today:
+                    rows.append((members, [1.0] * len(members), float(room_today)))
 
     upper = np.ones(len(columns))
     extra_columns = 0  # one "has an experienced member" switch per shift that needs it
@@ -376,18 +434,22 @@ def _vary_stations(state: _State, fixed: set, history: dict, weeks: dict) -> boo
 
 
 def explain_empty(
-    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]]
+    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]],
+    rules: Rules | None = None,
 ) -> dict[int, tuple[int, str]]:
     """For each shift with empty seats: how many, and why nobody fills them."""
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
-    state = _State(shifts, volunteers, ((v, s) for v, s in assignments if s in shifts and v in volunteers))
+    state = _State(shifts, volunteers, ((v, s) for v, s in assignments if s in shifts and v in volunteers), rules)
     empty = {}
     for shift in shifts.values():
         missing = shift.seats - len(state.by_shift[shift.id])
         if missing <= 0:
             continue
-        available = [v for v in volunteers.values() if shift.id in v.eligible and v.id not in state.by_shift[shift.id]]
+        available = [
+            v for v in volunteers.values()
+            if shift.id in v.eligible and has_skill(v, shift) and v.id not in state.by_shift[shift.id]
+        ]
         free = [v for v in available if state.free_for(v.id, shift.id)]
         if not available:
             reason = NOBODY_AVAILABLE
@@ -410,11 +472,15 @@ def check_hard_rules(
     pinned: Iterable[tuple[int, int]] = (),
     ignore_experienced: bool = False,
     ignore_experienced_for: Iterable[int] = (),
+    rules: Rules | None = None,
 ) -> list[str]:
     """Every broken hard rule, in words; empty when the roster is sound.
-    Pinned pairs are exempt from eligibility (a leader may override it), and
-    the experienced rule is not checked for the shifts in
-    `ignore_experienced_for` (or at all with `ignore_experienced`)."""
+    Pinned pairs are exempt from eligibility and the required skill (a
+    leader may override them), and the experienced rule is not checked for
+    the shifts in `ignore_experienced_for` (or at all with
+    `ignore_experienced`). Written apart from the solver, pair by pair, so
+    that the property tests check the solver against it."""
+    rules = rules or Rules()
     exempt = set(ignore_experienced_for)
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
@@ -427,14 +493,25 @@ def check_hard_rules(
         by_shift[shift_id].append(volunteer_id)
         if (volunteer_id, shift_id) not in pinned and shift_id not in volunteers[volunteer_id].eligible:
             problems.append(f"volunteer {volunteer_id} is not available for shift {shift_id}")
+        skill = shifts[shift_id].required_skill
+        if (volunteer_id, shift_id) not in pinned and skill and skill not in volunteers[volunteer_id].skills:
+            problems.append(f"volunteer {volunteer_id} lacks the skill {skill} of shift {shift_id}")
     for volunteer_id, mine in by_volunteer.items():
         for i, a in enumerate(mine):
             for b in mine[i + 1:]:
-                if overlaps(a, b):
+                if a.start < b.end and b.start < a.end:
                     problems.append(f"volunteer {volunteer_id} is in overlapping shifts {a.id} and {b.id}")
+                elif rules.min_rest:
+                    first, second = (a, b) if a.start <= b.start else (b, a)
+                    if second.start - first.end < rules.min_rest:
+                        problems.append(f"volunteer {volunteer_id} has too little rest between shifts {first.id} and {second.id}")
         for week, count in Counter(s.week for s in mine).items():
             if count > volunteers[volunteer_id].max_per_week:
                 problems.append(f"volunteer {volunteer_id} has {count} shifts in week {week}")
+        if rules.max_per_day is not None:
+            for day, count in Counter(s.day for s in mine if s.day is not None).items():
+                if count > rules.max_per_day:
+                    problems.append(f"volunteer {volunteer_id} has {count} shifts on day {day}")
     for shift_id, members in by_shift.items():
         shift = shifts[shift_id]
         if len(members) > shift.seats:
