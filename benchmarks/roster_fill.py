@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wardsite.roster.rostering import Rules, ShiftSpec, VolunteerSpec, check_hard_rules, fill  # noqa: E402
+from wardsite.roster.hard_rules import check_hard_rules  # noqa: E402
+from wardsite.roster.rostering import Rules, ShiftSpec, VolunteerSpec, fill  # noqa: E402
 
 PARTS = {"morning": (7, 12), "afternoon": (13, 17), "evening": (18, 21)}
 

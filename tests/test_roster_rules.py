@@ -15,6 +15,7 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wardsite.roster.hard_rules import check_hard_rules
 from wardsite.roster.rostering import (
     AT_LIMIT,
     NEEDS_EXPERIENCED,
@@ -22,7 +23,6 @@ from wardsite.roster.rostering import (
     NOBODY_AVAILABLE,
     ShiftSpec,
     VolunteerSpec,
-    check_hard_rules,
     explain_empty,
     Rules,
     fill,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from wardsite.extensions import db
 from wardsite.mail import OutboxMessage
-from wardsite.roster import rostering, services
+from wardsite.roster import hard_rules, rostering, services
 from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
 from wardsite.stations.models import Closure, OpeningHours, Station
 from wardsite.timeutil import from_local, local_today
@@ -326,7 +326,7 @@ def _broken_rules(shifts) -> set[str]:
     volunteers = list({a.volunteer.id: a.volunteer for s in shifts for a in s.assignments}.values())
     shift_specs, volunteer_specs = services._specs(shifts, volunteers)
     pairs = {(a.volunteer_id, s.id) for s in shifts for a in s.assignments}
-    return set(rostering.check_hard_rules(shift_specs, volunteer_specs, pairs))
+    return set(hard_rules.check_hard_rules(shift_specs, volunteer_specs, pairs))
 
 
 # Attendance and outputs -----------------------------------------------------------------

@@ -15,6 +15,7 @@ from wardsite.stations import holidays
 from wardsite.stations import services as station_services
 from wardsite.stations.models import Station
 from wardsite.timeutil import local_today
+from wardsite.volunteers.models import Volunteer
 from tests.test_volunteers import html, make_station
 
 # Tết Đinh Mùi: mùng 1 is Saturday 6 February 2027; the Monday of its week.
@@ -106,3 +107,48 @@ def test_a_bad_closure_range_shows_the_form_again(app, client, login):
     response = client.post("/quan-tri/diem-ho-tro/lich-nghi/dong", data={"start_date": "2027-03-02", "end_date": "2027-03-01"})
     assert response.status_code == 200
     assert "lich-nghi/dong" in html(response)
+
+
+# Rules of the ward's settings, through the site -------------------------------------------
+
+
+def test_a_weekly_shift_that_requires_a_skill_is_filled_only_with_those_who_have_it(app, client, login):
+    from tests.test_volunteers import MONDAY, make_volunteer
+
+    login("leader")
+    with app.app_context():
+        counter = make_station("Một cửa", kind="counter")
+        make_volunteer("Người biết VNeID", skills=["vneid"])
+        make_volunteer("Người chưa biết")
+        db.session.commit()
+        counter_id = counter.id
+    response = client.post("/quan-tri/lich-truc/mau-ca", data={
+        "kind": "counter", "station": str(counter_id), "weekday": "0", "starts": "07:30", "ends": "11:30", "seats": "2",
+        "required_skill": "vneid",
+    })
+    assert response.status_code == 303
+    with app.app_context():
+        services.generate_shifts(MONDAY, MONDAY)
+        services.fill_roster(MONDAY, MONDAY)
+        shift = db.session.scalars(select(Shift)).one()
+        assert shift.required_skill == "vneid"
+        assert [a.volunteer.name for a in shift.assignments] == ["Người biết VNeID"]
+        unskilled = db.session.scalars(select(Volunteer).where(Volunteer.name == "Người chưa biết")).one()
+        assert any("VNeID" in problem for problem in services.conflicts(unskilled, shift))
+
+
+def test_fill_keeps_rest_between_shifts_and_the_daily_limit(app):
+    """The issue's long day: 07:30–11:30, 11:30–17:00, 17:00–21:00 for one willing volunteer."""
+    from tests.test_volunteers import MONDAY, make_shift, make_volunteer
+
+    with app.app_context():
+        station = make_station()
+        make_volunteer("Người rảnh cả ngày", max_shifts_per_week=7)
+        shifts = [make_shift(MONDAY, start=time(7, 30), end=time(11, 30), kind="estation", station=station),
+                  make_shift(MONDAY, start=time(11, 30), end=time(17), kind="estation", station=station),
+                  make_shift(MONDAY, start=time(17), end=time(21), kind="estation", station=station)]
+        services.fill_roster(MONDAY, MONDAY)
+        taken = [s.time_range for s in shifts if s.assignments]
+        assert taken == ["07:30–11:30", "17:00–21:00"]  # an hour's rest by default, and 2 a day
+        volunteer = shifts[0].assignments[0].volunteer
+        assert any("nghỉ" in p for p in services.conflicts(volunteer, shifts[1]))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wardsite.extensions import db
 from wardsite.stations.models import WEEKDAYS, Station
 from wardsite.timeutil import UTCDateTime, local_today, to_local, utcnow
-from wardsite.volunteers.models import Volunteer
+from wardsite.volunteers.models import SKILLS, Volunteer
 
 SHIFT_KINDS = {
     "counter": _l("Counter duty"),
@@ -72,6 +72,10 @@ class Shift(db.Model):
     @property
     def kind_label(self) -> str:
         return str(SHIFT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def required_skill_label(self) -> str:
+        return SKILLS.get(self.required_skill, self.required_skill)
 
     @property
     def local_day(self) -> date:

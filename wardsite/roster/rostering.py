@@ -33,80 +33,24 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
-# Shifts where nobody new may be sent without an experienced member; the
-# one definition, for the solver and the hand-made assignments alike.
-NEEDS_EXPERIENCED = frozenset({"estation", "mobile"})
-
-NOBODY_AVAILABLE = "nobody_available"
-AT_LIMIT = "at_limit"
-NO_EXPERIENCED = "no_experienced"
-
-
-@dataclass(frozen=True)
-class ShiftSpec:
-    id: int
-    kind: str
-    start: object  # anything ordered: datetimes in the app, numbers in tests
-    end: object
-    seats: int
-    week: Hashable
-    station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
-    day: Hashable = None  # what the daily limit counts in (the ward's date); None: a day of its own
-    required_skill: str = ""  # a skill every volunteer on the shift must have; "" for none
-
-
-@dataclass(frozen=True)
-class VolunteerSpec:
-    id: int
-    experienced: bool
-    max_per_week: int
-    eligible: frozenset  # ids of the shifts inside availability and not on a date away
-    skills: frozenset = frozenset()
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Hard rules with a setting. `min_rest` is in the units of a shift's
-    end minus start (a timedelta in the app, a number in tests); None or 0:
-    only overlaps are forbidden. `max_per_day` None: no daily limit."""
-
-    min_rest: object = None
-    max_per_day: int | None = None
-
-
-@dataclass
-class RosterResult:
-    assignments: set[tuple[int, int]]  # (volunteer id, shift id), pinned ones included
-    empty: dict[int, tuple[int, str]] = field(default_factory=dict)  # shift id → (empty seats, reason)
-
-    @property
-    def filled(self) -> int:
-        return len(self.assignments)
-
-
-def overlaps(a: ShiftSpec, b: ShiftSpec) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
-def too_close(a: ShiftSpec, b: ShiftSpec, rest=None) -> bool:
-    """Overlapping, or with less than `rest` between one's end and the other's start."""
-    if not rest:
-        return overlaps(a, b)
-    return a.start < b.end + rest and b.start < a.end + rest
-
-
-def day_of(shift: ShiftSpec) -> Hashable:
-    return shift.day if shift.day is not None else ("shift", shift.id)
-
-
-def has_skill(volunteer: VolunteerSpec, shift: ShiftSpec) -> bool:
-    return not shift.required_skill or shift.required_skill in volunteer.skills
-
+from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, named here for its callers)
+    AT_LIMIT,
+    NEEDS_EXPERIENCED,
+    NO_EXPERIENCED,
+    NOBODY_AVAILABLE,
+    RosterResult,
+    Rules,
+    ShiftSpec,
+    VolunteerSpec,
+    day_of,
+    has_skill,
+    overlaps,
+    too_close,
+)
 
 class _State:
     """Assignments with the indexes the rules need."""
@@ -465,59 +409,3 @@ def explain_empty(
             reason = AT_LIMIT  # only when a pinned assignment breaks a rule
         empty[shift.id] = (missing, reason)
     return empty
-
-
-def check_hard_rules(
-    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]],
-    pinned: Iterable[tuple[int, int]] = (),
-    ignore_experienced: bool = False,
-    ignore_experienced_for: Iterable[int] = (),
-    rules: Rules | None = None,
-) -> list[str]:
-    """Every broken hard rule, in words; empty when the roster is sound.
-    Pinned pairs are exempt from eligibility and the required skill (a
-    leader may override them), and the experienced rule is not checked for
-    the shifts in `ignore_experienced_for` (or at all with
-    `ignore_experienced`). Written apart from the solver, pair by pair, so
-    that the property tests check the solver against it."""
-    rules = rules or Rules()
-    exempt = set(ignore_experienced_for)
-    shifts = {shift.id: shift for shift in shifts}
-    volunteers = {volunteer.id: volunteer for volunteer in volunteers}
-    pinned = set(pinned)
-    problems = []
-    by_volunteer: dict[int, list[ShiftSpec]] = defaultdict(list)
-    by_shift: dict[int, list[int]] = defaultdict(list)
-    for volunteer_id, shift_id in assignments:
-        by_volunteer[volunteer_id].append(shifts[shift_id])
-        by_shift[shift_id].append(volunteer_id)
-        if (volunteer_id, shift_id) not in pinned and shift_id not in volunteers[volunteer_id].eligible:
-            problems.append(f"volunteer {volunteer_id} is not available for shift {shift_id}")
-        skill = shifts[shift_id].required_skill
-        if (volunteer_id, shift_id) not in pinned and skill and skill not in volunteers[volunteer_id].skills:
-            problems.append(f"volunteer {volunteer_id} lacks the skill {skill} of shift {shift_id}")
-    for volunteer_id, mine in by_volunteer.items():
-        for i, a in enumerate(mine):
-            for b in mine[i + 1:]:
-                if a.start < b.end and b.start < a.end:
-                    problems.append(f"volunteer {volunteer_id} is in overlapping shifts {a.id} and {b.id}")
-                elif rules.min_rest:
-                    first, second = (a, b) if a.start <= b.start else (b, a)
-                    if second.start - first.end < rules.min_rest:
-                        problems.append(f"volunteer {volunteer_id} has too little rest between shifts {first.id} and {second.id}")
-        for week, count in Counter(s.week for s in mine).items():
-            if count > volunteers[volunteer_id].max_per_week:
-                problems.append(f"volunteer {volunteer_id} has {count} shifts in week {week}")
-        if rules.max_per_day is not None:
-            for day, count in Counter(s.day for s in mine if s.day is not None).items():
-                if count > rules.max_per_day:
-                    problems.append(f"volunteer {volunteer_id} has {count} shifts on day {day}")
-    for shift_id, members in by_shift.items():
-        shift = shifts[shift_id]
-        if len(members) > shift.seats:
-            problems.append(f"shift {shift_id} has more people than seats")
-        if ignore_experienced or shift_id in exempt:
-            continue
-        if shift.kind in NEEDS_EXPERIENCED and not any(volunteers[v].experienced for v in members):
-            problems.append(f"shift {shift_id} has nobody experienced")
-    return problems

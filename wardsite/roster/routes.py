@@ -290,7 +290,7 @@ def shift_new():
     if form.validate_on_submit():
         services.add_shift(
             kind=form.kind.data, station=_station_choice(form), day=form.day.data, starts=form.starts.data, ends=form.ends.data,
-            seats=form.seats.data, note=(form.note.data or "").strip(),
+            seats=form.seats.data, note=(form.note.data or "").strip(), required_skill=form.required_skill.data or "",
         )
         db.session.commit()
         flash(_("The shift has been added."), "success")
@@ -305,7 +305,7 @@ def templates():
     if form.validate_on_submit():
         services.add_template(
             kind=form.kind.data, station=_station_choice(form), weekday=int(form.weekday.data), starts=form.starts.data,
-            ends=form.ends.data, seats=form.seats.data,
+            ends=form.ends.data, seats=form.seats.data, required_skill=form.required_skill.data or "",
         )
         db.session.commit()
         flash(_("The weekly shift has been added."), "success")
