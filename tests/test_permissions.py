@@ -104,6 +104,7 @@ STAFF_ROUTES = [
     staff("roster.publish", "/quan-tri/lich-truc/cong-bo", "leader", method="POST", data={"tuan": "2026-11-23"}, success=(303,)),
     staff("roster.shift_detail", "/quan-tri/lich-truc/ca/{shift_id}", "leader"),
     staff("roster.unassign", "/quan-tri/lich-truc/phan-cong/{assignment_id}/xoa", "leader", method="POST", success=(303,)),
+    staff("roster.move_seat", "/quan-tri/lich-truc/phan-cong/{assignment_id}/chuyen", "leader", success=(200, 303)),
     staff("roster.cancel_shift", "/quan-tri/lich-truc/ca/{shift_id}/huy", "leader"),
     staff("roster.cancel_shift", "/quan-tri/lich-truc/ca/{shift_id}/huy", "leader", method="POST", success=(303,)),
     staff("roster.restore_shift", "/quan-tri/lich-truc/ca/{shift_id}/khoi-phuc", "leader", method="POST", success=(303,)),

@@ -57,6 +57,7 @@ ACTIONS = {
     "roster.replanned": _l("Re-planned a published roster"),
     "roster.assigned": _l("Put a volunteer on a shift"),
     "roster.unassigned": _l("Took a volunteer off a shift"),
+    "roster.moved": _l("Moved a volunteer to another shift"),
     "roster.published": _l("Published the roster"),
     "roster.attendance": _l("Recorded attendance at a shift"),
     "swap.offered": _l("Offered a shift for swapping"),
@@ -123,7 +124,7 @@ DETAILS = [
      re.compile(r"^(?P<period>\S+): (?P<filled>\d+)/(?P<seats>\d+) seats, (?P<added>\d+) added, (?P<removed>\d+) removed$"),
      lambda v: _("%(period)s: %(filled)s of %(seats)s seats filled, "
                  "%(added)s volunteers put on, %(removed)s taken off", **v)),
-    (("roster.assigned",), re.compile(r"^(?P<what>.+) \(despite warnings\)$"),
+    (("roster.assigned", "roster.moved"), re.compile(r"^(?P<what>.+) \(despite warnings\)$"),
      lambda v: _("%(what)s (despite the warnings)", **v)),
     (("volunteer.availability",), re.compile(r"^(?P<name>.+): (?P<periods>\d+) periods a week$"),
      lambda v: _("%(name)s: %(periods)s periods a week", **v)),
