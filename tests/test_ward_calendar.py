@@ -70,6 +70,8 @@ def test_a_shift_added_by_hand_on_a_holiday_stays(app, client, login):
         services.generate_shifts(TET_WEEK, TET_WEEK + timedelta(days=6))
         on_tet = [s for s in db.session.scalars(select(Shift)) if s.local_day == TET_2027]
         assert [(s.kind, s.note, s.seats) for s in on_tet] == [("mobile", "Chiến dịch Xuân tình nguyện", 3)]
+    page = html(client.get(f"/quan-tri/lich-truc/?tuan={TET_WEEK.isoformat()}"))
+    assert "Phường nghỉ (Tết Nguyên đán, mùng 1)" in page and "08:00–11:00" in page
 
 
 def test_leader_closes_and_opens_days_on_the_calendar_page(app, client, login):

@@ -193,6 +193,7 @@ def _week_context(week: date):
         "published": bool(live) and all(s.published_at for s in live), "shift_count": len(live),
         "any_published": any(s.published_at for s in live),
         "excluded": services.excluded_volunteers(live),
+        "closed": station_services.ward_closed_days(week, week + timedelta(days=6)),
     }
 
 
