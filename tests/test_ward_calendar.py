@@ -154,3 +154,13 @@ def test_fill_keeps_rest_between_shifts_and_the_daily_limit(app):
         assert taken == ["07:30–11:30", "17:00–21:00"]  # an hour's rest by default, and 2 a day
         volunteer = shifts[0].assignments[0].volunteer
         assert any("nghỉ" in p for p in services.conflicts(volunteer, shifts[1]))
+
+
+def test_the_public_page_says_the_ward_is_closed_today(app, client):
+    with app.app_context():
+        make_station()
+        station_services.close_ward(local_today(), local_today(), "Bầu cử đại biểu Quốc hội")
+        db.session.commit()
+    page = html(client.get("/diem-ho-tro/"))
+    assert "Phường nghỉ hôm nay: Bầu cử đại biểu Quốc hội." in page
+    assert "Hôm nay không có điểm nào mở cửa." in page

@@ -48,6 +48,7 @@ def stations():
     return render_template(
         "stations/stations.html", stations=services.stations(active_only=True, details=True), days=days, today=today,
         on_duty=on_duty, mobile_today=mobile_today, service_days=SERVICE_DAYS, weekdays=WEEKDAYS,
+        ward_closed=services.ward_closed_days(days[0], days[-1]),
     )
 
 
