@@ -66,6 +66,7 @@ def test_a_shift_added_by_hand_on_a_holiday_stays(app, client, login):
         "note": "Chiến dịch Xuân tình nguyện",
     })
     assert response.status_code == 303
+    assert "Lịch nghỉ của phường có ngày này (Tết Nguyên đán, mùng 1)" in html(client.get(response.headers["Location"]))
     with app.app_context():
         services.generate_shifts(TET_WEEK, TET_WEEK + timedelta(days=6))
         on_tet = [s for s in db.session.scalars(select(Shift)) if s.local_day == TET_2027]

@@ -295,6 +295,10 @@ def shift_new():
         )
         db.session.commit()
         flash(_("The shift has been added."), "success")
+        closed = station_services.ward_closed_days(form.day.data, form.day.data)
+        if closed:
+            flash(_("The ward calendar closes that day (%(why)s): this shift stays, but no weekly shift is made then.",
+                    why=closed[form.day.data] or _("ward calendar")), "success")
         return redirect(url_for("roster.roster", tuan=services.week_start(form.day.data).isoformat()), 303)
     return render_template("roster/shift_form.html", form=form)
 
