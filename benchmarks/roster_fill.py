@@ -1,6 +1,6 @@
 """Automatic rostering: 300 volunteers, 4 weeks, 60 shifts a week.
 
-    .venv/bin/python benchmarks/roster_fill.py [--seed N]
+    .venv/bin/python benchmarks/roster_fill.py [--seed N] [--volunteers N] [--min-rest HOURS] [--max-per-day N]
 
 Times `wardsite.roster.rostering.fill` (the solver the leader's button and
 `flask roster fill` use) and its peak memory with tracemalloc; the shifts
@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wardsite.roster.rostering import ShiftSpec, VolunteerSpec, check_hard_rules, fill  # noqa: E402
+from wardsite.roster.hard_rules import check_hard_rules  # noqa: E402
+from wardsite.roster.rostering import Rules, ShiftSpec, VolunteerSpec, fill  # noqa: E402
 
 PARTS = {"morning": (7, 12), "afternoon": (13, 17), "evening": (18, 21)}
 
@@ -37,7 +38,7 @@ def make_case(seed: int, volunteers: int = 300, weeks: int = 4, shifts_per_week:
             start = week * 7 * 24 + day * 24 + first + rng.choice([0, 0, 0.5, 1])
             end = min(start + rng.choice([2, 3, 4]), week * 7 * 24 + day * 24 + last + 1)
             kind = "counter" if day < 5 and part != "evening" and n % 3 == 0 else rng.choice(["estation", "mobile"])
-            shift = ShiftSpec(len(shifts) + 1, kind, start, end, rng.randint(2, 4), week, station=(kind, n % 4))
+            shift = ShiftSpec(len(shifts) + 1, kind, start, end, rng.randint(2, 4), week, station=(kind, n % 4), day=(week, day))
             shifts.append(shift)
             part_of[shift.id] = (day, part)
     people = []
@@ -52,18 +53,22 @@ def make_case(seed: int, volunteers: int = 300, weeks: int = 4, shifts_per_week:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--volunteers", type=int, default=300)
+    parser.add_argument("--min-rest", type=float, default=None, help="hours between shifts (the app's ROSTER_MIN_REST_HOURS)")
+    parser.add_argument("--max-per-day", type=int, default=None, help="shifts a day (ROSTER_MAX_SHIFTS_PER_DAY)")
     args = parser.parse_args()
-    shifts, people = make_case(args.seed)
+    shifts, people = make_case(args.seed, volunteers=args.volunteers)
+    rules = Rules(min_rest=args.min_rest, max_per_day=args.max_per_day)
     began, began_cpu = time.perf_counter(), time.process_time()
-    result = fill(shifts, people)
+    result = fill(shifts, people, rules=rules)
     elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
     # A second run for memory: tracemalloc slows Python down several times.
     tracemalloc.start()
-    fill(shifts, people)
+    fill(shifts, people, rules=rules)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     seats = sum(s.seats for s in shifts)
-    assert not check_hard_rules(shifts, people, result.assignments)
+    assert not check_hard_rules(shifts, people, result.assignments, rules=rules)
     print(f"{len(people)} volunteers, {len(shifts)} shifts, {seats} seats")
     print(f"filled {result.filled} seats, {len(result.empty)} shifts with empty seats")
     print(f"time {elapsed:.2f} s (CPU {cpu:.2f} s: the machine is shared); peak memory {peak / 1e6:.1f} MB (tracemalloc: Python allocations, not HiGHS's own)")

@@ -15,6 +15,7 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wardsite.roster.hard_rules import check_hard_rules
 from wardsite.roster.rostering import (
     AT_LIMIT,
     NEEDS_EXPERIENCED,
@@ -22,8 +23,8 @@ from wardsite.roster.rostering import (
     NOBODY_AVAILABLE,
     ShiftSpec,
     VolunteerSpec,
-    check_hard_rules,
     explain_empty,
+    Rules,
     fill,
     overlaps,
 )
@@ -63,7 +64,7 @@ def small_rosters(draw):
     return shifts, volunteers, pinned
 
 
-def brute_force_maximum(shifts, volunteers, pinned) -> int:
+def brute_force_maximum(shifts, volunteers, pinned, rules=None) -> int:
     """Try every roster that keeps the pinned pairs; the most seats that obey
     every hard rule."""
     choices = []
@@ -78,7 +79,7 @@ def brute_force_maximum(shifts, volunteers, pinned) -> int:
     best = -1
     for combination in itertools.product(*choices):
         pairs = {(v, shift.id) for shift, members in zip(shifts, combination) for v in members}
-        if not check_hard_rules(shifts, volunteers, pairs, pinned=pinned, ignore_experienced_for=_exempt(shifts, volunteers, pinned, pairs)):
+        if not check_hard_rules(shifts, volunteers, pairs, pinned=pinned, ignore_experienced_for=_exempt(shifts, volunteers, pinned, pairs), rules=rules):
             best = max(best, len(pairs))
     return best
 
@@ -91,7 +92,7 @@ def _exempt(shifts, volunteers, pinned, pairs):
     return {s for s in alone if {p for p in pairs if p[1] == s} == {p for p in pinned if p[1] == s}}
 
 
-def legal_transfers(shifts, volunteers, assignments, pinned):
+def legal_transfers(shifts, volunteers, assignments, pinned, rules=None):
     """(from, to, shift) moves of one seat that break no hard rule."""
     shifts_by_id = {s.id: s for s in shifts}
     loads = Counter(v for v, _ in assignments)
@@ -103,7 +104,7 @@ def legal_transfers(shifts, volunteers, assignments, pinned):
             if other.id == v or (other.id, s) in assignments or s not in other.eligible:
                 continue
             trial = (assignments - {(v, s)}) | {(other.id, s)}
-            if check_hard_rules(shifts, volunteers, [p for p in trial if p[0] == other.id], ignore_experienced=True):
+            if check_hard_rules(shifts, volunteers, [p for p in trial if p[0] == other.id], ignore_experienced=True, rules=rules):
                 continue
             if shifts_by_id[s].kind in NEEDS_EXPERIENCED:
                 members = [x for x, y in trial if y == s]
@@ -113,13 +114,13 @@ def legal_transfers(shifts, volunteers, assignments, pinned):
     return moves
 
 
-def assert_sound(shifts, volunteers, pinned, result):
+def assert_sound(shifts, volunteers, pinned, result, rules=None):
     assert pinned <= result.assignments
     exempt = _exempt(shifts, volunteers, pinned, result.assignments)
-    assert check_hard_rules(shifts, volunteers, result.assignments, pinned=pinned, ignore_experienced_for=exempt) == []
+    assert check_hard_rules(shifts, volunteers, result.assignments, pinned=pinned, ignore_experienced_for=exempt, rules=rules) == []
     # Spread: no legal move of a seat from someone with two or more shifts
     # more than the taker.
-    for giver, taker, shift_id, difference in legal_transfers(shifts, volunteers, result.assignments, pinned):
+    for giver, taker, shift_id, difference in legal_transfers(shifts, volunteers, result.assignments, pinned, rules):
         assert difference <= 1, (giver, taker, shift_id)
     # Every empty seat has its reason, and the reason is true.
     members = defaultdict(set)
@@ -132,14 +133,17 @@ def assert_sound(shifts, volunteers, pinned, result):
             continue
         count, reason = result.empty[shift.id]
         assert count == missing
-        available = [v for v in volunteers if shift.id in v.eligible and v.id not in members[shift.id]]
+        available = [
+            v for v in volunteers
+            if shift.id in v.eligible and v.id not in members[shift.id] and (not shift.required_skill or shift.required_skill in v.skills)
+        ]
         if reason == NOBODY_AVAILABLE:
             assert available == []
         else:
             assert available
             could_join = [
                 v for v in available
-                if not check_hard_rules(shifts, volunteers, {(v.id, shift.id)} | {p for p in result.assignments if p[0] == v.id}, ignore_experienced=True)
+                if not check_hard_rules(shifts, volunteers, {(v.id, shift.id)} | {p for p in result.assignments if p[0] == v.id}, ignore_experienced=True, rules=rules)
             ]
             if reason == AT_LIMIT:
                 assert could_join == [] or shift.id in exempt
@@ -272,3 +276,80 @@ def test_rotation_counts_earlier_weeks():
     volunteers = [VolunteerSpec(1, True, 1, frozenset({1, 2})), VolunteerSpec(2, True, 1, frozenset({1, 2}))]
     result = fill(shifts, volunteers, history={1: Counter({"A": 3}), 2: Counter({"B": 3})})
     assert result.assignments == {(1, 2), (2, 1)}
+
+
+# Rest, the daily limit and required skills --------------------------------------------
+
+
+@st.composite
+def ruled_rosters(draw):
+    """Small rosters with rest, a daily limit and skills: days of 6 hours,
+    shifts of 1–3 hours that may follow each other."""
+    shift_count = draw(st.integers(1, 4))
+    shifts = []
+    for shift_id in range(1, shift_count + 1):
+        week = draw(st.integers(0, 1))
+        start = week * 100 + draw(st.integers(0, 11))
+        shifts.append(ShiftSpec(
+            shift_id, draw(st.sampled_from(KINDS)), start, start + draw(st.integers(1, 3)), draw(st.integers(1, 2)),
+            week=week, station=draw(st.integers(0, 1)), day=(week, (start - week * 100) // 6),
+            required_skill=draw(st.sampled_from(["", "", "vneid"])),
+        ))
+    volunteers = []
+    for volunteer_id in range(1, draw(st.integers(1, 4)) + 1):
+        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts])))
+        skills = frozenset({"vneid"}) if draw(st.booleans()) else frozenset()
+        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, 3)), frozenset(eligible), skills))
+    rules = Rules(min_rest=draw(st.sampled_from([None, 1, 2])), max_per_day=draw(st.sampled_from([None, 1, 2])))
+    pinned = set()
+    if draw(st.booleans()):
+        candidates = sorted((v.id, s) for v in volunteers for s in v.eligible)
+        for pair in draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []:
+            if not check_hard_rules(shifts, volunteers, pinned | {pair}, ignore_experienced=True, rules=rules):
+                pinned.add(pair)
+    return shifts, volunteers, pinned, rules
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ruled_rosters())
+def test_rest_daily_limit_and_skills_keep_the_exact_maximum(case):
+    shifts, volunteers, pinned, rules = case
+    result = fill(shifts, volunteers, pinned=pinned, rules=rules)
+    assert result.filled == brute_force_maximum(shifts, volunteers, pinned, rules)
+    assert_sound(shifts, volunteers, pinned, result, rules)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ruled_rosters())
+def test_no_volunteer_gets_shifts_that_break_the_rest_rule(case):
+    shifts, volunteers, pinned, rules = case
+    by_id = {s.id: s for s in shifts}
+    result = fill(shifts, volunteers, pinned=pinned, rules=rules)
+    if not rules.min_rest:
+        return
+    for volunteer in volunteers:
+        mine = sorted((by_id[s] for v, s in result.assignments if v == volunteer.id), key=lambda s: s.start)
+        for first, second in zip(mine, mine[1:]):
+            assert second.start - first.end >= rules.min_rest, (volunteer.id, first.id, second.id)
+
+
+def test_the_leaders_long_day_is_cut_by_rest_and_the_daily_limit():
+    """The issue's day: 07:30–11:30, 11:30–17:00 and 17:00–21:00 (in hours)."""
+    day = [ShiftSpec(1, "counter", 7.5, 11.5, 1, 0, day=0), ShiftSpec(2, "counter", 11.5, 17, 1, 0, day=0),
+           ShiftSpec(3, "counter", 17, 21, 1, 0, day=0)]
+    one = [VolunteerSpec(1, True, 5, frozenset({1, 2, 3}))]
+    assert fill(day, one).filled == 3  # no rule: back to back is allowed
+    rested = fill(day, one, rules=Rules(min_rest=1))
+    assert rested.assignments == {(1, 1), (1, 3)}
+    assert check_hard_rules(day, one, {(1, 1), (1, 2)}, rules=Rules(min_rest=1)) != []
+    assert fill(day, one, rules=Rules(min_rest=1, max_per_day=1)).filled == 1
+    assert fill(day, one, rules=Rules(max_per_day=2)).filled == 2
+
+
+def test_a_shift_that_requires_a_skill_takes_only_those_who_have_it():
+    shifts = [ShiftSpec(1, "counter", 0, 3, 2, 0, required_skill="vneid")]
+    people = [VolunteerSpec(1, True, 2, frozenset({1}), frozenset({"vneid"})), VolunteerSpec(2, True, 2, frozenset({1}))]
+    result = fill(shifts, people)
+    assert result.assignments == {(1, 1)}
+    assert result.empty == {1: (1, NOBODY_AVAILABLE)}
+    assert check_hard_rules(shifts, people, {(2, 1)}) != []

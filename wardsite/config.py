@@ -115,6 +115,11 @@ LOGO_MAX_BYTES = 1024 * 1024
 # Home guidance visits (wardsite/visits): each staffed mobile-team shift is cut
 # into slots of this many minutes, one visit per slot; residents book from
 # VISIT_LEAD_DAYS days ahead (1 = tomorrow) up to VISIT_HORIZON_DAYS ahead.
+# Roster rules the solver and the leader's hand assignments keep: hours of
+# rest between the end of one shift and the start of the next (0: only
+# overlaps are refused), and shifts at most in one day for one volunteer.
+ROSTER_MIN_REST_HOURS = 1
+ROSTER_MAX_SHIFTS_PER_DAY = 2
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -77,6 +78,15 @@ class FillReport:
     told: notices.Told = field(default_factory=notices.Told)  # about changes to published seats
 
 
+def roster_rules() -> rostering.Rules:
+    """The ward's settings for rest between shifts and shifts a day."""
+    hours = current_app.config.get("ROSTER_MIN_REST_HOURS") or 0
+    return rostering.Rules(
+        min_rest=timedelta(hours=hours) if hours else None,
+        max_per_day=current_app.config.get("ROSTER_MAX_SHIFTS_PER_DAY") or None,
+    )
+
+
 def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset = frozenset()):
     """The solver's view of the shifts and volunteers. A shift in `frozen`
     takes nobody new: it keeps only the seats already taken."""
@@ -84,23 +94,25 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
         rostering.ShiftSpec(
             s.id, s.kind, s.starts_at, s.ends_at, len(s.assignments) if s.id in frozen else s.seats,
             week=week_start(s.local_day), station=s.station_id if s.station_id is not None else s.kind,
+            day=s.local_day, required_skill=s.required_skill,
         )
         for s in shifts
     ]
     # Eligibility as services.is_eligible() says, with each shift's cells and day
     # worked out once: 300 volunteers × 240 shifts add up.
-    needs = [(s.id, frozenset(day_parts(s.starts_at, s.ends_at)), s.local_day) for s in shifts]
+    needs = [(s.id, frozenset(day_parts(s.starts_at, s.ends_at)), s.local_day, s.required_skill) for s in shifts]
     excluded = excluded_pairs([s.id for s in shifts])
     volunteer_specs = []
     for v in volunteers:
         cells = v.weekly_cells
+        skills = frozenset(v.skills)
         away = [(a.start_date, a.end_date) for a in v.dates_away]
         eligible = frozenset(
-            shift_id for shift_id, wanted, day in needs
+            shift_id for shift_id, wanted, day, skill in needs
             if v.active and wanted <= cells and not any(first <= day <= last for first, last in away)
-            and (v.id, shift_id) not in excluded
+            and (v.id, shift_id) not in excluded and (not skill or skill in skills)
         )
-        volunteer_specs.append(rostering.VolunteerSpec(v.id, v.experienced, v.max_shifts_per_week, eligible))
+        volunteer_specs.append(rostering.VolunteerSpec(v.id, v.experienced, v.max_shifts_per_week, eligible, skills))
     return shift_specs, volunteer_specs
 
 
@@ -164,7 +176,7 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
     for volunteer_id, station_id, kind in rows:
         history[volunteer_id][station_id if station_id is not None else kind] += 1
 
-    result = rostering.fill(shift_specs, volunteer_specs, pinned=pinned, previous=previous, history=history)
+    result = rostering.fill(shift_specs, volunteer_specs, pinned=pinned, previous=previous, history=history, rules=roster_rules())
 
     by_id = {s.id: s for s in week_shifts}
     people = {v.id: v for v in volunteers}
@@ -226,7 +238,7 @@ def empty_seats(shifts: list[Shift], week_shifts: list[Shift] | None = None,
     shift_specs, volunteer_specs = _specs(week_shifts, volunteers)
     pairs = {(a.volunteer_id, s.id) for s in week_shifts for a in s.assignments}
     wanted = {s.id for s in shifts}
-    return {k: v for k, v in rostering.explain_empty(shift_specs, volunteer_specs, pairs).items() if k in wanted}
+    return {k: v for k, v in rostering.explain_empty(shift_specs, volunteer_specs, pairs, roster_rules()).items() if k in wanted}
 
 
 # Why seats stay empty, in words for the leader's page and the command line.

@@ -12,6 +12,7 @@ from wardsite.forms import Form
 from wardsite.roster.models import SHIFT_KINDS
 from wardsite.stations.forms import sane_date
 from wardsite.stations.models import WEEKDAYS
+from wardsite.volunteers.models import SKILLS
 
 
 class ShiftTemplateForm(Form):
@@ -23,6 +24,11 @@ class ShiftTemplateForm(Form):
     seats = IntegerField(
         _l("Seats"), default=1,
         validators=[InputRequired(_l("Please enter a number from 1 to 20.")), NumberRange(min=1, max=20, message=_l("Please enter a number from 1 to 20."))],
+    )
+
+    required_skill = SelectField(
+        _l("Skill required"), default="",
+        choices=[SelectChoice("", _l("None"))] + [SelectChoice(key, label) for key, label in SKILLS.items()],
     )
 
     def __init__(self, stations, *args, **kwargs):

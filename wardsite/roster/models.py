@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wardsite.extensions import db
 from wardsite.stations.models import WEEKDAYS, Station
 from wardsite.timeutil import UTCDateTime, local_today, to_local, utcnow
-from wardsite.volunteers.models import Volunteer
+from wardsite.volunteers.models import SKILLS, Volunteer
 
 SHIFT_KINDS = {
     "counter": _l("Counter duty"),
@@ -34,6 +34,8 @@ class ShiftTemplate(db.Model):
     starts: Mapped[time] = mapped_column(Time)
     ends: Mapped[time] = mapped_column(Time)
     seats: Mapped[int] = mapped_column(default=1)
+    # A key of volunteers.models.SKILLS every volunteer on the shift must have; "" for none.
+    required_skill: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     station: Mapped[Station | None] = relationship()
 
@@ -60,6 +62,7 @@ class Shift(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("shift_template.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(200), default="")
+    required_skill: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     station: Mapped[Station | None] = relationship()
     assignments: Mapped[list[Assignment]] = relationship(
@@ -69,6 +72,10 @@ class Shift(db.Model):
     @property
     def kind_label(self) -> str:
         return str(SHIFT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def required_skill_label(self) -> str:
+        return SKILLS.get(self.required_skill, self.required_skill)
 
     @property
     def local_day(self) -> date:

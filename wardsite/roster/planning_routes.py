@@ -1,6 +1,7 @@
 """The leader's planning screens (/quan-tri/lich-truc/...): filling a week,
 publishing it, re-planning a published week (the changes shown first, saved
-only once confirmed) and cancelling a shift (its home visits shown first).
+only once confirmed), cancelling a shift (its home visits shown first) and
+moving a volunteer to another seat (the rules it breaks shown first).
 They are routes of the roster blueprint (`blueprint.bp`), so their endpoints
 are `roster.*` beside the week view in `routes`.
 
@@ -19,7 +20,7 @@ from flask_babel import gettext as _
 from wardsite.accounts.permissions import roles_required
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
-from wardsite.roster import services
+from wardsite.roster import moves, services
 from wardsite.roster.blueprint import bp, parse_day
 from wardsite.roster.models import Shift
 from wardsite.timeutil import local_today
@@ -169,3 +170,39 @@ def restore_shift(shift_id: int):
         db.session.commit()
         flash(_("The shift is back on."), "success")
     return redirect(url_for("roster.roster", tuan=services.week_start(shift.local_day).isoformat()), 303)
+
+
+# Moving a volunteer to another seat ---------------------------------------------------------
+
+
+@bp.route("/quan-tri/lich-truc/phan-cong/<int:assignment_id>/chuyen", methods=["GET", "POST"])
+@roles_required("leader")
+def move_seat(assignment_id: int):
+    """GET: the shifts the volunteer could go to; with `den`, what moving
+    there breaks and which home visits change team. POST: move, as
+    confirmed on that page (a key of the problems shown)."""
+    assignment = moves.assignment_by_id(assignment_id) or abort(404)
+    source = assignment.shift
+    if not moves.can_move(assignment):
+        flash(_("Only a seat on a shift ahead, without attendance, can be moved."), "error")
+        return redirect(url_for("roster.shift_detail", shift_id=source.id), 303)
+    target_id = request.values.get("den", type=int)
+    target = db.session.get(Shift, target_id) if target_id else None
+    if target is not None and (target.cancelled or target.id == source.id or not moves.can_move_to(target)):
+        target = None
+    plan = moves.plan_move(assignment, target) if target is not None else None
+    key = _key(plan.problems, [v.visit_id for v in plan.visits]) if plan else ""
+    if request.method == "POST" and plan is not None and EmptyForm().validate_on_submit():
+        if request.form.get("confirm") == key:
+            moved, plan = moves.move_seat(assignment, target, force=bool(plan.problems))
+            if moved is not None:
+                db.session.commit()
+                flash(_("%(name)s has been moved to %(shift)s.", name=moved.volunteer.name, shift=services.describe(target)), "success")
+                return redirect(url_for("roster.shift_detail", shift_id=target.id), 303)
+            db.session.rollback()
+        flash(_("The roster changed since you looked. Please check the move again."), "error")
+        return redirect(url_for("roster.move_seat", assignment_id=assignment.id, den=target.id), 303)
+    if request.method == "POST":
+        return redirect(url_for("roster.move_seat", assignment_id=assignment.id), 303)
+    return render_template("roster/move_seat.html", assignment=assignment, source=source,
+                           targets=moves.targets(assignment), target=target, plan=plan, key=key)

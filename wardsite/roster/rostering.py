@@ -3,9 +3,17 @@
 Hard rules, never broken by what this module adds:
 - a volunteer only goes to shifts they are eligible for (inside their weekly
   availability, not on a date away: the caller decides, see `eligible`);
-- never two overlapping shifts for one volunteer;
-- at most `max_per_week` shifts a week for each volunteer;
+- a shift that requires a skill takes only volunteers who have it;
+- never two overlapping shifts for one volunteer, and with `Rules.min_rest`
+  at least that long between the end of one and the start of the next;
+- at most `max_per_week` shifts a week for each volunteer, and with
+  `Rules.max_per_day` at most that many on one day;
 - a staffed shift of a kind in NEEDS_EXPERIENCED has an experienced member.
+
+The rules are eligibility: they decide which (volunteer, shift) columns the
+integer program has and which rows bound them (rest is an overlap of shifts
+stretched by the rest; the daily limit a row per volunteer and day), so the
+program stays the same and its optimum is still the most seats the rules allow.
 
 Goals, in order:
 1. as many seats filled as the hard rules allow: an exact integer program,
@@ -25,62 +33,37 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
-# Shifts where nobody new may be sent without an experienced member; the
-# one definition, for the solver and the hand-made assignments alike.
-NEEDS_EXPERIENCED = frozenset({"estation", "mobile"})
-
-NOBODY_AVAILABLE = "nobody_available"
-AT_LIMIT = "at_limit"
-NO_EXPERIENCED = "no_experienced"
-
-
-@dataclass(frozen=True)
-class ShiftSpec:
-    id: int
-    kind: str
-    start: object  # anything ordered: datetimes in the app, numbers in tests
-    end: object
-    seats: int
-    week: Hashable
-    station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
-
-
-@dataclass(frozen=True)
-class VolunteerSpec:
-    id: int
-    experienced: bool
-    max_per_week: int
-    eligible: frozenset  # ids of the shifts inside availability and not on a date away
-
-
-@dataclass
-class RosterResult:
-    assignments: set[tuple[int, int]]  # (volunteer id, shift id), pinned ones included
-    empty: dict[int, tuple[int, str]] = field(default_factory=dict)  # shift id → (empty seats, reason)
-
-    @property
-    def filled(self) -> int:
-        return len(self.assignments)
-
-
-def overlaps(a: ShiftSpec, b: ShiftSpec) -> bool:
-    return a.start < b.end and b.start < a.end
-
+from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, named here for its callers)
+    AT_LIMIT,
+    NEEDS_EXPERIENCED,
+    NO_EXPERIENCED,
+    NOBODY_AVAILABLE,
+    RosterResult,
+    Rules,
+    ShiftSpec,
+    VolunteerSpec,
+    day_of,
+    has_skill,
+    overlaps,
+    too_close,
+)
 
 class _State:
     """Assignments with the indexes the rules need."""
 
-    def __init__(self, shifts: dict[int, ShiftSpec], volunteers: dict[int, VolunteerSpec], pairs: Iterable):
+    def __init__(self, shifts: dict[int, ShiftSpec], volunteers: dict[int, VolunteerSpec], pairs: Iterable,
+                 rules: Rules | None = None):
         self.shifts = shifts
         self.volunteers = volunteers
+        self.rules = rules or Rules()
         self.by_volunteer: dict[int, set[int]] = defaultdict(set)
         self.by_shift: dict[int, set[int]] = defaultdict(set)
         self.week_count: Counter = Counter()
+        self.day_count: Counter = Counter()
         for volunteer_id, shift_id in pairs:
             self.add(volunteer_id, shift_id)
 
@@ -88,25 +71,31 @@ class _State:
         self.by_volunteer[volunteer_id].add(shift_id)
         self.by_shift[shift_id].add(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] += 1
+        self.day_count[volunteer_id, day_of(self.shifts[shift_id])] += 1
 
     def remove(self, volunteer_id: int, shift_id: int) -> None:
         self.by_volunteer[volunteer_id].discard(shift_id)
         self.by_shift[shift_id].discard(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] -= 1
+        self.day_count[volunteer_id, day_of(self.shifts[shift_id])] -= 1
 
     def load(self, volunteer_id: int) -> int:
         return len(self.by_volunteer[volunteer_id])
 
     def free_for(self, volunteer_id: int, shift_id: int, ignoring: int | None = None) -> bool:
-        """Eligible, not already there, no overlap, under the weekly limit."""
+        """Eligible with the skill, not already there, no overlap and enough
+        rest, under the weekly and daily limits."""
         volunteer = self.volunteers[volunteer_id]
         shift = self.shifts[shift_id]
-        if shift_id not in volunteer.eligible or volunteer_id in self.by_shift[shift_id]:
+        if shift_id not in volunteer.eligible or volunteer_id in self.by_shift[shift_id] or not has_skill(volunteer, shift):
             return False
         if self.week_count[volunteer_id, shift.week] >= volunteer.max_per_week:
             return False
+        if self.rules.max_per_day is not None and self.day_count[volunteer_id, day_of(shift)] >= self.rules.max_per_day:
+            return False
+        rest = self.rules.min_rest
         return not any(
-            other != ignoring and overlaps(shift, self.shifts[other]) for other in self.by_volunteer[volunteer_id]
+            other != ignoring and too_close(shift, self.shifts[other], rest) for other in self.by_volunteer[volunteer_id]
         )
 
     def has_experienced(self, shift_id: int, without: int | None = None) -> bool:
@@ -122,16 +111,19 @@ def fill(
     pinned: Iterable[tuple[int, int]] = (),
     previous: Iterable[tuple[int, int]] = (),
     history: dict[int, Counter] | None = None,
+    rules: Rules | None = None,
 ) -> RosterResult:
     """Fill the shifts. `pinned` pairs stay as they are; `previous` pairs (the
     last run's) are kept where that costs no seat; `history` counts each
-    volunteer's earlier shifts per station, for station variety."""
+    volunteer's earlier shifts per station, for station variety; `rules`
+    the rest and daily limit."""
+    rules = rules or Rules()
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
     pinned = {(v, s) for v, s in pinned if s in shifts}
     previous = {(v, s) for v, s in previous if s in shifts and v in volunteers} - pinned
     history = {v: Counter(counts) for v, counts in (history or {}).items()}
-    state = _State(shifts, volunteers, ((v, s) for v, s in pinned))
+    state = _State(shifts, volunteers, ((v, s) for v, s in pinned), rules)
 
     weeks: dict[Hashable, list[ShiftSpec]] = defaultdict(list)
     for shift in sorted(shifts.values(), key=lambda s: (s.start, s.id)):
@@ -146,16 +138,18 @@ def fill(
     _spread(state, pinned)
     while _vary_stations(state, pinned | previous, history, weeks):
         _spread(state, pinned)
-    return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs()))
+    return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs(), rules))
 
 
-def _maximal_cliques(intervals: list[ShiftSpec]) -> list[list[int]]:
+def _maximal_cliques(intervals: list[ShiftSpec], rest=None) -> list[list[int]]:
     """Maximal sets of pairwise overlapping shifts (an interval graph's cliques):
-    the shifts running just before each end that follows a start."""
+    the shifts running just before each end that follows a start. With
+    `rest`, each shift counts as running until `rest` after its end: the
+    cliques of shifts pairwise too close."""
     events = []
     for shift in intervals:
         events.append((shift.start, 1, shift.id))
-        events.append((shift.end, 0, shift.id))  # an end sorts before a start at the same time
+        events.append((shift.end + rest if rest else shift.end, 0, shift.id))  # an end sorts before a start at the same time
     events.sort(key=lambda e: (e[0], e[1]))
     active: set[int] = set()
     cliques = []
@@ -202,9 +196,17 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
         if len(indexes) > room:
             rows.append((indexes, [1.0] * len(indexes), float(room)))
         column_of = {columns[i][1]: i for i in indexes}
-        for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes]):
+        for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes], state.rules.min_rest):
             members = [column_of[s] for s in clique]
             rows.append((members, [1.0] * len(members), 1.0))
+        if state.rules.max_per_day is not None:
+            by_day: dict[Hashable, list[int]] = defaultdict(list)
+            for i in indexes:
+                by_day[day_of(shifts[columns[i][1]])].append(i)
+            for day, members in by_day.items():
+                room_today = state.rules.max_per_day - state.day_count[volunteer_id, day]
+                if len(members) > room_today:
+                    rows.append((members, [1.0] * len(members), float(room_today)))
 
     upper = np.ones(len(columns))
     extra_columns = 0  # one "has an experienced member" switch per shift that needs it
@@ -376,18 +378,22 @@ def _vary_stations(state: _State, fixed: set, history: dict, weeks: dict) -> boo
 
 
 def explain_empty(
-    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]]
+    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]],
+    rules: Rules | None = None,
 ) -> dict[int, tuple[int, str]]:
     """For each shift with empty seats: how many, and why nobody fills them."""
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
-    state = _State(shifts, volunteers, ((v, s) for v, s in assignments if s in shifts and v in volunteers))
+    state = _State(shifts, volunteers, ((v, s) for v, s in assignments if s in shifts and v in volunteers), rules)
     empty = {}
     for shift in shifts.values():
         missing = shift.seats - len(state.by_shift[shift.id])
         if missing <= 0:
             continue
-        available = [v for v in volunteers.values() if shift.id in v.eligible and v.id not in state.by_shift[shift.id]]
+        available = [
+            v for v in volunteers.values()
+            if shift.id in v.eligible and has_skill(v, shift) and v.id not in state.by_shift[shift.id]
+        ]
         free = [v for v in available if state.free_for(v.id, shift.id)]
         if not available:
             reason = NOBODY_AVAILABLE
@@ -403,44 +409,3 @@ def explain_empty(
             reason = AT_LIMIT  # only when a pinned assignment breaks a rule
         empty[shift.id] = (missing, reason)
     return empty
-
-
-def check_hard_rules(
-    shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec], assignments: Iterable[tuple[int, int]],
-    pinned: Iterable[tuple[int, int]] = (),
-    ignore_experienced: bool = False,
-    ignore_experienced_for: Iterable[int] = (),
-) -> list[str]:
-    """Every broken hard rule, in words; empty when the roster is sound.
-    Pinned pairs are exempt from eligibility (a leader may override it), and
-    the experienced rule is not checked for the shifts in
-    `ignore_experienced_for` (or at all with `ignore_experienced`)."""
-    exempt = set(ignore_experienced_for)
-    shifts = {shift.id: shift for shift in shifts}
-    volunteers = {volunteer.id: volunteer for volunteer in volunteers}
-    pinned = set(pinned)
-    problems = []
-    by_volunteer: dict[int, list[ShiftSpec]] = defaultdict(list)
-    by_shift: dict[int, list[int]] = defaultdict(list)
-    for volunteer_id, shift_id in assignments:
-        by_volunteer[volunteer_id].append(shifts[shift_id])
-        by_shift[shift_id].append(volunteer_id)
-        if (volunteer_id, shift_id) not in pinned and shift_id not in volunteers[volunteer_id].eligible:
-            problems.append(f"volunteer {volunteer_id} is not available for shift {shift_id}")
-    for volunteer_id, mine in by_volunteer.items():
-        for i, a in enumerate(mine):
-            for b in mine[i + 1:]:
-                if overlaps(a, b):
-                    problems.append(f"volunteer {volunteer_id} is in overlapping shifts {a.id} and {b.id}")
-        for week, count in Counter(s.week for s in mine).items():
-            if count > volunteers[volunteer_id].max_per_week:
-                problems.append(f"volunteer {volunteer_id} has {count} shifts in week {week}")
-    for shift_id, members in by_shift.items():
-        shift = shifts[shift_id]
-        if len(members) > shift.seats:
-            problems.append(f"shift {shift_id} has more people than seats")
-        if ignore_experienced or shift_id in exempt:
-            continue
-        if shift.kind in NEEDS_EXPERIENCED and not any(volunteers[v].experienced for v in members):
-            problems.append(f"shift {shift_id} has nobody experienced")
-    return problems

@@ -193,6 +193,7 @@ def _week_context(week: date):
         "published": bool(live) and all(s.published_at for s in live), "shift_count": len(live),
         "any_published": any(s.published_at for s in live),
         "excluded": services.excluded_volunteers(live),
+        "closed": station_services.ward_closed_days(week, week + timedelta(days=6)),
     }
 
 
@@ -290,10 +291,14 @@ def shift_new():
     if form.validate_on_submit():
         services.add_shift(
             kind=form.kind.data, station=_station_choice(form), day=form.day.data, starts=form.starts.data, ends=form.ends.data,
-            seats=form.seats.data, note=(form.note.data or "").strip(),
+            seats=form.seats.data, note=(form.note.data or "").strip(), required_skill=form.required_skill.data or "",
         )
         db.session.commit()
         flash(_("The shift has been added."), "success")
+        closed = station_services.ward_closed_days(form.day.data, form.day.data)
+        if closed:
+            flash(_("The ward calendar closes that day (%(why)s): this shift stays, but no weekly shift is made then.",
+                    why=closed[form.day.data] or _("ward calendar")), "success")
         return redirect(url_for("roster.roster", tuan=services.week_start(form.day.data).isoformat()), 303)
     return render_template("roster/shift_form.html", form=form)
 
@@ -305,7 +310,7 @@ def templates():
     if form.validate_on_submit():
         services.add_template(
             kind=form.kind.data, station=_station_choice(form), weekday=int(form.weekday.data), starts=form.starts.data,
-            ends=form.ends.data, seats=form.seats.data,
+            ends=form.ends.data, seats=form.seats.data, required_skill=form.required_skill.data or "",
         )
         db.session.commit()
         flash(_("The weekly shift has been added."), "success")

@@ -21,7 +21,7 @@ from wardsite.extensions import db
 from wardsite.roster import notices
 from wardsite.roster.notices import AffectedVisit, BookingHooks, TeamChange, booking_hooks, set_booking_hooks
 from wardsite.roster.filling import (
-    FillPlan, FillReport, _specs, apply_plan, empty_seats, excluded_pairs, fill_roster, plan_fill,
+    FillPlan, FillReport, _specs, apply_plan, empty_seats, excluded_pairs, fill_roster, plan_fill, roster_rules,
 )
 from wardsite.roster.models import Assignment, Shift, ShiftExclusion, ShiftTemplate, SwapOffer
 from wardsite.roster.rostering import NEEDS_EXPERIENCED
@@ -37,7 +37,7 @@ from wardsite.roster.shifts import (
 from wardsite.stations.models import Station
 from wardsite.stations.services import week_start
 from wardsite.timeutil import from_local, local_today, utcnow
-from wardsite.volunteers.models import Volunteer, day_parts
+from wardsite.volunteers.models import SKILLS, Volunteer, day_parts
 
 __all__ = [
     # reading shifts and filling them, from their own modules
@@ -62,10 +62,12 @@ def create_shifts_from_templates(start: date, end: date) -> int:
     return created
 
 
-def add_shift(*, kind: str, station: Station | None, day: date, starts, ends, seats: int, note: str) -> Shift:
-    """A single shift outside the weekly templates."""
+def add_shift(*, kind: str, station: Station | None, day: date, starts, ends, seats: int, note: str,
+              required_skill: str = "") -> Shift:
+    """A single shift outside the weekly templates (also on a day the ward
+    calendar closes: a campaign)."""
     shift = Shift(
-        kind=kind, station=station, seats=seats, note=note,
+        kind=kind, station=station, seats=seats, note=note, required_skill=required_skill,
         starts_at=from_local(datetime.combine(day, starts)), ends_at=from_local(datetime.combine(day, ends)),
     )
     db.session.add(shift)
@@ -102,8 +104,10 @@ def restore_shift(shift: Shift) -> None:
     record_audit("shift.restored", shift, describe(shift))
 
 
-def add_template(*, kind: str, station: Station | None, weekday: int, starts, ends, seats: int) -> ShiftTemplate:
-    template = ShiftTemplate(kind=kind, station=station, weekday=weekday, starts=starts, ends=ends, seats=seats)
+def add_template(*, kind: str, station: Station | None, weekday: int, starts, ends, seats: int,
+                 required_skill: str = "") -> ShiftTemplate:
+    template = ShiftTemplate(kind=kind, station=station, weekday=weekday, starts=starts, ends=ends, seats=seats,
+                             required_skill=required_skill)
     db.session.add(template)
     db.session.flush()
     record_audit("shift_template.created", template, f"{template.kind_label} {template.weekday_label} {template.starts:%H:%M}")
@@ -119,12 +123,14 @@ def delete_template(template: ShiftTemplate) -> None:
 
 
 def is_eligible(volunteer: Volunteer, shift: Shift) -> bool:
-    """Active, the shift inside their weekly availability, not on a date away
-    (the leader's "not this shift" is a warning of `conflicts`)."""
+    """Active, the shift inside their weekly availability, not on a date away,
+    with the skill the shift requires (the leader's "not this shift" is a
+    warning of `conflicts`)."""
     return (
         volunteer.active
         and day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells
         and not volunteer.away_on(shift.local_day)
+        and (not shift.required_skill or shift.required_skill in volunteer.skills)
     )
 
 
@@ -141,13 +147,14 @@ def _assignments_between(volunteer: Volunteer, start: date, end: date) -> list[A
     )
 
 
-def _week_assignments(volunteer: Volunteer, day: date, among: list[Assignment] | None = None) -> list[Assignment]:
-    """The volunteer's seats in the week of `day`: read from the database, or
+def _assignments_around(volunteer: Volunteer, day: date, among: list[Assignment] | None = None) -> list[Assignment]:
+    """The volunteer's seats in the week of `day` and the day either side
+    (rest counts across the week's edges): read from the database, or
     picked from `among` (seats read once for several weeks by the caller)."""
     start = week_start(day)
     if among is None:
-        return _assignments_between(volunteer, start, start + timedelta(days=6))
-    first, last = local_range(start, start + timedelta(days=6))
+        return _assignments_between(volunteer, start - timedelta(days=1), start + timedelta(days=7))
+    first, last = local_range(start - timedelta(days=1), start + timedelta(days=7))
     return [a for a in among if first <= a.shift.starts_at < last]
 
 
@@ -169,9 +176,22 @@ def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = N
         problems.append(_("%(name)s is away on that day.", name=volunteer.name))
     elif not day_parts(shift.starts_at, shift.ends_at) <= volunteer.weekly_cells:
         problems.append(_("The shift is outside %(name)s's weekly availability.", name=volunteer.name))
-    week = [a for a in _week_assignments(volunteer, shift.local_day, among) if a is not leaving and a.shift_id != shift.id]
-    if any(a.shift.overlaps(shift) for a in week):
+    if shift.required_skill and shift.required_skill not in volunteer.skills:
+        problems.append(_("The shift requires %(skill)s, which %(name)s does not have.",
+                          skill=SKILLS.get(shift.required_skill, shift.required_skill), name=volunteer.name))
+    around = [a for a in _assignments_around(volunteer, shift.local_day, among) if a is not leaving and a.shift_id != shift.id]
+    week = [a for a in around if week_start(a.shift.local_day) == week_start(shift.local_day)]
+    rules = roster_rules()
+    if any(a.shift.overlaps(shift) for a in around):
         problems.append(_("%(name)s is already on a shift at that time.", name=volunteer.name))
+    elif rules.min_rest and any(
+        a.shift.starts_at < shift.ends_at + rules.min_rest and shift.starts_at < a.shift.ends_at + rules.min_rest for a in around
+    ):
+        problems.append(_("%(name)s would have less than %(hours)s hours of rest between two shifts.",
+                          name=volunteer.name, hours=f"{rules.min_rest.total_seconds() / 3600:g}"))
+    same_day = [a for a in around if a.shift.local_day == shift.local_day]
+    if rules.max_per_day is not None and len(same_day) >= rules.max_per_day:
+        problems.append(_("%(name)s already has %(count)s shifts that day, the most allowed.", name=volunteer.name, count=len(same_day)))
     if len(week) >= volunteer.max_shifts_per_week:
         problems.append(
             _("%(name)s already has %(count)s shifts that week, the most allowed.", name=volunteer.name, count=len(week))
@@ -360,7 +380,8 @@ def open_offers_for(volunteer: Volunteer) -> list[tuple[SwapOffer, list[str]]]:
         return []
     # The volunteer's own seats in every week with an offer, read once.
     mine = _assignments_between(
-        volunteer, week_start(offers[0].shift.local_day), week_start(offers[-1].shift.local_day) + timedelta(days=6)
+        volunteer, week_start(offers[0].shift.local_day) - timedelta(days=1),
+        week_start(offers[-1].shift.local_day) + timedelta(days=7),
     )
     excluded = excluded_pairs([offer.shift_id for offer in offers])
     result = []

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from wardsite.extensions import db
 from wardsite.roster.models import Assignment, Shift, ShiftTemplate
 from wardsite.stations.models import Station, StationHost
+from wardsite.stations.services import ward_closed_days
 from wardsite.timeutil import WARD_TZ, from_local, local_today, to_local, utcnow
 from wardsite.volunteers.models import Volunteer
 
@@ -39,14 +40,16 @@ def describe(shift: Shift) -> str:
 
 def generate_shifts(start: date, end: date) -> int:
     """Create the shifts of the weekly templates from `start` to `end`; shifts
-    that exist already and days the station is closed are skipped. Returns
-    how many were created."""
+    that exist already, days the station is closed and days the whole ward
+    is closed (the ward calendar: mobile teams too) are skipped. Returns how
+    many were created."""
     templates = list(db.session.scalars(select(ShiftTemplate)))
     existing = {(s.template_id, s.starts_at) for s in shifts_between(start, end, include_cancelled=True)}
+    ward_closed = ward_closed_days(start, end)
     created = 0
     day = start
     while day <= end:
-        for template in templates:
+        for template in templates if day not in ward_closed else ():
             if template.weekday != day.weekday():
                 continue
             if template.station is not None and (not template.station.active or template.station.closure_on(day)):
@@ -58,6 +61,7 @@ def generate_shifts(start: date, end: date) -> int:
                 Shift(
                     kind=template.kind, station=template.station, starts_at=starts_at,
                     ends_at=from_local(datetime.combine(day, template.ends)), seats=template.seats, template_id=template.id,
+                    required_skill=template.required_skill,
                 )
             )
             created += 1

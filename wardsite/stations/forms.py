@@ -97,6 +97,10 @@ class ClosureForm(DateRangeForm):
     reason = StringField(_l("Reason, e.g. Tết holiday"), validators=[Optional(), Length(max=200)])
 
 
+class WardClosureForm(DateRangeForm):
+    reason = StringField(_l("Reason, e.g. Tết holiday or a compensatory day off"), validators=[Optional(), Length(max=200)])
+
+
 class HostForm(Form):
     week_start = DateField(_l("From the week of"), validators=[InputRequired(_l("Please enter a date as dd/mm/yyyy.")), sane_date])
     host_group = SelectField(_l("Hosted by"))

@@ -122,3 +122,18 @@ class StationHost(db.Model):
 
     station: Mapped[Station] = relationship(back_populates="hosts")
     residential_group: Mapped[ResidentialGroup] = relationship()
+
+
+class WardDay(db.Model):
+    """The leader's entry on the ward calendar for one day: closed (a
+    ward-wide closure, e.g. a compensatory day off) or, for one of the usual
+    public holidays (`holidays.default_holidays`), open after all. No shift
+    template generates through a closed day, mobile teams included; a shift
+    added by hand (a campaign) may still be put on it."""
+
+    __tablename__ = "ward_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    closed: Mapped[bool] = mapped_column(default=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")

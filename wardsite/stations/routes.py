@@ -4,9 +4,9 @@ leaders' screens for the stations, their closures and host rotation
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -15,7 +15,7 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.pages import add_home_door, add_public_link, add_staff_link
 from wardsite.stations import services
-from wardsite.stations.forms import ClosureForm, HostForm, StationForm
+from wardsite.stations.forms import ClosureForm, HostForm, StationForm, WardClosureForm
 from wardsite.stations.models import WEEKDAYS, Station
 from wardsite.timeutil import local_today
 
@@ -48,6 +48,7 @@ def stations():
     return render_template(
         "stations/stations.html", stations=services.stations(active_only=True, details=True), days=days, today=today,
         on_duty=on_duty, mobile_today=mobile_today, service_days=SERVICE_DAYS, weekdays=WEEKDAYS,
+        ward_closed=services.ward_closed_days(days[0], days[-1]),
     )
 
 
@@ -158,3 +159,54 @@ def host_save(station_id: int):
             flash(_("The rotation has been saved."), "success")
             return _back_to(station)
     return _station_page(station, groups, host_form=host_form)
+
+
+# The ward calendar ---------------------------------------------------------------------
+
+
+def _calendar_year() -> int:
+    try:
+        year = int(request.args.get("nam", ""))
+    except ValueError:
+        year = local_today().year
+    return year if 2000 <= year <= 2100 else local_today().year
+
+
+def _calendar_page(year: int, form: WardClosureForm | None = None):
+    return render_template(
+        "stations/ward_calendar.html", year=year,
+        days=services.ward_calendar(date(year, 1, 1), date(year, 12, 31)),
+        form=form or WardClosureForm(formdata=None),
+    )
+
+
+@bp.route("/quan-tri/diem-ho-tro/lich-nghi")
+@roles_required("leader")
+def ward_calendar():
+    return _calendar_page(_calendar_year())
+
+
+@bp.route("/quan-tri/diem-ho-tro/lich-nghi/dong", methods=["POST"])
+@roles_required("leader")
+def ward_close():
+    form = WardClosureForm()
+    if form.validate_on_submit():
+        services.close_ward(form.start_date.data, form.end_date.data, (form.reason.data or "").strip())
+        db.session.commit()
+        flash(_("The ward is closed on those days: no weekly shift is made on them."), "success")
+        return redirect(url_for("stations.ward_calendar", nam=form.start_date.data.year), 303)
+    return _calendar_page(form.start_date.data.year if form.start_date.data else local_today().year, form)
+
+
+@bp.route("/quan-tri/diem-ho-tro/lich-nghi/<day>/mo", methods=["POST"])
+@roles_required("leader")
+def ward_open(day: str):
+    try:
+        opened = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        services.open_ward(opened)
+        db.session.commit()
+        flash(_("%(day)s is a working day again.", day=opened.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("stations.ward_calendar", nam=opened.year), 303)

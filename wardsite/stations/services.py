@@ -16,7 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from wardsite.admin.models import ResidentialGroup
 from wardsite.audit import record_audit
 from wardsite.extensions import db
-from wardsite.stations.models import Closure, OpeningHours, Station, StationHost
+from wardsite.stations import holidays
+from wardsite.stations.models import Closure, OpeningHours, Station, StationHost, WardDay
 
 
 def week_start(day: date) -> date:
@@ -90,6 +91,65 @@ def set_host(station: Station, day: date, group: ResidentialGroup) -> date:
         entry.residential_group = group
     record_audit("station.host", station, f"{week:%d/%m/%Y}: {group.name}")
     return week
+
+
+# The ward calendar ------------------------------------------------------------------
+
+
+def ward_calendar(start: date, end: date) -> dict[date, tuple[str, bool]]:
+    """Every day from `start` to `end` that is a usual public holiday or has
+    the leader's entry: day → (name or reason, closed)."""
+    days: dict[date, tuple[str, bool]] = {}
+    for year in range(start.year, end.year + 1):
+        for day, name in holidays.default_holidays(year):
+            if start <= day <= end:
+                days[day] = (name, True)
+    for entry in db.session.scalars(select(WardDay).where(WardDay.day >= start, WardDay.day <= end)):
+        name = entry.reason or (days[entry.day][0] if entry.day in days else "")
+        days[entry.day] = (name, entry.closed)
+    return dict(sorted(days.items()))
+
+
+def ward_closed_days(start: date, end: date) -> dict[date, str]:
+    """The days from `start` to `end` the whole ward is closed, with why:
+    no shift template generates through them."""
+    return {day: name for day, (name, closed) in ward_calendar(start, end).items() if closed}
+
+
+def _usual_holiday(day: date) -> str | None:
+    return next((name for d, name in holidays.default_holidays(day.year) if d == day), None)
+
+
+def close_ward(start: date, end: date, reason: str) -> None:
+    """Close the ward from `start` to `end` (a usual holiday stays closed
+    with its own name unless `reason` says otherwise)."""
+    entries = {e.day: e for e in db.session.scalars(select(WardDay).where(WardDay.day >= start, WardDay.day <= end))}
+    day = start
+    while day <= end:
+        entry = entries.get(day)
+        if entry is not None:
+            entry.closed = True
+            entry.reason = reason or entry.reason
+        elif reason or _usual_holiday(day) is None:
+            db.session.add(WardDay(day=day, closed=True, reason=reason))
+        day += timedelta(days=1)
+    db.session.flush()
+    record_audit("station.ward_closed", None, f"{start:%d/%m/%Y}–{end:%d/%m/%Y}" + (f": {reason}" if reason else ""))
+
+
+def open_ward(day: date) -> None:
+    """Take `day` off the closed days: a usual holiday the ward works after
+    all (remembered), or the leader's own closure (forgotten)."""
+    entry = db.session.scalar(select(WardDay).where(WardDay.day == day))
+    if _usual_holiday(day) is not None:
+        if entry is None:
+            db.session.add(WardDay(day=day, closed=False, reason=""))
+        else:
+            entry.closed = False
+    elif entry is not None:
+        db.session.delete(entry)
+    db.session.flush()
+    record_audit("station.ward_opened", None, f"{day:%d/%m/%Y}")
 
 
 # Who is on duty -------------------------------------------------------------------

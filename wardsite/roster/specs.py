@@ -1,0 +1,77 @@
+"""What the solver (`rostering`) and the independent check of its hard
+rules (`hard_rules`) both speak of: shifts, volunteers and the rules'
+settings without the database, and the plain tests of a rule on two shifts."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+# Shifts where nobody new may be sent without an experienced member; the
+# one definition, for the solver and the hand-made assignments alike.
+NEEDS_EXPERIENCED = frozenset({"estation", "mobile"})
+
+NOBODY_AVAILABLE = "nobody_available"
+AT_LIMIT = "at_limit"
+NO_EXPERIENCED = "no_experienced"
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    id: int
+    kind: str
+    start: object  # anything ordered: datetimes in the app, numbers in tests
+    end: object
+    seats: int
+    week: Hashable
+    station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
+    day: Hashable = None  # what the daily limit counts in (the ward's date); None: a day of its own
+    required_skill: str = ""  # a skill every volunteer on the shift must have; "" for none
+
+
+@dataclass(frozen=True)
+class VolunteerSpec:
+    id: int
+    experienced: bool
+    max_per_week: int
+    eligible: frozenset  # ids of the shifts inside availability and not on a date away
+    skills: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Hard rules with a setting. `min_rest` is in the units of a shift's
+    end minus start (a timedelta in the app, a number in tests); None or 0:
+    only overlaps are forbidden. `max_per_day` None: no daily limit."""
+
+    min_rest: object = None
+    max_per_day: int | None = None
+
+
+@dataclass
+class RosterResult:
+    assignments: set[tuple[int, int]]  # (volunteer id, shift id), pinned ones included
+    empty: dict[int, tuple[int, str]] = field(default_factory=dict)  # shift id → (empty seats, reason)
+
+    @property
+    def filled(self) -> int:
+        return len(self.assignments)
+
+
+def overlaps(a: ShiftSpec, b: ShiftSpec) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def too_close(a: ShiftSpec, b: ShiftSpec, rest=None) -> bool:
+    """Overlapping, or with less than `rest` between one's end and the other's start."""
+    if not rest:
+        return overlaps(a, b)
+    return a.start < b.end + rest and b.start < a.end + rest
+
+
+def day_of(shift: ShiftSpec) -> Hashable:
+    return shift.day if shift.day is not None else ("shift", shift.id)
+
+
+def has_skill(volunteer: VolunteerSpec, shift: ShiftSpec) -> bool:
+    return not shift.required_skill or shift.required_skill in volunteer.skills
