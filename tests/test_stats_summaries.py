@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -26,6 +26,7 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.stations.models import Station
 from wardsite.stats import reports, services
+from wardsite.stats.summary_tables import covering
 from wardsite.stats.models import GuidanceDaySummary, GuidanceProcedureSummary, GuidanceSession
 from wardsite.timeutil import local_today, to_local, utcnow
 from wardsite.visits import figures as visit_figures
@@ -70,16 +71,26 @@ def raw_sums(start, end) -> dict:
             for procedure in visit.procedures_done:
                 visit_procedures[(day, procedure.id)].update(
                     visits=1, people=visit.people_guided or 0, dossiers=visit.dossiers_filed or 0)
+    def by_period(sums: dict) -> dict:
+        """Each day's sums under ("d", day, ...) and again under ("m", first of its month, ...)."""
+        periods = defaultdict(Counter)
+        for (day, *rest), counter in sums.items():
+            periods[("d", day, *rest)].update(counter)
+            periods[("m", day.replace(day=1), *rest)].update(counter)
+        return periods
+
     in_range = lambda sums: sum((c for (day, *_), c in sums.items() if start <= day <= end), Counter())  # noqa: E731
     sessions, visits = in_range(guidance_days), in_range({k: c for k, c in visit_days.items() if k[2] == DONE})
     return {
         "tables": {
-            "guidance_day": {k: tuple(c[n] for n in ("sessions", "people", "dossiers")) for k, c in guidance_days.items()},
+            "guidance_day": {k: tuple(c[n] for n in ("sessions", "people", "dossiers"))
+                             for k, c in by_period(guidance_days).items()},
             "guidance_procedure": {k: tuple(c[n] for n in ("sessions", "people", "dossiers"))
-                                   for k, c in guidance_procedures.items()},
+                                   for k, c in by_period(guidance_procedures).items()},
             "visit_day": {k: tuple(c[n] for n in ("visits", "people", "dossiers", "ratings", "rating_total"))
-                          for k, c in visit_days.items()},
-            "visit_procedure": {k: tuple(c[n] for n in ("visits", "people", "dossiers")) for k, c in visit_procedures.items()},
+                          for k, c in by_period(visit_days).items()},
+            "visit_procedure": {k: tuple(c[n] for n in ("visits", "people", "dossiers"))
+                                for k, c in by_period(visit_procedures).items()},
         },
         "public": {
             "people_guided": sessions["people"] + visits["people"],
@@ -102,30 +113,42 @@ def summary_tables() -> dict:
         }
 
     return {
-        "guidance_day": rows(GuidanceDaySummary, ("day", "station_id", "residential_group_id"),
+        "guidance_day": rows(GuidanceDaySummary, ("period", "day", "station_id", "residential_group_id"),
                              ("sessions", "people_guided", "dossiers_filed")),
-        "guidance_procedure": rows(GuidanceProcedureSummary, ("day", "procedure_id"),
+        "guidance_procedure": rows(GuidanceProcedureSummary, ("period", "day", "procedure_id"),
                                    ("sessions", "people_guided", "dossiers_filed")),
-        "visit_day": rows(visit_figures.VisitDaySummary, ("day", "residential_group_id", "status"),
+        "visit_day": rows(visit_figures.VisitDaySummary, ("period", "day", "residential_group_id", "status"),
                           ("visits", "people_guided", "dossiers_filed", "ratings", "rating_total")),
-        "visit_procedure": rows(visit_figures.VisitProcedureSummary, ("day", "procedure_id"),
+        "visit_procedure": rows(visit_figures.VisitProcedureSummary, ("period", "day", "procedure_id"),
                                 ("visits", "people_guided", "dossiers_filed")),
     }
 
 
+def ranges(today) -> list[tuple]:
+    """Days at either end of a month, whole months, a range inside one month, one day."""
+    first = today.replace(day=1)
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    return [(today - timedelta(days=40), today), (last_month, first - timedelta(days=1)), (last_month, today),
+            (last_month + timedelta(days=3), first + timedelta(days=2)), (today - timedelta(days=2), today),
+            (today, today), (today - timedelta(days=60), today + timedelta(days=31))]
+
+
 def assert_summaries_match(app):
-    today = local_today()
-    start, end = today - timedelta(days=40), today
     with app.test_request_context():
-        raw = raw_sums(start, end)
-        assert summary_tables() == raw["tables"]
-        public = reports.public_figures(start, end)
-        assert {key: public[key] for key in raw["public"]} == raw["public"]
-        report = reports.build_report(start, end)
-        assert report.totals.sessions == raw["sessions"]
-        assert sum(row[2] for row in report.breakdown("thu-tuc").rows) == raw["procedure_times"]
-        assert sum(row[1] for row in report.breakdown("to-dan-pho").rows) == raw["public"]["people_guided"]
-        assert sum(row[1] for row in report.breakdown("thang").rows) == raw["public"]["people_guided"]
+        for start, end in ranges(local_today()):
+            assert_range_matches(start, end)
+
+
+def assert_range_matches(start, end):
+    raw = raw_sums(start, end)
+    assert summary_tables() == raw["tables"]
+    public = reports.public_figures(start, end)
+    assert {key: public[key] for key in raw["public"]} == raw["public"]
+    report = reports.build_report(start, end)
+    assert report.totals.sessions == raw["sessions"]
+    assert sum(row[2] for row in report.breakdown("thu-tuc").rows) == raw["procedure_times"]
+    assert sum(row[1] for row in report.breakdown("to-dan-pho").rows) == raw["public"]["people_guided"]
+    assert sum(row[1] for row in report.breakdown("thang").rows) == raw["public"]["people_guided"]
 
 
 # Random histories ---------------------------------------------------------------------
@@ -227,7 +250,8 @@ def test_an_entry_deleted_through_the_log_page_leaves_the_figures(app, client, l
 
 
 def tally_from_summaries(station_id: int) -> services.Tally:
-    rows = db.session.scalars(select(GuidanceDaySummary).where(GuidanceDaySummary.station_id == station_id)).all()
+    rows = db.session.scalars(select(GuidanceDaySummary).where(
+        GuidanceDaySummary.station_id == station_id, GuidanceDaySummary.period == "d")).all()
     return services.Tally(sum(r.sessions for r in rows), sum(r.people_guided for r in rows),
                           sum(r.dossiers_filed for r in rows))
 
@@ -327,3 +351,19 @@ def test_rebuild_command_repairs_summaries_written_around_the_site(app, runner):
     with app.app_context():
         assert summary_tables() == expected
         assert_summaries_match(app)
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    (date(2026, 1, 1), date(2026, 12, 31), [("m", date(2026, 1, 1), date(2026, 12, 1))]),
+    (date(2026, 2, 1), date(2026, 2, 28), [("m", date(2026, 2, 1), date(2026, 2, 1))]),
+    (date(2026, 1, 20), date(2026, 3, 5), [("d", date(2026, 1, 20), date(2026, 1, 31)),
+                                           ("m", date(2026, 2, 1), date(2026, 2, 1)),
+                                           ("d", date(2026, 3, 1), date(2026, 3, 5))]),
+    (date(2026, 1, 20), date(2026, 2, 5), [("d", date(2026, 1, 20), date(2026, 2, 5))]),
+    (date(2025, 12, 15), date(2026, 1, 31), [("d", date(2025, 12, 15), date(2025, 12, 31)),
+                                             ("m", date(2026, 1, 1), date(2026, 1, 1))]),
+    (date(2026, 3, 5), date(2026, 3, 5), [("d", date(2026, 3, 5), date(2026, 3, 5))]),
+    (date(2026, 3, 6), date(2026, 3, 5), []),
+])
+def test_a_range_is_read_from_month_rows_and_the_days_at_its_ends(start, end, expected):
+    assert covering(start, end) == expected

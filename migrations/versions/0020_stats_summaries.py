@@ -1,4 +1,4 @@
-"""stats: summaries of guidance sessions and closed visits per day, kept in step by the site, filled from the rows there are
+"""stats: summaries of guidance sessions and closed visits per day and per month, kept in step by the site, filled from the rows there are
 
 Revision ID: 0020
 Revises: 0016
@@ -32,25 +32,28 @@ def _local_day(moment):
 def upgrade():
     op.create_table(
         'guidance_day_summary',
+        sa.Column('period', sa.String(length=1), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('station_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('residential_group_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('sessions', sa.Integer(), nullable=False),
         sa.Column('people_guided', sa.Integer(), nullable=False),
         sa.Column('dossiers_filed', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('day', 'station_id', 'residential_group_id', name=op.f('pk_guidance_day_summary')),
+        sa.PrimaryKeyConstraint('period', 'day', 'station_id', 'residential_group_id', name=op.f('pk_guidance_day_summary')),
     )
     op.create_table(
         'guidance_procedure_summary',
+        sa.Column('period', sa.String(length=1), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('procedure_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('sessions', sa.Integer(), nullable=False),
         sa.Column('people_guided', sa.Integer(), nullable=False),
         sa.Column('dossiers_filed', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('day', 'procedure_id', name=op.f('pk_guidance_procedure_summary')),
+        sa.PrimaryKeyConstraint('period', 'day', 'procedure_id', name=op.f('pk_guidance_procedure_summary')),
     )
     op.create_table(
         'visit_day_summary',
+        sa.Column('period', sa.String(length=1), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('residential_group_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
@@ -59,36 +62,52 @@ def upgrade():
         sa.Column('dossiers_filed', sa.Integer(), nullable=False),
         sa.Column('ratings', sa.Integer(), nullable=False),
         sa.Column('rating_total', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('day', 'residential_group_id', 'status', name=op.f('pk_visit_day_summary')),
+        sa.PrimaryKeyConstraint('period', 'day', 'residential_group_id', 'status', name=op.f('pk_visit_day_summary')),
     )
     op.create_table(
         'visit_procedure_summary',
+        sa.Column('period', sa.String(length=1), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('procedure_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('visits', sa.Integer(), nullable=False),
         sa.Column('people_guided', sa.Integer(), nullable=False),
         sa.Column('dossiers_filed', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('day', 'procedure_id', name=op.f('pk_visit_procedure_summary')),
+        sa.PrimaryKeyConstraint('period', 'day', 'procedure_id', name=op.f('pk_visit_procedure_summary')),
     )
     # The report's covering index on visits served the GROUP BY the summaries replace.
     op.drop_index('ix_visit_report', table_name='visit')
 
     # Fill them from the rows there are: what `flask stats rebuild-summaries` does.
     op.execute(
-        "INSERT INTO guidance_day_summary (day, station_id, residential_group_id, sessions, people_guided, dossiers_filed) "
-        "SELECT day, COALESCE(station_id, 0), COALESCE(residential_group_id, 0), COUNT(*), "
+        "INSERT INTO guidance_day_summary (period, day, station_id, residential_group_id, sessions, people_guided, dossiers_filed) "
+        "SELECT 'd', day, COALESCE(station_id, 0), COALESCE(residential_group_id, 0), COUNT(*), "
         "COALESCE(SUM(people_guided), 0), COALESCE(SUM(dossiers_filed), 0) "
         "FROM guidance_session GROUP BY day, COALESCE(station_id, 0), COALESCE(residential_group_id, 0)"
     )
     op.execute(
-        "INSERT INTO guidance_procedure_summary (day, procedure_id, sessions, people_guided, dossiers_filed) "
-        "SELECT day, procedure_id, COUNT(*), COALESCE(SUM(people_guided), 0), COALESCE(SUM(dossiers_filed), 0) "
+        "INSERT INTO guidance_procedure_summary (period, day, procedure_id, sessions, people_guided, dossiers_filed) "
+        "SELECT 'd', day, procedure_id, COUNT(*), COALESCE(SUM(people_guided), 0), COALESCE(SUM(dossiers_filed), 0) "
         "FROM guidance_session_procedure GROUP BY day, procedure_id"
     )
+    bind = op.get_bind()
+    # The month rows (period 'm', on the month's first day) add up the day rows.
+    for name, keys in (('guidance_day_summary', ('station_id', 'residential_group_id')),
+                       ('guidance_procedure_summary', ('procedure_id',))):
+        values = ('sessions', 'people_guided', 'dossiers_filed')
+        table = sa.table(name, sa.column('period', sa.String), sa.column('day', sa.Date),
+                         *(sa.column(c, sa.Integer) for c in (*keys, *values)))
+        months = {}
+        for row in bind.execute(sa.select(table).where(table.c.period == 'd')):
+            key = (row.day.replace(day=1), *(getattr(row, k) for k in keys))
+            sums = months.setdefault(key, [0] * len(values))
+            for index, value in enumerate(values):
+                sums[index] += int(getattr(row, value) or 0)
+        if months:
+            op.bulk_insert(table, [dict(zip(('period', 'day', *keys, *values), ('m', *key, *sums)))
+                                   for key, sums in months.items()])
     # Visits: closed (done or nobody at home) and not closed before the slot
     # began, on the ward's date of the slot; the date is worked out here, the
     # same on SQLite and PostgreSQL.
-    bind = op.get_bind()
     visit = sa.table(
         'visit', sa.column('id', sa.Integer), sa.column('status', sa.String), sa.column('slot_start', sa.DateTime),
         sa.column('closed_at', sa.DateTime), sa.column('residential_group_id', sa.Integer),
@@ -102,29 +121,33 @@ def upgrade():
         if closed is not None and closed < start:
             continue
         counted[row.id] = row
-        key = (_local_day(start), row.residential_group_id or 0, row.status)
-        sums = days.setdefault(key, [0, 0, 0, 0, 0])
-        for index, value in enumerate((1, row.people_guided, row.dossiers_filed, row.rating is not None, row.rating)):
-            sums[index] += int(value or 0)
+        day = _local_day(start)
+        for key in (('d', day, row.residential_group_id or 0, row.status),
+                    ('m', day.replace(day=1), row.residential_group_id or 0, row.status)):
+            sums = days.setdefault(key, [0, 0, 0, 0, 0])
+            for index, value in enumerate((1, row.people_guided, row.dossiers_filed, row.rating is not None, row.rating)):
+                sums[index] += int(value or 0)
     for visit_id, procedure_id in bind.execute(sa.select(done.c.visit_id, done.c.procedure_id)):
         row = counted.get(visit_id)
         if row is None or row.status != 'done':
             continue
-        sums = procedures.setdefault((_local_day(row.slot_start), procedure_id), [0, 0, 0])
-        for index, value in enumerate((1, row.people_guided, row.dossiers_filed)):
-            sums[index] += int(value or 0)
+        day = _local_day(row.slot_start)
+        for key in (('d', day, procedure_id), ('m', day.replace(day=1), procedure_id)):
+            sums = procedures.setdefault(key, [0, 0, 0])
+            for index, value in enumerate((1, row.people_guided, row.dossiers_filed)):
+                sums[index] += int(value or 0)
     if days:
         op.bulk_insert(sa.table(
-            'visit_day_summary', sa.column('day', sa.Date), sa.column('residential_group_id', sa.Integer),
+            'visit_day_summary', sa.column('period', sa.String), sa.column('day', sa.Date), sa.column('residential_group_id', sa.Integer),
             sa.column('status', sa.String), sa.column('visits', sa.Integer), sa.column('people_guided', sa.Integer),
             sa.column('dossiers_filed', sa.Integer), sa.column('ratings', sa.Integer), sa.column('rating_total', sa.Integer),
-        ), [dict(zip(('day', 'residential_group_id', 'status', 'visits', 'people_guided', 'dossiers_filed', 'ratings',
+        ), [dict(zip(('period', 'day', 'residential_group_id', 'status', 'visits', 'people_guided', 'dossiers_filed', 'ratings',
                       'rating_total'), (*key, *sums))) for key, sums in days.items()])
     if procedures:
         op.bulk_insert(sa.table(
-            'visit_procedure_summary', sa.column('day', sa.Date), sa.column('procedure_id', sa.Integer),
+            'visit_procedure_summary', sa.column('period', sa.String), sa.column('day', sa.Date), sa.column('procedure_id', sa.Integer),
             sa.column('visits', sa.Integer), sa.column('people_guided', sa.Integer), sa.column('dossiers_filed', sa.Integer),
-        ), [dict(zip(('day', 'procedure_id', 'visits', 'people_guided', 'dossiers_filed'), (*key, *sums)))
+        ), [dict(zip(('period', 'day', 'procedure_id', 'visits', 'people_guided', 'dossiers_filed'), (*key, *sums)))
             for key, sums in procedures.items()])
 
 

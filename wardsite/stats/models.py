@@ -112,11 +112,12 @@ class GuidanceSessionProcedure(db.Model):
 
 
 class GuidanceDaySummary(db.Model):
-    """Sessions, people guided and dossiers filed per day, station and the
-    residential group hosting the station that day."""
+    """Sessions, people guided and dossiers filed per day (and per month),
+    station and the residential group hosting the station that day."""
 
     __tablename__ = "guidance_day_summary"
 
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     station_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     residential_group_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -126,10 +127,11 @@ class GuidanceDaySummary(db.Model):
 
 
 class GuidanceProcedureSummary(db.Model):
-    """How often each procedure was dealt with in sessions, per day."""
+    """How often each procedure was dealt with in sessions, per day (and per month)."""
 
     __tablename__ = "guidance_procedure_summary"
 
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sessions: Mapped[int] = mapped_column(Integer, default=0)
@@ -161,8 +163,8 @@ def _lock_guidance(connection, ids):
 GUIDANCE_SUMMARIES = summary_tables.register(summary_tables.Summariser(
     name="guidance",
     tables=[GuidanceDaySummary.__table__, GuidanceProcedureSummary.__table__],
-    keys={"guidance_day_summary": ("day", "station_id", "residential_group_id"),
-          "guidance_procedure_summary": ("day", "procedure_id")},
+    keys={"guidance_day_summary": ("period", "day", "station_id", "residential_group_id"),
+          "guidance_procedure_summary": ("period", "day", "procedure_id")},
     values={"guidance_day_summary": ("sessions", "people_guided", "dossiers_filed"),
             "guidance_procedure_summary": ("sessions", "people_guided", "dossiers_filed")},
     watched={

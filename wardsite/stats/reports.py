@@ -23,6 +23,7 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.roster.hours import attended_hours
 from wardsite.stations.models import Station
+from wardsite.stats import summary_tables
 from wardsite.stats.models import GuidanceDaySummary, GuidanceProcedureSummary
 from wardsite.visits import figures as visit_data
 from wardsite.visits.models import DONE as VISIT_DONE
@@ -134,7 +135,7 @@ class _Figures:
         self.start, self.end = start, end
         self.months = _months(start, end)
         summary = GuidanceDaySummary
-        in_range = (summary.day >= start, summary.day <= end)
+        in_range = (summary_tables.in_range(summary, start, end),)
         sums = (func.sum(summary.sessions), func.sum(summary.people_guided), func.sum(summary.dossiers_filed))
         # (station id, group id, sessions, people, dossiers); 0 is none.
         self.sessions = db.session.execute(
@@ -143,7 +144,8 @@ class _Figures:
             .group_by(summary.station_id, summary.residential_group_id)
             .having(func.sum(summary.sessions) > 0)
         ).all()
-        # (day, sessions, people, dossiers): only the report's months need it.
+        # (day, sessions, people, dossiers): only the report's months need it;
+        # a whole month is one row on its first day.
         self.session_days = db.session.execute(
             select(summary.day, *sums).where(*in_range).group_by(summary.day).having(func.sum(summary.sessions) > 0)
         ).all() if by_day else []
@@ -231,7 +233,7 @@ class _Figures:
         sums: dict[int, _Sum] = {}
         for procedure_id, count, people, dossiers in db.session.execute(
             select(link.procedure_id, func.sum(link.sessions), func.sum(link.people_guided), func.sum(link.dossiers_filed))
-            .where(link.day >= self.start, link.day <= self.end)
+            .where(summary_tables.in_range(link, self.start, self.end))
             .group_by(link.procedure_id)
             .having(func.sum(link.sessions) > 0)
         ):

@@ -23,6 +23,10 @@ How a summary stays right:
   Changed or deleted rows are locked (`SELECT ... FOR UPDATE` on PostgreSQL)
   before their old contribution is read, so two edits of one entry never
   subtract the same old value twice.
+- Every summary has a row per day and a row per month (`period` "d" or
+  "m"): a range of whole months (this month, this year: the public pages,
+  the report's presets) reads the month rows, a dozen per key; the days at
+  either end of another range read day rows (`in_range`).
 - Key columns are NOT NULL, with 0 for "none" (no station, no group): a NULL
   never conflicts in a UNIQUE index, and would give two rows for one key.
 - Bulk `insert()`/`update()` statements go around the ORM and so around this:
@@ -37,12 +41,15 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Callable, Iterable
 
-from sqlalchemy import Table, delete, event, insert, select
+from datetime import date, timedelta
+
+from sqlalchemy import Table, and_, delete, event, false, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+DAY, MONTH = "d", "m"  # a summary row sums one day, or one month (`day` is then its first day)
 CHUNK = 500  # ids per IN (...) list: far below every database's limit of bound parameters
 
 # A contribution: (summary table, key tuple) -> value tuple
@@ -77,17 +84,45 @@ class Summariser:
         sums: Contributions = {}
         chunks = [None] if ids is None else [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
         for chunk in chunks:
-            for table, key, values in self.read(connection, chunk):
-                current = sums.get((table, key))
-                if current is None:
-                    sums[(table, key)] = [int(v or 0) for v in values]
-                else:
-                    for index, value in enumerate(values):
-                        current[index] += int(value or 0)
+            for table, (day, *rest), values in self.read(connection, chunk):
+                # Each share counts in its day's row and in its month's.
+                for key in ((DAY, day, *rest), (MONTH, day.replace(day=1), *rest)):
+                    current = sums.get((table, key))
+                    if current is None:
+                        sums[(table, key)] = [int(v or 0) for v in values]
+                    else:
+                        for index, value in enumerate(values):
+                            current[index] += int(value or 0)
         return sums
 
 
 SUMMARISERS: list[Summariser] = []
+
+
+def covering(start: date, end: date) -> list[tuple[str, date, date]]:
+    """The summary rows that add up to the days from `start` to `end`:
+    (period, first, last) with whole months as month rows and the days at
+    either end as day rows."""
+    if start > end:
+        return []
+    first_month = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after_end = end + timedelta(days=1)
+    end_month = after_end if after_end.day == 1 else end.replace(day=1)  # the first day not in a whole month
+    if first_month >= end_month:
+        return [(DAY, start, end)]
+    parts = []
+    if start < first_month:
+        parts.append((DAY, start, first_month - timedelta(days=1)))
+    parts.append((MONTH, first_month, (end_month - timedelta(days=1)).replace(day=1)))
+    if end_month <= end:
+        parts.append((DAY, end_month, end))
+    return parts
+
+
+def in_range(model, start: date, end: date):
+    """The WHERE clause choosing `model`'s summary rows for the days from `start` to `end`."""
+    return or_(*[and_(model.period == period, model.day >= first, model.day <= last)
+                 for period, first, last in covering(start, end)] or [false()])
 
 
 def register(summariser: Summariser) -> Summariser:

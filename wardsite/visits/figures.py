@@ -2,7 +2,7 @@
 procedures its teams dealt with, and the day's visits for the staff home.
 Other areas read visits through these functions, never through its tables.
 
-The figures come from two summaries, per day of the ward, kept in step with
+The figures come from two summaries, per day and per month of the ward, kept in step with
 the visits in the same transaction (`wardsite.stats.summary_tables`): a
 period's figures are a few hundred summary rows, never the year's visits.
 Only closed visits count: done, or nobody at home. An outcome stored before
@@ -32,6 +32,7 @@ class VisitDaySummary(db.Model):
 
     __tablename__ = "visit_day_summary"
 
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     residential_group_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -47,6 +48,7 @@ class VisitProcedureSummary(db.Model):
 
     __tablename__ = "visit_procedure_summary"
 
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     visits: Mapped[int] = mapped_column(Integer, default=0)
@@ -91,8 +93,8 @@ def _lock(connection, ids):
 VISIT_SUMMARIES = summary_tables.register(summary_tables.Summariser(
     name="visits",
     tables=[VisitDaySummary.__table__, VisitProcedureSummary.__table__],
-    keys={"visit_day_summary": ("day", "residential_group_id", "status"),
-          "visit_procedure_summary": ("day", "procedure_id")},
+    keys={"visit_day_summary": ("period", "day", "residential_group_id", "status"),
+          "visit_procedure_summary": ("period", "day", "procedure_id")},
     values={"visit_day_summary": ("visits", "people_guided", "dossiers_filed", "ratings", "rating_total"),
             "visit_procedure_summary": ("visits", "people_guided", "dossiers_filed")},
     watched={Visit: lambda visit: visit},
@@ -109,7 +111,7 @@ def visit_figures(start: date, end: date) -> list[tuple]:
     rows = db.session.execute(
         select(s.status, s.residential_group_id, func.sum(s.visits), func.sum(s.people_guided),
                func.sum(s.dossiers_filed), func.sum(s.ratings), func.sum(s.rating_total))
-        .where(s.day >= start, s.day <= end)
+        .where(summary_tables.in_range(s, start, end))
         .group_by(s.status, s.residential_group_id)
         .having(func.sum(s.visits) > 0)
     ).all()
@@ -117,11 +119,12 @@ def visit_figures(start: date, end: date) -> list[tuple]:
 
 
 def done_visits_by_day(start: date, end: date) -> list[tuple]:
-    """(day, visits, people guided, dossiers filed) of the visits done from `start` to `end`."""
+    """(day, visits, people guided, dossiers filed) of the visits done from
+    `start` to `end`: a row per day or, for a whole month, one on its first day."""
     s = VisitDaySummary
     rows = db.session.execute(
         select(s.day, func.sum(s.visits), func.sum(s.people_guided), func.sum(s.dossiers_filed))
-        .where(s.day >= start, s.day <= end, s.status == DONE)
+        .where(summary_tables.in_range(s, start, end), s.status == DONE)
         .group_by(s.day)
         .having(func.sum(s.visits) > 0)
     ).all()
@@ -134,7 +137,7 @@ def done_visits_by_procedure(start: date, end: date) -> list[tuple]:
     s = VisitProcedureSummary
     rows = db.session.execute(
         select(s.procedure_id, func.sum(s.visits), func.sum(s.people_guided), func.sum(s.dossiers_filed))
-        .where(s.day >= start, s.day <= end)
+        .where(summary_tables.in_range(s, start, end))
         .group_by(s.procedure_id)
         .having(func.sum(s.visits) > 0)
     ).all()
