@@ -367,3 +367,64 @@ def test_rebuild_command_repairs_summaries_written_around_the_site(app, runner):
 ])
 def test_a_range_is_read_from_month_rows_and_the_days_at_its_ends(start, end, expected):
     assert covering(start, end) == expected
+
+
+def test_the_migration_fills_the_summaries_from_the_rows_there_are(tmp_path):
+    """Rows written before the summaries existed (at revision 0016): the
+    migration adds them up, as `rebuild-summaries` does."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import app_settings
+    from wardsite import create_app
+    from wardsite.stats import summary_tables as summaries
+    from wardsite.stats.models import GuidanceSessionProcedure
+
+    app = create_app(app_settings(f"sqlite:///{tmp_path / 'old.db'}"))
+    with app.app_context():
+        upgrade(revision="0016")
+        places = add_places()  # no entry or visit among them: nothing for the summaries yet
+        rng = random.Random(5)
+        stations, groups, procedures = places["stations"], places["groups"], places["procedures"]
+        today = local_today()
+        sessions, links, visits, done = [], [], [], []
+        for number in range(1, 80):
+            day = today - timedelta(days=rng.randint(0, 70))
+            station = rng.choice(stations)
+            people, dossiers = rng.randint(1, 5), rng.randint(0, 3)
+            sessions.append({"id": number, "day": day, "station_id": station.id, "logged_at": utcnow(),
+                             "residential_group_id": station.residential_group_id, "people_guided": people,
+                             "dossiers_filed": dossiers, "note": ""})
+            links += [{"session_id": number, "procedure_id": p.id, "day": day, "people_guided": people,
+                       "dossiers_filed": dossiers} for p in rng.sample(procedures, rng.randint(0, 2))]
+        for number in range(1, 60):
+            start = utcnow() - timedelta(days=rng.randint(-5, 70), hours=rng.randint(0, 23))
+            status = rng.choice([DONE, DONE, NO_SHOW, CANCELLED, CONFIRMED])
+            closed = status in (DONE, NO_SHOW)
+            visits.append({"id": number, "code": f"M{number:05d}", "status": status, "slot_start": start,
+                           "slot_end": start + timedelta(hours=1), "full_name": "", "address": "", "help_needed": "",
+                           "residential_group_id": rng.choice([None, *(group.id for group in groups)]),
+                           "people_guided": rng.randint(1, 4) if closed else None,
+                           "dossiers_filed": rng.randint(0, 2) if closed else None,
+                           "rating": rng.choice([None, 2, 5]) if status == DONE else None,
+                           "closed_at": utcnow() if closed else None, "created_at": utcnow(),
+                           "cancelled_by_resident": False, "dossier_codes": "", "outcome_note": "",
+                           "rating_comment": ""})
+            if status == DONE:
+                done += [{"visit_id": number, "procedure_id": p.id} for p in rng.sample(procedures, rng.randint(0, 2))]
+        db.session.execute(GuidanceSession.__table__.insert(), sessions)
+        if links:
+            db.session.execute(GuidanceSessionProcedure.__table__.insert(), links)
+        db.session.execute(Visit.__table__.insert(), visits)
+        if done:
+            from wardsite.visits.models import visit_procedure_done
+
+            db.session.execute(visit_procedure_done.insert(), done)
+        db.session.commit()
+        upgrade()
+        filled = summary_tables()
+        assert filled["guidance_day"] and filled["visit_day"] and filled["guidance_procedure"]
+        summaries.rebuild(db.session.connection())
+        db.session.commit()
+        assert summary_tables() == filled
+        assert_summaries_match(app)
+        db.engine.dispose()
