@@ -1,5 +1,7 @@
-"""The ward's report: totals and breakdowns over a date range, every one
-computed in SQL with GROUP BY, and the public figures drawn from the same sums.
+"""The ward's report: totals and breakdowns over a date range, and the public
+figures drawn from the same sums. Every figure is read from the summaries
+kept in step with the entries (`wardsite.stats.summary_tables`): a few
+hundred grouped rows for a year, whatever the size of the history.
 
 Guidance sessions (counter and e-stations) and home visits that are done
 (mobile teams) count in the same figures: people guided and dossiers filed
