@@ -44,6 +44,7 @@ from benchmarks.scaled import news, procedures, stats, visits, volunteers  # noq
 from benchmarks.scaled.common import Day, reset_sequences  # noqa: E402
 from wardsite import create_app  # noqa: E402
 from wardsite.extensions import db  # noqa: E402
+from wardsite.stats import summary_tables  # noqa: E402
 from wardsite.news.models import Article  # noqa: E402
 from wardsite.procedures.models import Procedure  # noqa: E402
 from wardsite.stats.models import GuidanceSession  # noqa: E402
@@ -70,6 +71,9 @@ def main() -> None:
         visits.add_visits(rng, shifts, groups, procedure_weights, day)
         stats.add_guidance_sessions(rng, stations, people, procedure_weights, day)
         reset_sequences()
+        # The rows went in with bulk INSERTs, around the ORM that keeps the
+        # figures' summaries in step: fill them, as `flask stats rebuild-summaries` does.
+        summary_tables.rebuild(db.session.connection())
         db.session.commit()
         # Planner statistics, as a database that has lived a while has them (autovacuum on PostgreSQL).
         with db.engine.connect() as connection:

@@ -30,6 +30,7 @@ from wardsite import create_app  # noqa: E402
 from wardsite.accounts.models import User  # noqa: E402
 from wardsite.admin.models import ResidentialGroup  # noqa: E402
 from wardsite.extensions import db  # noqa: E402
+from wardsite.stats import summary_tables  # noqa: E402
 from wardsite.procedures.models import Procedure, Sector  # noqa: E402
 from wardsite.roster.models import Assignment, Shift  # noqa: E402
 from wardsite.stations.models import Station  # noqa: E402
@@ -107,6 +108,8 @@ def fill(sessions: int, visits: int) -> None:
                                         "attendance": rng.choice(["present", "present", "absent", None]), "created_at": start})
     db.session.execute(insert(Shift), shift_rows)
     db.session.execute(insert(Assignment), assignment_rows)
+    # Bulk INSERTs go around the ORM that keeps the figures' summaries in step.
+    summary_tables.rebuild(db.session.connection())
     db.session.commit()
     # Planner statistics, as a database that has lived a while has them (autovacuum on PostgreSQL).
     with db.engine.connect() as connection:

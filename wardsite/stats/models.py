@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wardsite.accounts.models import User
 from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
+from wardsite.stats import summary_tables
 from wardsite.procedures.models import Procedure
 from wardsite.stations.models import Station
 from wardsite.timeutil import UTCDateTime, to_local, utcnow
-from wardsite.visits.models import Visit
 from wardsite.volunteers.models import Volunteer
-
-# The report reads visits by time with one GROUP BY; this index covers it, so
-# the visit rows themselves are not read. It belongs to the reports, hence here.
-Index(
-    "ix_visit_report",
-    Visit.slot_start, Visit.status, Visit.residential_group_id, Visit.people_guided, Visit.dossiers_filed, Visit.rating,
-)
 
 class GuidanceSession(db.Model):
     """One entry in the guidance log: residents helped at a station, logged on the spot.
@@ -108,3 +101,76 @@ class GuidanceSessionProcedure(db.Model):
 
     session: Mapped[GuidanceSession] = relationship(back_populates="links")
     procedure: Mapped[Procedure] = relationship()
+
+
+# Summaries -------------------------------------------------------------------
+# The sums the public figures and the reports read, kept in step with the
+# entries by `summary_tables` in the same transaction (see its docstring).
+# No foreign keys: a station, group or procedure that goes keeps its past
+# figures under its old id, which the reports show as "no longer listed",
+# as they show the entries whose key was set to NULL. 0 stands for none.
+
+
+class GuidanceDaySummary(db.Model):
+    """Sessions, people guided and dossiers filed per day (and per month),
+    station and the residential group hosting the station that day."""
+
+    __tablename__ = "guidance_day_summary"
+
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    residential_group_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    people_guided: Mapped[int] = mapped_column(Integer, default=0)
+    dossiers_filed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GuidanceProcedureSummary(db.Model):
+    """How often each procedure was dealt with in sessions, per day (and per month)."""
+
+    __tablename__ = "guidance_procedure_summary"
+
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    people_guided: Mapped[int] = mapped_column(Integer, default=0)
+    dossiers_filed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _read_guidance(connection, ids):
+    entry, link = GuidanceSession.__table__.c, GuidanceSessionProcedure.__table__.c
+    station, group = func.coalesce(entry.station_id, 0), func.coalesce(entry.residential_group_id, 0)
+    sessions = select(entry.day, station, group, func.count(), func.sum(entry.people_guided), func.sum(entry.dossiers_filed))
+    links = select(link.day, link.procedure_id, func.count(), func.sum(link.people_guided), func.sum(link.dossiers_filed))
+    if ids is not None:
+        sessions = sessions.where(entry.id.in_(ids))
+        links = links.where(link.session_id.in_(ids))
+    day_table, procedure_table = GuidanceDaySummary.__table__, GuidanceProcedureSummary.__table__
+    for day, station_id, group_id, *values in connection.execute(sessions.group_by(entry.day, station, group)):
+        yield day_table, (day, station_id, group_id), values
+    for day, procedure_id, *values in connection.execute(links.group_by(link.day, link.procedure_id)):
+        yield procedure_table, (day, procedure_id), values
+
+
+def _lock_guidance(connection, ids):
+    if connection.dialect.name == "postgresql":
+        table = GuidanceSession.__table__
+        connection.execute(select(table.c.id).where(table.c.id.in_(ids)).with_for_update())
+
+
+GUIDANCE_SUMMARIES = summary_tables.register(summary_tables.Summariser(
+    name="guidance",
+    tables=[GuidanceDaySummary.__table__, GuidanceProcedureSummary.__table__],
+    keys={"guidance_day_summary": ("period", "day", "station_id", "residential_group_id"),
+          "guidance_procedure_summary": ("period", "day", "procedure_id")},
+    values={"guidance_day_summary": ("sessions", "people_guided", "dossiers_filed"),
+            "guidance_procedure_summary": ("sessions", "people_guided", "dossiers_filed")},
+    watched={
+        GuidanceSession: lambda entry: entry,
+        GuidanceSessionProcedure: lambda link: link.session_id if link.session_id is not None else link.session,
+    },
+    read=_read_guidance,
+    lock=_lock_guidance,
+))

@@ -1,5 +1,7 @@
-"""The ward's report: totals and breakdowns over a date range, every one
-computed in SQL with GROUP BY, and the public figures drawn from the same sums.
+"""The ward's report: totals and breakdowns over a date range, and the public
+figures drawn from the same sums. Every figure is read from the summaries
+kept in step with the entries (`wardsite.stats.summary_tables`): a few
+hundred grouped rows for a year, whatever the size of the history.
 
 Guidance sessions (counter and e-stations) and home visits that are done
 (mobile teams) count in the same figures: people guided and dossiers filed
@@ -23,8 +25,8 @@ from wardsite.extensions import db
 from wardsite.procedures.models import Procedure, Sector
 from wardsite.roster.hours import attended_hours
 from wardsite.stations.models import Station
-from wardsite.stats.models import GuidanceSession, GuidanceSessionProcedure
-from wardsite.stats.services import month_range, utc_bounds
+from wardsite.stats import summary_tables
+from wardsite.stats.models import GuidanceDaySummary, GuidanceProcedureSummary
 from wardsite.visits import figures as visit_data
 from wardsite.visits.models import DONE as VISIT_DONE
 from wardsite.visits.models import NO_SHOW as VISIT_NO_SHOW
@@ -126,36 +128,40 @@ class _Sum:
 
 
 class _Figures:
-    """The range's sessions and visits, each fetched with one GROUP BY; the
-    breakdowns below only add up these few hundred grouped rows."""
+    """The range's figures, read from the summaries (`GuidanceDaySummary`,
+    the visits area's summaries): a few queries of at most a few hundred
+    grouped rows, whatever the size of the history. The breakdowns below only
+    add up these rows."""
 
-    def __init__(self, start: date, end: date):
+    def __init__(self, start: date, end: date, *, by_day: bool = True):
         self.start, self.end = start, end
         self.months = _months(start, end)
-        # Sessions by day, station and group, read from the covering index alone.
+        summary = GuidanceDaySummary
+        in_range = (summary_tables.in_range(summary, start, end),)
+        sums = (func.sum(summary.sessions), func.sum(summary.people_guided), func.sum(summary.dossiers_filed))
+        # (station id, group id, sessions, people, dossiers); 0 is none.
         self.sessions = db.session.execute(
-            select(
-                GuidanceSession.day, GuidanceSession.station_id, GuidanceSession.residential_group_id,
-                func.count(), func.sum(GuidanceSession.people_guided), func.sum(GuidanceSession.dossiers_filed),
-            )
-            .where(GuidanceSession.day >= start, GuidanceSession.day <= end)
-            .group_by(GuidanceSession.day, GuidanceSession.station_id, GuidanceSession.residential_group_id)
+            select(summary.station_id, summary.residential_group_id, *sums)
+            .where(*in_range)
+            .group_by(summary.station_id, summary.residential_group_id)
+            .having(func.sum(summary.sessions) > 0)
         ).all()
-        # Visits by status, group and month. A visit's month is that of its date
-        # in the ward: bucket by the UTC instants of the ward's month boundaries,
-        # the same on every database.
-        self.bounds = utc_bounds(start, end)
-        month_ends = [utc_bounds(date(y, m, 1), month_range(date(y, m, 1))[1])[1] for y, m in self.months]
-        self.visits = visit_data.visit_figures(*self.bounds, month_ends)
+        # (day, sessions, people, dossiers): only the report's months need it;
+        # a whole month is one row on its first day.
+        self.session_days = db.session.execute(
+            select(summary.day, *sums).where(*in_range).group_by(summary.day).having(func.sum(summary.sessions) > 0)
+        ).all() if by_day else []
+        # (status, group id, visits, people, dossiers, ratings, rating total)
+        self.visits = visit_data.visit_figures(start, end)
         self.done = [row for row in self.visits if row[0] == VISIT_DONE]
 
     def totals(self) -> Totals:
         result, rating_sum = Totals(), 0
-        for _day, _station, _group, count, people, dossiers in self.sessions:
-            result.sessions += count
-            result.people_guided += int(people)
-            result.dossiers_filed += int(dossiers)
-        for status, _group, _month, count, people, dossiers, ratings, rating_total in self.visits:
+        for _station, _group, count, people, dossiers in self.sessions:
+            result.sessions += int(count)
+            result.people_guided += int(people or 0)
+            result.dossiers_filed += int(dossiers or 0)
+        for status, _group, count, people, dossiers, ratings, rating_total in self.visits:
             if status == VISIT_NO_SHOW:
                 result.visits_no_show += count
             if status != VISIT_DONE:
@@ -171,7 +177,7 @@ class _Figures:
     def by_station(self) -> list[tuple]:
         """Each station with sessions, largest first, then the mobile teams' visits."""
         sums: dict[int | None, _Sum] = {}
-        for _day, station_id, _group, count, people, dossiers in self.sessions:
+        for station_id, _group, count, people, dossiers in self.sessions:
             sums.setdefault(station_id, _Sum()).add(people, dossiers, sessions=count)
         names = dict(db.session.execute(select(Station.id, Station.name).where(Station.id.in_([k for k in sums if k]))).all())
         rows = sorted(
@@ -183,7 +189,7 @@ class _Figures:
             rows.append((_l("Station no longer listed"), sum(t.people for t in gone), sum(t.dossiers for t in gone),
                          sum(t.sessions for t in gone)))
         mobile = _Sum()
-        for _status, _group, _month, count, people, dossiers, *_ in self.done:
+        for _status, _group, count, people, dossiers, *_ in self.done:
             mobile.add(people, dossiers, visits=count)
         if mobile.visits:
             rows.append((_l("Mobile teams (home visits)"), mobile.people, mobile.dossiers, mobile.visits))
@@ -193,9 +199,9 @@ class _Figures:
         """E-station sessions count for the group hosting the station that day,
         visits for the resident's group; the counter belongs to no group."""
         sums: dict[int | None, _Sum] = {}
-        for _day, _station, group_id, count, people, dossiers in self.sessions:
+        for _station, group_id, count, people, dossiers in self.sessions:
             sums.setdefault(group_id, _Sum()).add(people, dossiers, sessions=count)
-        for _status, group_id, _month, count, people, dossiers, *_ in self.done:
+        for _status, group_id, count, people, dossiers, *_ in self.done:
             sums.setdefault(group_id, _Sum()).add(people, dossiers, visits=count)
         groups = {
             group_id: (position, name)
@@ -217,23 +223,24 @@ class _Figures:
     def by_month(self) -> list[tuple]:
         """Every month of the range, also the empty ones, so the chart shows the gaps."""
         sums = {month: _Sum() for month in self.months}
-        for day, _station, _group, count, people, dossiers in self.sessions:
+        for day, count, people, dossiers in self.session_days:
             sums[(day.year, day.month)].add(people, dossiers, sessions=count)
-        for _status, _group, index, count, people, dossiers, *_ in self.done:
-            sums[self.months[index]].add(people, dossiers, visits=count)
+        for day, count, people, dossiers in visit_data.done_visits_by_day(self.start, self.end):
+            sums[(day.year, day.month)].add(people, dossiers, visits=count)
         return [(f"{m:02d}/{y}", t.people, t.dossiers, t.sessions, t.visits) for (y, m), t in sums.items()]
 
     def by_procedure(self) -> list[tuple]:
         """How often each procedure was dealt with, in sessions and done visits."""
-        link = GuidanceSessionProcedure
+        link = GuidanceProcedureSummary
         sums: dict[int, _Sum] = {}
         for procedure_id, count, people, dossiers in db.session.execute(
-            select(link.procedure_id, func.count(), func.sum(link.people_guided), func.sum(link.dossiers_filed))
-            .where(link.day >= self.start, link.day <= self.end)
+            select(link.procedure_id, func.sum(link.sessions), func.sum(link.people_guided), func.sum(link.dossiers_filed))
+            .where(summary_tables.in_range(link, self.start, self.end))
             .group_by(link.procedure_id)
+            .having(func.sum(link.sessions) > 0)
         ):
             sums.setdefault(procedure_id, _Sum()).add(people, dossiers, sessions=count)
-        for procedure_id, count, people, dossiers in visit_data.done_visits_by_procedure(*self.bounds):
+        for procedure_id, count, people, dossiers in visit_data.done_visits_by_procedure(self.start, self.end):
             sums.setdefault(procedure_id, _Sum()).add(people, dossiers, visits=count)
         names = {
             procedure_id: (name, sector or "")
@@ -314,7 +321,7 @@ def build_report(start: date, end: date) -> Report:
 
 def public_figures(start: date, end: date) -> dict:
     """What anyone may see: counts only, never a name, phone or note."""
-    grouped = _Figures(start, end)
+    grouped = _Figures(start, end, by_day=False)
     figures = grouped.totals()
     return {
         "start": start,

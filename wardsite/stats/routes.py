@@ -23,14 +23,14 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
 from wardsite.pages import add_dashboard_section, add_home_section, add_public_link, add_staff_link
-from wardsite.stats import dashboard, reports, services
+from wardsite.stats import dashboard, reports, services, summary_tables
 from wardsite.stats.charts import bar_chart
 from wardsite.stats.exports import breakdown_csv, report_workbook
 from wardsite.stats.forms import GuidanceSessionForm, ReportRangeForm
 from wardsite.stats.models import GuidanceSession
 from wardsite.timeutil import local_today, to_local
 
-bp = Blueprint("stats", __name__)
+bp = Blueprint("stats", __name__, cli_group="stats")
 
 REPORT_ROLES = ("leader",)
 LOG_ROLES = ("volunteer", "leader")
@@ -247,6 +247,20 @@ def public_figures():
         groups=groups,
         group_chart=bar_chart([(name, people) for name, people, _dossiers in year["groups"]]),
     )
+
+
+@bp.cli.command("rebuild-summaries")
+def rebuild_summaries_command():
+    """Fill the figures' summaries again from every guidance entry and visit.
+
+    The site keeps them in step on every write; this is the repair after rows
+    were written around the site (bulk SQL, a restored table)."""
+    import click
+
+    counts = summary_tables.rebuild(db.session.connection())
+    page_cache.content_changed()
+    db.session.commit()
+    click.echo(", ".join(f"{table}: {rows} rows" for table, rows in counts.items()))
 
 
 @bp.app_template_filter("stats_number")
