@@ -39,13 +39,16 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import lazyload
 
 from wardsite import mail
 from wardsite.accounts.models import User
 from wardsite.accounts.services import normalised_login
 from wardsite.extensions import db
 from wardsite.limits import retry_at, take_attempt
+from wardsite.phone import normalize_phone
 from wardsite.urls import absolute_url_for
 
 SALT = "wardsite.password-reset"
@@ -163,6 +166,19 @@ def _stand_in() -> User:
     return User(id=0, email="nobody@example.invalid", name="", password_hash="x" * 102, session_version=1, active=True)
 
 
+def _find_account(identifier: str) -> User | None:
+    """The active account of an e-mail or phone number, in one query whatever
+    is typed (User.find_by_login, without loading the roles: the same queries
+    whether or not there is an account)."""
+    identifier = identifier.strip()
+    if "@" in identifier:
+        condition = User.email == identifier.lower()
+    else:
+        condition = User.phone == (normalize_phone(identifier) or identifier[:20])
+    user = db.session.scalar(select(User).options(lazyload(User.role_rows)).where(condition))
+    return user if user is not None and user.active else None
+
+
 def request_reset(identifier: str, address: str) -> ResetMessage | None:
     """Count the request and write the message for the account `identifier`
     names (e-mail or phone); None when there is nothing to send (no such
@@ -171,9 +187,7 @@ def request_reset(identifier: str, address: str) -> ResetMessage | None:
     address_limit = _limit("PASSWORD_RESET_LIMIT_PER_ADDRESS")
     if not take_attempt(address_limit, "password-reset-address", address):
         raise AddressLimitReached(retry_at(address_limit, "password-reset-address", address))
-    user = User.find_by_login(identifier or "")
-    if user is not None and not user.active:
-        user = None
+    user = _find_account(identifier or "")
     account = f"user:{user.id}" if user is not None else f"login:{normalised_login(identifier)}"
     within = take_attempt(_limit("PASSWORD_RESET_LIMIT_PER_ACCOUNT"), "password-reset-account", account)
     message = _write(user if user is not None else _stand_in())
