@@ -38,7 +38,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import lazyload
@@ -101,7 +101,7 @@ def user_for_token(token: str | None) -> User | None:
         return None
     try:
         payload = _serializer().loads(token, max_age=int(lifetime().total_seconds()))
-    except (SignatureExpired, BadSignature):
+    except (SignatureExpired, BadData):
         return None
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)
             and isinstance(payload[1], str)):
