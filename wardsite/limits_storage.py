@@ -56,12 +56,27 @@ class SQLiteStorage(Storage):
         if connection is None or self._local.pid != os.getpid():
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(_SCHEMA)
+            self._prepare(connection)
             self._local.connection = connection
             self._local.pid = os.getpid()
         return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        # Workers starting together race to create the file and switch it to
+        # WAL; SQLite answers "database is locked" at once to the losers
+        # instead of waiting out the busy timeout, so they try again.
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()

@@ -34,6 +34,7 @@ from wardsite.procedures.services import (
     create,
     update,
 )
+from wardsite.spreadsheets import csv_cell, undo_csv_cell
 
 # Open data: export -----------------------------------------------------------
 
@@ -83,7 +84,8 @@ def export_json() -> str:
 def _csv_cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # A name such as "=HYPERLINK(…)" must not run in a spreadsheet; the import takes the quote off.
+    return csv_cell(str(value))
 
 
 def export_csv() -> str:
@@ -163,7 +165,7 @@ def parse_csv(content: str) -> list[dict]:
         for row in reader:
             if None in row:
                 raise ImportFileError(f"line {reader.line_num} has more cells than the header")
-            records.append({key.strip(): value for key, value in row.items() if key})
+            records.append({key.strip(): undo_csv_cell(value) for key, value in row.items() if key})
     except csv.Error as problem:
         raise ImportFileError(f"not valid CSV: {problem}") from problem
     return records

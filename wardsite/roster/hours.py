@@ -16,6 +16,7 @@ from wardsite import mail
 from wardsite.extensions import db
 from wardsite.roster.models import Assignment, Shift
 from wardsite.roster.shifts import local_range
+from wardsite.spreadsheets import csv_row
 from wardsite.volunteers.models import Volunteer
 
 
@@ -65,5 +66,5 @@ def hours_csv(year: int, month: int) -> str:
     with mail.ward_language():
         writer.writerow([_("Volunteer"), _("Youth-union branch"), _("Month"), _("Shifts attended"), _("Hours")])
     for volunteer, shifts, hours in hours_by_month(year, month):
-        writer.writerow([volunteer.name, volunteer.branch, f"{month:02d}/{year}", shifts, f"{hours:.1f}"])
+        writer.writerow(csv_row([volunteer.name, volunteer.branch, f"{month:02d}/{year}", shifts, f"{hours:.1f}"]))
     return out.getvalue()

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from wardsite.spreadsheets import csv_row, workbook_row
 from wardsite.stats.reports import Breakdown, Report
 
 
@@ -29,8 +30,8 @@ def breakdown_csv(breakdown: Breakdown) -> str:
     # The byte-order mark makes Excel read the accents right.
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(_headers(breakdown))
-    writer.writerows(_cells(row) for row in breakdown.rows)
+    writer.writerow(csv_row(_headers(breakdown)))
+    writer.writerows(csv_row(_cells(row)) for row in breakdown.rows)
     return buffer.getvalue()
 
 
@@ -59,7 +60,7 @@ def report_workbook(report: Report, ward_name: str = "") -> bytes:
     summary.column_dimensions["A"].width = 45
     summary.column_dimensions["B"].width = 16
     if ward_name:
-        summary.append([ward_name])
+        summary.append(workbook_row(summary, [ward_name]))
     summary.append(["Báo cáo kết quả hướng dẫn dịch vụ công trực tuyến"])
     for label, value in _summary_rows(report):
         summary.append([label, value])
@@ -78,7 +79,7 @@ def report_workbook(report: Report, ward_name: str = "") -> bytes:
             header_cells.append(cell)
         sheet.append(header_cells)
         for row in breakdown.rows:
-            sheet.append(_cells(row))
+            sheet.append(workbook_row(sheet, _cells(row)))
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
