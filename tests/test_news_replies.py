@@ -166,3 +166,12 @@ def test_a_nul_inside_a_reply_is_dropped(app, client, login, arranged):
 def test_the_moderation_screen_links_to_the_replies(client, login):
     login("editor")
     assert f'href="{REPLIES}"' in text_of(client.get("/quan-tri/binh-luan/"))
+
+
+def test_the_reply_is_marked_in_english_too(app, client, login, arranged):
+    article_id, comment_id = arranged
+    login("editor")
+    reply(client, comment_id, "Cảm ơn bác.")
+    reader = app.test_client()
+    reader.get("/ngon-ngu/en?next=/")
+    assert "Reply from the ward" in text_of(reader.get(article_url(app, article_id)))

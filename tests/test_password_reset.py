@@ -298,3 +298,12 @@ def test_only_admins_make_links(app, client, login, make_user):
     login("leader", "editor")
     assert client.post(f"/quan-tri/nguoi-dung/{person.id}/lien-ket-dat-mat-khau").status_code == 403
     assert client.post("/quan-tri/nguoi-dung/99999/lien-ket-dat-mat-khau").status_code == 403
+
+
+def test_the_pages_speak_english_too(app, client, make_user, smtp):
+    client.get("/ngon-ngu/en?next=/dang-nhap")
+    assert "Forgotten your password?" in client.get("/dang-nhap").get_data(as_text=True)
+    assert "Send me a link" in client.get(FORGOT).get_data(as_text=True)
+    ask(client, "khong-co@example.org")
+    assert "If the account is in the system" in client.get(FORGOT).get_data(as_text=True)
+    assert "This link no longer works" in client.get(RESET).get_data(as_text=True)
