@@ -37,6 +37,7 @@ STAFF_ROUTES = [
     staff("admin.user_new", "/quan-tri/nguoi-dung/moi"),
     staff("admin.user_edit", "/quan-tri/nguoi-dung/{own_id}"),
     staff("accounts.sign_out_everywhere", "/quan-tri/nguoi-dung/{own_id}/dang-xuat-moi-noi", method="POST", success=(303,)),
+    staff("accounts.make_reset_link", "/quan-tri/nguoi-dung/{own_id}/lien-ket-dat-mat-khau", method="POST"),
     staff("admin.settings", "/quan-tri/cai-dat"),
     staff("admin.residential_groups", "/quan-tri/to-dan-pho/"),
     staff("admin.residential_group_edit", "/quan-tri/to-dan-pho/{group_id}"),
@@ -52,6 +53,11 @@ STAFF_ROUTES = [
     staff("news.comment_queue", "/quan-tri/binh-luan/", "editor"),
     staff("news.comment_approve", "/quan-tri/binh-luan/{comment_id}/duyet", "editor", method="POST", success=(303,)),
     staff("news.comment_reject", "/quan-tri/binh-luan/{comment_id}/tu-choi", "editor", method="POST", success=(303,)),
+    staff("news.comment_replies", "/quan-tri/binh-luan/da-duyet", "editor"),
+    staff("news.comment_reply", "/quan-tri/binh-luan/{approved_comment_id}/tra-loi", "editor", method="POST",
+          data={"reply-{approved_comment_id}-body": "Cảm ơn bác."}, success=(303,)),
+    staff("news.comment_reply_remove", "/quan-tri/binh-luan/{approved_comment_id}/tra-loi/xoa", "editor", method="POST",
+          success=(303,)),
     # procedures
     staff("procedures.admin_procedures", "/quan-tri/thu-tuc/", "editor"),
     staff("procedures.procedure_new", "/quan-tri/thu-tuc/moi", "editor"),
@@ -148,7 +154,8 @@ def url_values(app):
         article = Article(summary="Tóm tắt", body="Nội dung")
         article.set_title("Bài thử quyền")
         comment = Comment(article=article, author_name="Bà Năm", body="Cảm ơn")
-        db.session.add_all([article, comment])
+        approved_comment = Comment(article=article, author_name="Ông Tư", body="Khi nào mở cửa?", status="approved")
+        db.session.add_all([article, comment, approved_comment])
         # procedures
         from wardsite.procedures.models import Procedure
 
@@ -176,7 +183,8 @@ def url_values(app):
         guidance_session = GuidanceSession(people_guided=1, dossiers_filed=0)
         db.session.add(guidance_session)
         db.session.commit()
-        return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id, "procedure_id": procedure.id,
+        return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id,
+                "approved_comment_id": approved_comment.id, "procedure_id": procedure.id,
                 "visit_id": visit.id, "waiting_id": waiting.id, "guidance_session_id": guidance_session.id, **roster_ids}
 
 
@@ -185,7 +193,8 @@ def url_values(app):
 def test_staff_route_permissions(client, login, url_values, route, visitor):
     person = None if visitor == "anonymous" else login(visitor)
     url = route.url.format(own_id=person.id if person else 1, **url_values)
-    response = client.open(url, method=route.method, data=route.data)
+    data = {key.format(**url_values): value for key, value in route.data.items()}
+    response = client.open(url, method=route.method, data=data)
     if person is None:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/dang-nhap?next=")

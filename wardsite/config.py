@@ -66,6 +66,14 @@ RATELIMIT_HEADERS_ENABLED = False
 LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+# Password reset by e-mail (wardsite/accounts/password_reset.py): a link
+# works once, for this many hours. Requests per network address (past it the
+# form says when to try again) and messages per account (past it nothing more
+# is sent; the answer stays the same, so it tells nobody the account exists).
+# Without MAIL_SERVER, the admin makes the link on the user's page instead.
+PASSWORD_RESET_HOURS = 1
+PASSWORD_RESET_LIMIT_PER_ADDRESS = "10 per hour"
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
 
 # Outgoing mail (reminders, notifications). Empty host: messages go to the
 # outbox table that staff can read instead.

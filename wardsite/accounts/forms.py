@@ -24,13 +24,8 @@ class LoginForm(Form):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ChangePasswordForm(Form):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(_l("Please enter your current password."))],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
+def _new_password_field():
+    return PasswordField(
         _l("New password"),
         validators=[
             DataRequired(_l("Please choose a new password.")),
@@ -38,11 +33,42 @@ class ChangePasswordForm(Form):
         ],
         render_kw={"autocomplete": "new-password"},
     )
-    confirm = PasswordField(
+
+
+def _confirm_field():
+    return PasswordField(
         _l("Repeat the new password"),
         validators=[EqualTo("new_password", _l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = _new_password_field()
+    confirm = _confirm_field()
+
+
+class ForgotPasswordForm(Form):
+    login = StringField(
+        _l("E-mail or phone number"),
+        validators=[
+            DataRequired(_l("Please enter your e-mail or phone number.")),
+            Length(max=254, message=_l("At most 254 characters.")),
+        ],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(Form):
+    """The same rules as changing one's password, without the current one."""
+
+    new_password = _new_password_field()
+    confirm = _confirm_field()
 
 
 class UserForm(Form):

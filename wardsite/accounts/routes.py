@@ -1,18 +1,22 @@
-"""Signing in and out (/dang-nhap, /dang-xuat), changing one's password, and
-an admin ending every session of a user."""
+"""Signing in and out (/dang-nhap, /dang-xuat), changing one's password,
+setting a new one from a reset link (/dang-nhap/quen-mat-khau), and an
+admin ending every session of a user or making a reset link for them."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from wardsite.accounts.forms import ChangePasswordForm, LoginForm
+from wardsite.accounts import password_reset
+from wardsite.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, UserForm
 from wardsite.accounts.models import User
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.accounts.services import SignInAttempt, is_known_device, note_sign_in, remember_device, verify_password
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
+from wardsite.limits import when_text
+from wardsite.timeutil import utcnow
 from wardsite.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -119,3 +123,82 @@ def sign_out_everywhere(user_id: int):
         _keep_this_session(user)
     flash(_("%(name)s has been signed out on every device.", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id), 303)
+
+
+# Password reset ------------------------------------------------------------
+
+RESET_SESSION_KEY = "password_reset_token"
+
+
+@bp.route("/dang-nhap/quen-mat-khau", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether the account exists."""
+    form = ForgotPasswordForm()
+    if not current_app.config.get("MAIL_SERVER"):
+        return render_template("accounts/forgot_password.html", form=form, mail_on=False)
+    if form.validate_on_submit():
+        try:
+            message = password_reset.request_reset(form.login.data, request.remote_addr or "")
+        except password_reset.AddressLimitReached as refusal:
+            form.form_errors.append(
+                _("Many links have been asked for from this internet connection. Please try again at %(time)s.",
+                  time=when_text(refusal.until or utcnow()))
+            )
+            return render_template("accounts/forgot_password.html", form=form, mail_on=True), 429
+        flash(_("If the account is in the system, we have sent a link to its e-mail address to set a new password. "
+                "The link works once, for %(hours)s hours. If no e-mail arrives, ask the ward's administrator.",
+                hours=password_reset.hours_text()), "success")
+        response = redirect(url_for("accounts.forgot_password"), 303)
+        if message is not None:
+            app = current_app._get_current_object()
+            response.call_on_close(lambda: password_reset.send(app, message))
+        return response
+    return render_template("accounts/forgot_password.html", form=form, mail_on=True)
+
+
+@bp.route("/dang-nhap/dat-lai-mat-khau", methods=["GET", "POST"])
+def reset_password():
+    """The link from the e-mail (?ma=...) is kept in the session and the
+    address bar loses it; the page then asks for the new password."""
+    token = request.args.get("ma")
+    if token is not None:
+        if password_reset.user_for_token(token) is None:
+            return render_template("accounts/reset_password.html", form=None), 400
+        session[RESET_SESSION_KEY] = token
+        return redirect(url_for("accounts.reset_password"), 303)
+    token = session.get(RESET_SESSION_KEY)
+    user = password_reset.user_for_token(token)
+    if user is None:
+        session.pop(RESET_SESSION_KEY, None)
+        return render_template("accounts/reset_password.html", form=None), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.new_password.data)  # ends every session, and so this link
+        record_audit("user.password_reset", user, user.email, user=user)
+        db.session.commit()
+        session.pop(RESET_SESSION_KEY, None)
+        flash(_("Your new password has been set, and every device signed in to your account has been signed out. "
+                "Please sign in with the new password."), "success")
+        return redirect(url_for("accounts.login"), 303)
+    return render_template("accounts/reset_password.html", form=form, user=user)
+
+
+@bp.route("/quan-tri/nguoi-dung/<int:user_id>/lien-ket-dat-mat-khau", methods=["POST"])
+@roles_required("admin")
+def make_reset_link(user_id: int):
+    """Without a mail server: a reset link the admin hands over in person."""
+    user = db.session.get(User, user_id) or abort(404)
+    require(user.can_edit(current_user))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash(_("%(name)s's account is locked: open it before making a link.", name=user.name), "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id), 303)
+    link = password_reset.reset_link(user)
+    record_audit("user.reset_link_made", user, user.email)
+    db.session.commit()
+    form = UserForm(formdata=None, obj=user)
+    form.roles.data = sorted(user.roles)
+    form.phone.data = user.phone or ""
+    return render_template("admin/user_form.html", form=form, user=user, reset_link=link,
+                           reset_until=password_reset.expires_at())

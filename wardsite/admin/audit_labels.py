@@ -17,6 +17,8 @@ ACTIONS = {
     "user.updated": _l("Changed a staff account"),
     "user.password_changed": _l("Changed their password"),
     "user.signed_out_everywhere": _l("Signed a staff account out on every device"),
+    "user.password_reset": _l("Set a new password with a reset link"),
+    "user.reset_link_made": _l("Made a link to set a new password for a staff account"),
     "ward_settings.updated": _l("Changed the ward's settings"),
     "residential_group.created": _l("Added a residential group"),
     "residential_group.updated": _l("Changed a residential group"),
@@ -29,6 +31,9 @@ ACTIONS = {
     "article.unpinned": _l("Unpinned an article"),
     "comment.approved": _l("Approved a comment"),
     "comment.rejected": _l("Rejected a comment"),
+    "comment.replied": _l("Replied to a comment for the ward"),
+    "comment.reply_changed": _l("Changed the ward's reply to a comment"),
+    "comment.reply_removed": _l("Removed the ward's reply to a comment"),
     "procedure.created": _l("Added a procedure"),
     "procedure.updated": _l("Changed a procedure"),
     "procedure.published": _l("Published a procedure"),
@@ -133,8 +138,11 @@ DETAILS = [
      lambda v: _("%(code)s: %(guided)s people guided, %(dossiers)s dossiers filed", **v)),
     (("visit.purged",), re.compile(r"^(?P<count>\d+)$"), lambda v: _("%(count)s bookings", **v)),
     (("visit.waiting_purged",), re.compile(r"^(?P<count>\d+)$"), lambda v: _("%(count)s entries", **v)),
-    (("comment.approved", "comment.rejected"), re.compile(r"^(?P<author>.+) on «(?P<title>.+)»$"),
+    (("comment.approved", "comment.rejected", "comment.replied", "comment.reply_changed"),
+     re.compile(r"^(?P<author>.+) on «(?P<title>.+)»$"),
      lambda v: _("%(author)s on «%(title)s»", **v)),
+    (("comment.reply_removed",), re.compile(r"^(?P<author>.+?) on «(?P<title>.+)»: (?P<reply>.*)$", re.S),
+     lambda v: _("%(author)s on «%(title)s»; the reply was: %(reply)s", **v)),
 ]
 
 

@@ -152,10 +152,23 @@ ARTICLES = [
 
 COMMENTS = [
     (0, "Bác Hoàng", "Cảm ơn phường, có điểm hướng dẫn gần nhà đỡ phải đi xa.", COMMENT_APPROVED),
+    (4, "Cô Hạnh", "Nhà tôi ở xa nhà văn hóa, các cháu có đến tận nhà hướng dẫn không?", COMMENT_APPROVED),
     (0, "Chị Lan", "Cho hỏi thứ Bảy có mở cửa không ạ?", COMMENT_WAITING),
     (4, "Ông Tư", "Tôi đã kích hoạt được VNeID nhờ các cháu đoàn viên. Rất cảm ơn!", COMMENT_WAITING),
     (1, "Anh Minh", "Thứ Tư tôi nộp hồ sơ mất 10 phút, nhanh quá.", COMMENT_WAITING),
 ]
+
+
+def _demo_reply(author_name: str, now, editor) -> dict:
+    """The ward's official reply under one demo comment, as an editor writes it."""
+    if author_name != "Cô Hạnh":
+        return {}
+    return {
+        "reply_body": "Thưa cô, có ạ. Cô đặt lịch ở mục «Đặt lịch hướng dẫn tại nhà» hoặc gọi bộ phận một cửa, "
+                      "tổ hướng dẫn lưu động sẽ đến tận nhà.",
+        "replied_at": now,
+        "replied_by_id": editor.id if editor else None,
+    }
 
 
 def _illustration(seed: int, colours) -> FileStorage:
@@ -202,6 +215,7 @@ def load(logins: list, make_password) -> None:
         db.session.add(article)
         articles.append(article)
     for index, name, text, status in COMMENTS:
-        db.session.add(Comment(article=articles[index], author_name=name, body=text, status=status))
+        db.session.add(Comment(article=articles[index], author_name=name, body=text, status=status,
+                               **_demo_reply(name, now, editor)))
     articles[0].rating_count, articles[0].rating_total = 9, 41
     articles[4].rating_count, articles[4].rating_total = 15, 70

@@ -1,7 +1,8 @@
 """The editors' screens of the news area: the articles' list, the editor with
 its live preview and cover image, the one-click publish, take down and pin
-(/quan-tri/tin-tuc/), and the comments waiting for moderation
-(/quan-tri/binh-luan/). They are routes of the news blueprint (`blueprint.bp`),
+(/quan-tri/tin-tuc/), the comments waiting for moderation
+(/quan-tri/binh-luan/) and the ward's official replies under approved ones
+(/quan-tri/binh-luan/da-duyet). They are routes of the news blueprint (`blueprint.bp`),
 so their endpoints are `news.*` like the residents' pages."""
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from sqlalchemy.orm import joinedload
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.extensions import db
 from wardsite.news import services
-from wardsite.news.forms import COVER_MAX_BYTES, ArticleForm
-from wardsite.news.models import COMMENT_WAITING, DRAFT, KINDS, PUBLISHED, STATUSES, Article, Comment
+from wardsite.forms import EmptyForm
+from wardsite.news.forms import COVER_MAX_BYTES, ArticleForm, CommentReplyForm
+from wardsite.news.models import COMMENT_APPROVED, COMMENT_WAITING, DRAFT, KINDS, PUBLISHED, STATUSES, Article, Comment
 from wardsite.news.blueprint import bp
 from wardsite.pages import add_dashboard_section, add_staff_link
 from wardsite.publishing import RecordAction, add_record_actions, editable_or_404, get_record
@@ -247,3 +249,66 @@ def comment_approve(comment_id: int):
 @roles_required("editor")
 def comment_reject(comment_id: int):
     return _moderate(comment_id, approve=False)
+
+
+# Editors: the ward's replies to approved comments ----------------------------
+
+
+def _reply_form(comment: Comment, formdata=None) -> CommentReplyForm:
+    """One form per comment on the page, each with its own field ids."""
+    if formdata is None:
+        return CommentReplyForm(formdata=None, prefix=f"reply-{comment.id}", data={"body": comment.reply_body or ""})
+    return CommentReplyForm(prefix=f"reply-{comment.id}")
+
+
+def _replies_page(failed: CommentReplyForm | None = None, failed_id: int | None = None):
+    comments = services.approved_for_reply()
+    forms = {comment.id: _reply_form(comment) for comment in comments}
+    if failed is not None:
+        forms[failed_id] = failed
+    return render_template("news/admin_replies.html", comments=comments, reply_forms=forms, reply_form=failed,
+                           waiting_count=services.waiting_comment_count())
+
+
+@bp.route("/quan-tri/binh-luan/da-duyet")
+@roles_required("editor")
+def comment_replies():
+    return _replies_page()
+
+
+def _repliable(comment_id: int) -> Comment:
+    comment = get_record(Comment, comment_id) or abort(404)
+    if comment.status != COMMENT_APPROVED:
+        abort(404)  # only comments residents can see are answered
+    require(comment.can_reply(current_user))
+    return comment
+
+
+@bp.route("/quan-tri/binh-luan/<int:comment_id>/tra-loi", methods=["POST"])
+@roles_required("editor")
+def comment_reply(comment_id: int):
+    comment = _repliable(comment_id)
+    form = _reply_form(comment, formdata=request.form)
+    if not form.validate_on_submit():
+        return _replies_page(form, comment.id)
+    had_reply = comment.has_reply
+    services.save_reply(comment, form.body.data, current_user)
+    db.session.commit()
+    if had_reply:
+        flash(_("The ward's reply to %(name)s has been changed.", name=comment.author_name), "success")
+    else:
+        flash(_("The ward's reply to %(name)s is now shown under the article.", name=comment.author_name), "success")
+    return redirect(url_for("news.comment_replies", _anchor=f"comment-{comment.id}"), 303)
+
+
+@bp.route("/quan-tri/binh-luan/<int:comment_id>/tra-loi/xoa", methods=["POST"])
+@roles_required("editor")
+def comment_reply_remove(comment_id: int):
+    comment = _repliable(comment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if comment.has_reply:
+        services.remove_reply(comment)
+        db.session.commit()
+        flash(_("The ward's reply to %(name)s has been removed.", name=comment.author_name), "success")
+    return redirect(url_for("news.comment_replies", _anchor=f"comment-{comment.id}"), 303)

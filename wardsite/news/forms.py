@@ -87,6 +87,18 @@ class CommentForm(Form):
     )
 
 
+class CommentReplyForm(Form):
+    """The ward's official reply under a comment, written by an editor."""
+
+    body = TextAreaField(
+        _l("The ward's reply"), validators=[
+            DataRequired(_l("Please write the reply.")),
+            Length(max=2000, message=_l("At most 2000 characters.")),
+        ],
+        render_kw={"rows": 3},
+    )
+
+
 class RatingForm(Form):
     stars = RadioField(
         _l("Your rating"),

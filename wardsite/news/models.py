@@ -136,8 +136,23 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The ward's official reply, shown under the comment as the ward's (not
+    # the editor's) as soon as an editor writes it. One per comment.
+    reply_body: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     article: Mapped[Article] = relationship(back_populates="comments")
+    replied_by: Mapped[User | None] = relationship(foreign_keys=[replied_by_id])
+
+    @property
+    def has_reply(self) -> bool:
+        return bool(self.reply_body)
 
     def can_moderate(self, user) -> bool:
         return user.is_authenticated and user.has_role("editor")
+
+    def can_reply(self, user) -> bool:
+        """Editors answer for the ward, under comments residents can see."""
+        return self.status == COMMENT_APPROVED and user.is_authenticated and user.has_role("editor")

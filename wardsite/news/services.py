@@ -211,8 +211,51 @@ def moderate(comment: Comment, approve: bool, user) -> None:
     comment.status = COMMENT_APPROVED if approve else COMMENT_REJECTED
     comment.moderated_at = utcnow()
     comment.moderated_by_id = user.id
-    record_audit(
-        "comment.approved" if approve else "comment.rejected",
-        comment,
-        f"{comment.author_name} on «{comment.article.title}»",
-    )
+    record_audit("comment.approved" if approve else "comment.rejected", comment, _about(comment))
+
+
+# The ward's official reply to a comment ----------------------------------------
+
+
+def _about(comment: Comment) -> str:
+    return f"{comment.author_name} on «{comment.article.title}»"
+
+
+def save_reply(comment: Comment, body: str, user) -> None:
+    """Write or change the ward's reply; shown at once (the page cache sees the write)."""
+    body = body.strip()
+    if comment.reply_body:
+        if body == comment.reply_body:
+            return
+        comment.reply_edited_at = utcnow()
+        action = "comment.reply_changed"
+    else:
+        comment.replied_at = utcnow()
+        comment.reply_edited_at = None
+        action = "comment.replied"
+    comment.reply_body = body
+    comment.replied_by_id = user.id
+    record_audit(action, comment, _about(comment))
+
+
+def remove_reply(comment: Comment) -> None:
+    """Take the reply down; its text stays in the audit log's details."""
+    if not comment.reply_body:
+        return
+    record_audit("comment.reply_removed", comment, f"{_about(comment)}: {comment.reply_body}")
+    comment.reply_body = None
+    comment.replied_at = comment.reply_edited_at = None
+    comment.replied_by_id = None
+
+
+def approved_for_reply(limit: int = 200) -> list[Comment]:
+    """Approved comments, newest first, for the editors' reply screen."""
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.article), joinedload(Comment.replied_by))
+        .where(Comment.status == COMMENT_APPROVED)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    ))
