@@ -137,12 +137,31 @@ def resend(message: OutboxMessage) -> None:
     message.error = ""
 
 
-def erase_recipient(phone: str) -> int:
-    """The purge: a resident's phone number leaves every queued and sent message."""
+def resident_key(visit_id: int) -> str:
+    """The start of the dedupe key of every message to a booking's resident."""
+    return f"visit-resident:{visit_id}:"
+
+
+def stop_queued(key_prefix: str) -> int:
+    """A resident stopped messages: what is still queued for them is not sent."""
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+                                    OutboxMessage.status == QUEUED)
+        .values(status=FAILED, error="stopped by the resident").execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def erase_recipient(phone: str, key_prefix: str | None = None) -> int:
+    """The purge: a resident's phone number leaves every queued and sent
+    message (only those whose dedupe key starts with `key_prefix`, when given)."""
     if not phone:
         return 0
+    where = [OutboxMessage.recipient == phone]
+    if key_prefix:
+        where.append(OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True))
     result = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.recipient == phone)
+        update(OutboxMessage).where(*where)
         .values(recipient=ERASED)
         .execution_options(synchronize_session=False)
     )

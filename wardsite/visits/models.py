@@ -224,7 +224,13 @@ class Visit(db.Model):
         self.procedures_done = list(procedures)
 
     def erase_personal_data(self) -> None:
-        """Keep the anonymous figures (when, where, what, how many), drop the person."""
+        """Keep the anonymous figures (when, where, what, how many), drop the
+        person, here and in the messages sent or queued to them."""
+        from wardsite import mail
+
+        if self.phone and self.id is not None:
+            mail.erase_recipient(self.phone, mail.resident_key(self.id))
+        self.notify_by = "none"
         self.full_name = ""
         self.phone = None
         self.address = ""

@@ -28,6 +28,7 @@ from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
+from wardsite.visits import resident_notices
 from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit
 from wardsite.visits.procedure_choices import is_row_id
 from wardsite.visits.slots import candidate_shifts, slot_length
@@ -57,6 +58,7 @@ class BookingDetails:
     residential_group_id: int
     help_needed: str = ""
     procedure_ids: list[int] = field(default_factory=list)
+    notify_by: str = "none"  # "zalo", "sms" or "none"
 
 
 def usable_token(token: str | None) -> str | None:
@@ -143,6 +145,7 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 form_token=usable_token(token),
                 booked_by_id=booked_by.id if booked_by is not None else None,
                 procedures=procedures,
+                notify_by=details.notify_by,
             )
             if not held:
                 visit.status, visit.seat = TO_CHECK, null()  # None would give the column default, 1
@@ -152,6 +155,7 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 if booked_by is not None:
                     record_audit("visit.booked_for_resident", visit, f"{visit.code} {to_local(moment):%d/%m/%Y %H:%M}")
                 notices = notify_leaders(visit)
+                resident_notices.notify(visit, "visit_received")
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()

@@ -1,0 +1,33 @@
+"""Messages to the resident about their own booking, over the channel they
+chose on the booking form (Zalo or SMS; none: they look it up), queued in the
+caller's transaction for the notify worker (wardsite/notify/worker.py)."""
+
+from __future__ import annotations
+
+from wardsite import mail
+from wardsite.extensions import db
+from wardsite.timeutil import local_today, to_local
+from wardsite.urls import absolute_url_for
+from wardsite.visits.models import Visit
+
+
+def notify(visit: Visit, kind: str) -> None:
+    """Queue a message to the resident (notify.templates `kind`: visit_received,
+    visit_confirmed, visit_changed…) over the channel they chose, in the
+    caller's transaction; nothing if they chose none or stopped messages. It
+    carries only what the resident already has: the code, the time and a link
+    to the lookup page."""
+    if visit.notify_by not in ("zalo", "sms") or not visit.phone:
+        return
+    start = to_local(visit.slot_start)
+    params = {"code": visit.code, "time": f"{start:%H:%M}", "date": f"{start:%d/%m/%Y}",
+              "link": absolute_url_for("visits.lookup")}
+    mail.queue_notice(kind, visit.phone, params, f"{mail.resident_key(visit.id)}{kind}:{visit.slot_start:%Y%m%d%H%M}",
+                      channel=visit.notify_by, same_day=start.date() == local_today())
+
+
+def stop_messages(visit: Visit) -> None:
+    """The resident stops messages from the lookup page."""
+    visit.notify_by = "none"
+    mail.stop_queued(mail.resident_key(visit.id))
+    db.session.commit()
