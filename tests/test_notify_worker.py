@@ -5,6 +5,7 @@ PostgreSQL when WARDSITE_TEST_DATABASE_URI is set)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -295,3 +296,26 @@ def test_three_workers_at_once_never_send_one_message_twice(app, database_uri, t
             worker.wait(timeout=10)
     assert stand_in.requests == total and stand_in.duplicates == 0
     assert sorted(stand_in.logged()) == sorted(f"m:{i}" for i in range(total))
+
+
+# The leaders' message log ------------------------------------------------------------------------
+
+
+def test_the_message_log_shows_channel_status_error_attempts_and_resends(app, client, login):
+    with app.app_context():
+        queue(1)
+        Worker(app.config, {"log": LogChannel(), "zalo": Scripted("zalo", refused)}).run_once()
+        message_id = db.session.scalar(select(OutboxMessage.id))
+    login("leader")
+    page = client.get("/quan-tri/hop-thu").get_data(as_text=True)
+    assert "zalo" in page and "zalo: -131 template not approved" in page
+    assert f"/quan-tri/hop-thu/{message_id}/gui-lai" in page
+    assert client.get("/quan-tri/hop-thu?trang-thai=sent").get_data(as_text=True).count("gui-lai") == 0
+    assert client.post(f"/quan-tri/hop-thu/{message_id}/gui-lai").status_code == 303
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.resends, message.error) == ("queued", 1, "")
+        Worker(app.config, {"log": LogChannel(), "zalo": Scripted("zalo", ok)}).run_once()
+    page = client.get("/quan-tri/hop-thu").get_data(as_text=True)
+    month = utcnow().strftime("%Y-%m")
+    assert re.search(rf"<td>{month}</td><td>zalo</td><td>1</td><td>300</td>", page), page[-1500:]

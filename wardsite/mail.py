@@ -20,7 +20,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import Boolean, Index, Integer, String, Text, select, update
+from sqlalchemy import Boolean, Index, Integer, String, Text, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,6 +83,21 @@ def latest(limit: int = 200, status: str | None = None) -> list[OutboxMessage]:
     if status:
         query = query.where(OutboxMessage.status == status)
     return list(db.session.scalars(query))
+
+
+def monthly_counts(months: int = 12) -> list[tuple[str, str, int, int]]:
+    """(yyyy-mm, channel, messages sent, cost in đồng) for the last months, newest first."""
+    if db.engine.dialect.name == "postgresql":
+        month = func.to_char(OutboxMessage.sent_at, "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", OutboxMessage.sent_at)
+    rows = db.session.execute(
+        select(month.label("month"), OutboxMessage.channel, func.count(), func.coalesce(func.sum(OutboxMessage.cost), 0))
+        .where(OutboxMessage.status.in_((SENT, DELIVERED)), OutboxMessage.sent_at.is_not(None))
+        .group_by(month, OutboxMessage.channel).order_by(month.desc(), OutboxMessage.channel)
+    ).all()
+    recent = sorted({row[0] for row in rows}, reverse=True)[:months]
+    return [(m, channel, count, cost) for m, channel, count, cost in rows if m in recent]
 
 
 def ward_language():
