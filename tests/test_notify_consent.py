@@ -106,3 +106,23 @@ def test_erasing_ones_data_erases_the_phone_number_in_sent_messages(app, client)
     assert client.post(f"/dat-lich/tra-cuu/{visit.code}/xoa").status_code == 303
     [message] = resident_messages(app)
     assert (message.recipient, message.status) == (ERASED, "sent")
+
+
+def test_the_leader_confirming_changing_the_team_and_cancelling_each_tell_the_resident(app):
+    roster = arrange_roster(app)
+    resident = app.test_client()
+    resident.post("/dat-lich/", data=booking_data(roster, notify_by="zalo"))
+    visit = visit_rows(app)[0]
+    with app.app_context():
+        from wardsite.visits import services
+        from wardsite.visits.models import Visit
+
+        visit = db.session.get(Visit, visit.id)
+        services.confirm(visit)
+        services.choose_team(visit, [])
+        services.cancel_by_leader(visit)
+        code = visit.code
+    kinds = [m.kind for m in resident_messages(app)]
+    assert kinds == ["visit_received", "visit_confirmed", "visit_changed", "visit_cancelled"]
+    cancelled = json.loads(resident_messages(app)[-1].params)
+    assert cancelled == {"code": code, "date": roster.day.strftime("%d/%m/%Y"), "link": "http://localhost/dat-lich/"}

@@ -6,23 +6,25 @@ from __future__ import annotations
 
 from wardsite import mail
 from wardsite.extensions import db
-from wardsite.timeutil import local_today, to_local
+from wardsite.timeutil import local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
 from wardsite.visits.models import Visit
 
 
-def notify(visit: Visit, kind: str) -> None:
+def notify(visit: Visit, kind: str, occasion: str = "") -> None:
     """Queue a message to the resident (notify.templates `kind`: visit_received,
     visit_confirmed, visit_changed…) over the channel they chose, in the
     caller's transaction; nothing if they chose none or stopped messages. It
     carries only what the resident already has: the code, the time and a link
-    to the lookup page."""
+    to the lookup page (to the booking form for a cancelled visit). One
+    message per kind and time; `occasion` tells apart two changes of one time."""
     if visit.notify_by not in ("zalo", "sms") or not visit.phone:
         return
     start = to_local(visit.slot_start)
     params = {"code": visit.code, "time": f"{start:%H:%M}", "date": f"{start:%d/%m/%Y}",
-              "link": absolute_url_for("visits.lookup")}
-    mail.queue_notice(kind, visit.phone, params, f"{mail.resident_key(visit.id)}{kind}:{visit.slot_start:%Y%m%d%H%M}",
+              "link": absolute_url_for("visits.book" if kind == "visit_cancelled" else "visits.lookup")}
+    key = f"{mail.resident_key(visit.id)}{kind}:{visit.slot_start:%Y%m%d%H%M}{':' + occasion if occasion else ''}"
+    mail.queue_notice(kind, visit.phone, params, key,
                       channel=visit.notify_by, same_day=start.date() == local_today())
 
 
@@ -31,3 +33,8 @@ def stop_messages(visit: Visit) -> None:
     visit.notify_by = "none"
     mail.stop_queued(mail.resident_key(visit.id))
     db.session.commit()
+
+
+def changed(visit: Visit) -> None:
+    """The ward changed the visit's time or team."""
+    notify(visit, "visit_changed", f"{utcnow():%Y%m%d%H%M%S}")

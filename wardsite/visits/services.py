@@ -201,6 +201,7 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
                 visit.slot_end = moment + slot_length()
             if not by_resident:
                 record_audit("visit.moved", visit, f"{visit.code} → {to_local(moment):%d/%m/%Y %H:%M}")
+                resident_notices.changed(visit)
             db.session.commit()
             return
         except IntegrityError:
@@ -359,6 +360,7 @@ def confirm(visit: Visit) -> None:
     if not visit.to_check:
         visit.confirm()
         record_audit("visit.confirmed", visit, visit.code)
+        resident_notices.notify(visit, "visit_confirmed")
         db.session.commit()
         return
     visit_id, moment, first = visit.id, visit.slot_start, visit.shift_id
@@ -371,6 +373,7 @@ def confirm(visit: Visit) -> None:
             visit.shift_id, visit.seat = shift_id, 1
             visit.confirm()
         record_audit("visit.confirmed", visit, visit.code)
+        resident_notices.notify(visit, "visit_confirmed")
         try:
             db.session.commit()
             return
@@ -388,6 +391,7 @@ def choose_team(visit: Visit, volunteer_ids) -> None:
         db.session.scalars(select(Volunteer).where(Volunteer.id.in_(chosen)).order_by(Volunteer.name))
     )
     record_audit("visit.team_changed", visit, f"{visit.code}: {', '.join(v.name for v in visit.team)}")
+    resident_notices.changed(visit)
     db.session.commit()
 
 
@@ -415,6 +419,7 @@ def mark_no_show(visit: Visit) -> None:
 def cancel_by_leader(visit: Visit) -> None:
     visit.cancel()
     record_audit("visit.cancelled", visit, visit.code)
+    resident_notices.notify(visit, "visit_cancelled")
     db.session.commit()
 
 
