@@ -126,3 +126,17 @@ def test_the_leader_confirming_changing_the_team_and_cancelling_each_tell_the_re
     assert kinds == ["visit_received", "visit_confirmed", "visit_changed", "visit_cancelled"]
     cancelled = json.loads(resident_messages(app)[-1].params)
     assert cancelled == {"code": code, "date": roster.day.strftime("%d/%m/%Y"), "link": "http://localhost/dat-lich/"}
+
+
+def test_the_evening_reminder_is_queued_once_for_tomorrows_visits_of_residents_who_chose_a_channel(app, runner):
+    roster = arrange_roster(app)
+    first, second = app.test_client(), app.test_client()
+    first.post("/dat-lich/", data=booking_data(roster, 8, notify_by="sms", phone="0912000001"))
+    second.post("/dat-lich/", data=booking_data(roster, 9, notify_by="none", phone="0912000002"))
+    from wardsite.visits import resident_notices
+
+    with app.app_context():
+        assert resident_notices.remind(roster.day) == 1
+        assert resident_notices.remind(roster.day) == 0
+    assert [m.kind for m in resident_messages(app)] == ["visit_received", "visit_reminder"]
+    assert "remind-residents" in runner.invoke(args=["--help"]).output

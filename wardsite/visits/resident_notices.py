@@ -4,11 +4,15 @@ caller's transaction for the notify worker (wardsite/notify/worker.py)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
 from wardsite import mail
 from wardsite.extensions import db
-from wardsite.timeutil import local_today, to_local, utcnow
+from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits.models import Visit
+from wardsite.visits.models import ACTIVE, Visit
 
 
 def notify(visit: Visit, kind: str, occasion: str = "") -> None:
@@ -38,3 +42,19 @@ def stop_messages(visit: Visit) -> None:
 def changed(visit: Visit) -> None:
     """The ward changed the visit's time or team."""
     notify(visit, "visit_changed", f"{utcnow():%Y%m%d%H%M%S}")
+
+
+def remind(day: date | None = None) -> int:
+    """The reminder the evening before: every active booking on `day`
+    (tomorrow) whose resident chose Zalo or SMS, once each (`flask --app
+    wardsite remind-residents`, from cron in the early evening)."""
+    day = day or local_today() + timedelta(days=1)
+    start = from_local(datetime.combine(day, time()))
+    due = db.session.scalars(select(Visit).where(
+        Visit.status.in_(ACTIVE), Visit.purged_at.is_(None), Visit.notify_by.in_(("zalo", "sms")),
+        Visit.slot_start >= start, Visit.slot_start < start + timedelta(days=1))).all()
+    before = db.session.scalar(select(func.count()).select_from(mail.OutboxMessage))
+    for visit in due:
+        notify(visit, "visit_reminder")
+    db.session.commit()
+    return db.session.scalar(select(func.count()).select_from(mail.OutboxMessage)) - before

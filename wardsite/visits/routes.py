@@ -283,6 +283,12 @@ def rate(code: str):
 # Command line ----------------------------------------------------------------
 
 
+@bp.cli.command("remind-residents")
+def remind_residents_command() -> None:
+    """Queue the reminder to residents who chose Zalo or SMS, for tomorrow's visits."""
+    click.echo(f"{resident_notices.remind()} reminder(s) queued.")
+
+
 @bp.cli.command("purge")
 def purge_command() -> None:
     """Erase residents' personal data from visits past the retention period."""
