@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Serve the site with demo data on http://127.0.0.1:5000
+## Serve the site with demo data on http://127.0.0.1:5000, and the worker sending its messages to the log
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@cat instance/demo-logins.txt 2>/dev/null || true
+	@# The site and the worker that sends its messages (to the log here), stopped together.
+	$(FLASK) notify worker --log-only & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Run the whole suite on SQLite (browser journeys included), then on PostgreSQL

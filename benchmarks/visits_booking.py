@@ -124,7 +124,7 @@ def main() -> None:
         for index, slot in my_jobs:
             body = urllib.parse.urlencode({
                 "full_name": f"Người dân {index}", "phone": f"09{index:08d}", "address": "Số 1, đường Hòa Phong",
-                "residential_group": group_id, "slot": slot, "consent": "y", "form_token": f"bench-{index}",
+                "residential_group": group_id, "slot": slot, "notify_by": "none", "consent": "y", "form_token": f"bench-{index}",
             }).encode()
             start = time.perf_counter()
             try:

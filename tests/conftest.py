@@ -40,6 +40,8 @@ def app_settings(database_uri: str, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # The test client's own address, so links in pages and messages read as before.
         "CANONICAL_URL": "http://localhost",
+        # Tests run at any hour: the worker's quiet hours are tested on their own.
+        "NOTIFY_QUIET_HOURS": "",
     }
     settings.update(extra)
     return settings

@@ -182,6 +182,7 @@ def booking_data(roster: Roster, hour: int = 8, **changes) -> dict:
         "slot": slot_value(roster.day, hour),
         "procedures": [str(roster.procedure_id)],
         "help_needed": "Kích hoạt VNeID mức 2",
+        "notify_by": "none",
         "consent": "y",
         "form_token": f"token-{hour}-{changes.get('phone', '0912345678')}",
     }

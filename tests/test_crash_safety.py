@@ -309,6 +309,7 @@ def booking_form(page: FormReader, number: int, rng: random.Random) -> dict | No
         "slot": rng.choice(slots),
         "procedures": rng.sample(procedures, rng.randint(1, len(procedures))),
         "help_needed": "Kích hoạt VNeID mức 2",
+        "notify_by": "none",
         "consent": "y",
     }
 

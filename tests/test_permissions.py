@@ -125,6 +125,7 @@ STAFF_ROUTES = [
     staff("roster.hours", "/quan-tri/lich-truc/gio-truc", "leader"),
     staff("roster.swaps", "/quan-tri/lich-truc/doi-ca", "leader"),
     staff("admin.outbox", "/quan-tri/hop-thu", "leader"),
+    staff("admin.outbox_resend", "/quan-tri/hop-thu/{message_id}/gui-lai", "leader", method="POST", success=(303,)),
     # stats
     staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader"),
     staff("stats.log_session", "/tinh-nguyen/ghi-nhan", "volunteer", "leader", method="POST",
@@ -182,10 +183,16 @@ def url_values(app):
 
         guidance_session = GuidanceSession(people_guided=1, dossiers_filed=0)
         db.session.add(guidance_session)
+        # the message log
+        from wardsite.mail import OutboxMessage
+
+        message = OutboxMessage(recipient="an@example.org", subject="Lịch trực", body="...", dedupe_key="permissions:1")
+        db.session.add(message)
         db.session.commit()
         return {"group_id": group.id, "article_id": article.id, "comment_id": comment.id,
                 "approved_comment_id": approved_comment.id, "procedure_id": procedure.id,
-                "visit_id": visit.id, "waiting_id": waiting.id, "guidance_session_id": guidance_session.id, **roster_ids}
+                "visit_id": visit.id, "waiting_id": waiting.id, "guidance_session_id": guidance_session.id,
+                "message_id": message.id, **roster_ids}
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

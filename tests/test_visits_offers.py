@@ -82,6 +82,8 @@ def test_a_cancelled_seat_is_offered_to_the_first_in_line_and_held_for_them(app,
         assert message.recipient == "0913222301"
         assert f"cho lịch hẹn {code}" in message.body and f"/dat-lich/cho/{code}" in message.body
         assert message.subject.startswith("Có chỗ trống 09:00 ngày")
+        # a Zalo notice (SMS where the number has no Zalo), never an e-mail to a phone number
+        assert (message.channel, message.kind) == ("zalo", "waitlist_offer")
     # The browser that joined sees the offer at once.
     page = first.get(f"/dat-lich/cho/{code}").get_data(as_text=True)
     assert "Có giờ trống cho bác" in page and "09:00–10:00" in page
@@ -218,6 +220,12 @@ def test_purge_deletes_offers_with_their_entries(app, client, runner):
     result = runner.invoke(args=["purge"])
     assert "1 old waiting-list entry(ies) deleted." in result.output
     assert offers(app) == []
+    from wardsite.mail import OutboxMessage
+
+    with app.app_context():  # the offer's message keeps no phone number
+        recipients = db.session.scalars(db.select(OutboxMessage.recipient)
+                                        .where(OutboxMessage.dedupe_key.like("visit-offer:%"))).all()
+        assert len(recipients) == 1 and "0913222301" not in recipients[0]
 
 
 def test_ten_waiting_and_three_seats_freed_at_once_give_three_offers_to_the_first_three(app, client):

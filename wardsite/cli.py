@@ -24,6 +24,9 @@ def init_app(app: Flask, areas: list[str]) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(user)
     app.cli.add_command(backup)
+    from wardsite.notify.worker import notify_cli
+
+    app.cli.add_command(notify_cli)
 
 
 def _demo_password() -> str:

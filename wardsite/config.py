@@ -116,6 +116,26 @@ ESMS_URL = "https://rest.esms.vn/MainService.svc/json"
 ESMS_SANDBOX = False
 ESMS_CALLBACK_URL = ""
 
+# The worker that sends the outbox (`flask --app wardsite notify worker`,
+# wardsite/notify/worker.py): messages claimed per round, seconds between
+# rounds when nothing is due, seconds a claim lasts before another worker may
+# take the message over (a worker that died), attempts before a message fails,
+# and the first retry delay (doubled after each failure, up to six hours).
+NOTIFY_WORKER_BATCH = 20
+NOTIFY_WORKER_POLL_SECONDS = 1.0
+NOTIFY_CLAIM_SECONDS = 120
+NOTIFY_MAX_ATTEMPTS = 8
+NOTIFY_RETRY_SECONDS = 30
+# No Zalo or SMS in these hours (ward time) except about a change today;
+# empty: none. E-mail goes out at any hour.
+NOTIFY_QUIET_HOURS = "21:00-07:00"
+# Paid messages stop for the day once they would cost more than this (đồng;
+# 0: no cap), at the price of each channel below (set them to the contract's).
+NOTIFY_DAILY_COST_CAP = 0
+NOTIFY_COSTS: dict = {"zalo": 300, "esms_zalo": 330, "sms": 750}
+# Every message goes to the log instead of its channel (`make run`).
+NOTIFY_LOG_ONLY = False
+
 # The ward's logo and other uploads are stored under instance/uploads.
 UPLOAD_FOLDER = ""
 LOGO_MAX_BYTES = 1024 * 1024

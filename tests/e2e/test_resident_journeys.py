@@ -21,6 +21,7 @@ def fill_booking(page, slot: str, *, consent: bool = True) -> None:
     page.get_by_role("textbox", name="Số điện thoại (bắt buộc)").fill("0912 000 111")
     page.get_by_label("Địa chỉ (số nhà, ngõ/hẻm, đường)").fill("Số 9, hẻm 12, đường Lê Lợi")
     page.get_by_label("Tổ dân phố").select_option(label="Tổ dân phố 3")
+    page.locator('input[name="notify_by"][value="none"]').check()
     if consent:
         page.get_by_label(re.compile("Tôi đồng ý để phường")).check()
 

@@ -76,6 +76,7 @@ def _fill_booking(page, slot: str, phone: str) -> None:
     page.get_by_role("textbox", name="Số điện thoại (bắt buộc)").fill(phone)
     page.get_by_label("Địa chỉ (số nhà, ngõ/hẻm, đường)").fill("Số 9, hẻm 12, đường Lê Lợi")
     page.get_by_label("Tổ dân phố").select_option(label="Tổ dân phố 5")
+    page.locator('input[name="notify_by"][value="none"]').check()
     page.get_by_label(re.compile("Tôi đồng ý để phường")).check()
 
 

@@ -80,6 +80,7 @@ ACTIONS = {
     "visit.moved_by_ward": _l("Gave a home visit another team when its shift was cancelled"),
     "visit.cancelled_by_ward": _l("Cancelled a home visit because its shift was cancelled"),
     "visit.purged": _l("Erased residents' data after the retention period"),
+    "message.resent": _l("Queued a message again"),
     "visit.waiting_called": _l("Called back a resident on the waiting list"),
     "visit.waiting_purged": _l("Deleted old entries of the waiting list"),
     "visit.waiting_offer_accepted": _l("A resident on the waiting list took the time offered to them"),

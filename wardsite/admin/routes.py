@@ -16,6 +16,7 @@ from wardsite.admin.models import ResidentialGroup, WardSettings
 from wardsite import mail, pages
 from wardsite.audit import AuditEntry, record_audit
 from wardsite.extensions import db
+from wardsite.forms import EmptyForm
 from wardsite.pages import add_staff_link
 from wardsite.uploads import ImageRejected, save_image
 from wardsite.urls import page_number
@@ -32,6 +33,9 @@ AUDIT_PAGE_SIZE = 50
 bp.add_app_template_global(audit_labels.action_sentence, "audit_action")
 bp.add_app_template_global(audit_labels.record_label, "audit_record")
 bp.add_app_template_global(audit_labels.details, "audit_details")
+MESSAGE_STATUSES = {"queued": _l("queued"), "sending": _l("sending"), "sent": _l("sent"),
+                    "delivered": _l("delivered"), "failed": _l("failed")}
+bp.add_app_template_global(lambda status: str(MESSAGE_STATUSES.get(status, status)), "message_status")
 
 @bp.route("/")
 @roles_required("editor", "leader")
@@ -229,4 +233,26 @@ def audit_log():
 @bp.route("/hop-thu")
 @roles_required("leader")
 def outbox():
-    return render_template("admin/outbox.html", messages=mail.latest())
+    """The message log: every message with its channel, status, error and
+    attempts, newest first (one status with ?trang-thai=), and per month how
+    many went out and what they cost."""
+    status = request.args.get("trang-thai", "")
+    status = status if status in mail.STATUSES else ""
+    return render_template("admin/outbox.html", messages=mail.latest(status=status or None), status=status,
+                           statuses=mail.STATUSES, months=mail.monthly_counts(), erased=mail.ERASED)
+
+
+@bp.route("/hop-thu/<int:message_id>/gui-lai", methods=["POST"])
+@roles_required("leader")
+def outbox_resend(message_id: int):
+    """Queue a message again (a failed one, or one the recipient says never came)."""
+    message = db.get_or_404(mail.OutboxMessage, message_id)
+    if EmptyForm().validate_on_submit():
+        if message.recipient == mail.ERASED:
+            flash(_("This message cannot be sent again: its recipient was erased."), "error")
+        else:
+            mail.resend(message)
+            record_audit("message.resent", None, f"{message.id} {message.channel}")
+            db.session.commit()
+            flash(_("The message is queued again; the worker sends it in a moment."), "success")
+    return redirect(url_for("admin.outbox"), 303)

@@ -140,6 +140,7 @@ def _details(form: BookingForm) -> services.BookingDetails:
         residential_group_id=form.residential_group.data,
         help_needed=form.help_needed.data or "",
         procedure_ids=[pid for pid in form.procedures.data or [] if pid is not None],
+        notify_by=form.notify_by.data if form.notify_by.data in ("zalo", "sms") else "none",
     )
 
 

@@ -116,6 +116,13 @@ class BookingForm(Form):
         filters=[_strip],
         validators=[Optional(), Length(max=1000, message=_l("Please keep this under 1,000 characters."))],
     )
+    # How to be told of this booking: nothing is chosen until the resident chooses.
+    notify_by = RadioField(
+        _l("How should the ward tell you about this visit?"),
+        choices=[SelectChoice("zalo", _l("By Zalo message")), SelectChoice("sms", _l("By SMS")),
+                 SelectChoice("none", _l("No messages: I will look my booking up"))],
+        validators=[InputRequired(_l("Please choose how the ward should tell you about this visit."))],
+    )
     consent = BooleanField(
         _l("I agree"),  # the full wording, with the retention period, is set in __init__
         validators=[DataRequired(_l("Please tick this box: without it we cannot keep your details for the visit."))],
@@ -126,7 +133,8 @@ class BookingForm(Form):
         super().__init__(*args, **kwargs)
         self.consent.label.text = _(
             "I agree that the ward keeps this name, phone number and address only to arrange this visit, "
-            "and erases them %(days)s days after the visit.",
+            "and erases them %(days)s days after the visit. If I chose Zalo or SMS, the ward sends messages "
+            "about this visit to this phone number that way, until I stop them on the lookup page.",
             days=retention_days,
         )
 

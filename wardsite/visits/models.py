@@ -125,6 +125,9 @@ class Visit(db.Model):
         ForeignKey("residential_group.id", ondelete="SET NULL")
     )
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the resident asked to be told: "zalo", "sms", or "none" (only by
+    # looking the booking up); "none" again once they stop messages.
+    notify_by: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
     # A double click or a resubmitted page carries the same token: one booking.
     form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -221,7 +224,13 @@ class Visit(db.Model):
         self.procedures_done = list(procedures)
 
     def erase_personal_data(self) -> None:
-        """Keep the anonymous figures (when, where, what, how many), drop the person."""
+        """Keep the anonymous figures (when, where, what, how many), drop the
+        person, here and in the messages sent or queued to them."""
+        from wardsite import mail
+
+        if self.phone and self.id is not None:
+            mail.erase_recipient(self.phone, mail.resident_key(self.id))
+        self.notify_by = "none"
         self.full_name = ""
         self.phone = None
         self.address = ""

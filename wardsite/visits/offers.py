@@ -34,8 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from wardsite import mail
 from wardsite.extensions import db
-from wardsite.notify import templates
-from wardsite.timeutil import to_local, utcnow
+from wardsite.timeutil import local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
 from wardsite.visits import locks, services, slots
 from wardsite.visits.models import DECLINED, EXPIRED, OFFERED, Visit, WaitingEntry, WaitingOffer
@@ -162,8 +161,10 @@ def _queue_message(offer: WaitingOffer, entry: WaitingEntry) -> None:
     start, until = to_local(offer.slot_start), to_local(offer.expires_at)
     params = {"time": f"{start:%H:%M}", "date": f"{start:%d/%m/%Y}", "code": entry.code,
               "until": f"{until:%H:%M %d/%m}", "link": offer_link(entry)}
-    mail.queue_message(entry.phone, templates.render_subject(MESSAGE_KIND, params),
-                       templates.render(MESSAGE_KIND, params), f"visit-offer:{offer.id}", send_now=False)
+    # Over Zalo (the worker falls back to SMS for a number without Zalo); an
+    # offer for today is not held back by the quiet hours.
+    mail.queue_notice(MESSAGE_KIND, entry.phone, params, f"visit-offer:{offer.id}",
+                      same_day=start.date() == local_today())
 
 
 # The resident's answer ---------------------------------------------------------

@@ -30,7 +30,7 @@ from wardsite.extensions import db
 from wardsite.roster import services as roster_services
 from wardsite.roster.models import Shift
 from wardsite.timeutil import to_local, utcnow
-from wardsite.visits import services
+from wardsite.visits import resident_notices, services
 from wardsite.visits.models import ACTIVE, CANCELLED_BY_WARD, MOVED, TEAM_CHANGED, Visit, VisitNotice, visit_team_member
 from wardsite.visits.slots import shift_slot_starts, taken_seats
 
@@ -87,6 +87,9 @@ def tell_resident(visit: Visit, kind: str, team_names: list[str]) -> VisitNotice
                            "tell them. Their number is on the visit's page: %(link)s", **values)
     for leader in services.active_leaders():
         mail.queue_message(leader.email, subject, body, f"visit-notice:{notice.id}:{leader.id}")
+    # And the resident, if they chose Zalo or SMS.
+    resident_notices.notify(visit, "visit_cancelled" if kind not in (TEAM_CHANGED, MOVED) else "visit_changed",
+                            f"notice{notice.id}")
     return notice
 
 

@@ -27,7 +27,7 @@ from wardsite.procedures.models import Procedure
 from wardsite.stations.models import WEEKDAYS
 from wardsite.timeutil import to_local
 from wardsite.roster import services as roster_services
-from wardsite.visits import booking, calendar, roster_changes, services, slots
+from wardsite.visits import booking, calendar, resident_notices, roster_changes, services, slots
 from wardsite.visits import leader_routes  # noqa: F401 (the leader's screens add their routes to bp)
 from wardsite.visits import offers, waiting_list, waiting_routes  # noqa: F401 (the waiting list's pages too)
 from wardsite.visits.blueprint import bp
@@ -262,6 +262,16 @@ def erase(code: str):
     return redirect(url_for("visits.manage", code=visit.code), 303)
 
 
+@bp.route("/dat-lich/tra-cuu/<code>/tat-tin-nhan", methods=["POST"])
+def stop_messages(code: str):
+    """The resident stops Zalo or SMS messages about this booking."""
+    visit = booking.own_visit(code)
+    if EmptyForm().validate_on_submit() and visit.notify_by != "none":
+        resident_notices.stop_messages(visit)
+        flash(_("The ward will send no more messages about this visit. You can still look it up here."), "success")
+    return redirect(url_for("visits.manage", code=visit.code), 303)
+
+
 @bp.route("/dat-lich/tra-cuu/<code>/danh-gia", methods=["POST"])
 def rate(code: str):
     visit = booking.own_visit(code)
@@ -277,6 +287,12 @@ def rate(code: str):
 
 
 # Command line ----------------------------------------------------------------
+
+
+@bp.cli.command("remind-residents")
+def remind_residents_command() -> None:
+    """Queue the reminder to residents who chose Zalo or SMS, for tomorrow's visits."""
+    click.echo(f"{resident_notices.remind()} reminder(s) queued.")
 
 
 @bp.cli.command("purge")

@@ -28,6 +28,7 @@ from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
+from wardsite.visits import resident_notices
 from wardsite.visits.locks import claim_seat, lock_phone, phone_key  # noqa: F401 (phone_key: the guard's key)
 from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit, WaitingOffer
 from wardsite.visits.procedure_choices import is_row_id
@@ -58,6 +59,7 @@ class BookingDetails:
     residential_group_id: int
     help_needed: str = ""
     procedure_ids: list[int] = field(default_factory=list)
+    notify_by: str = "none"  # "zalo", "sms" or "none"
 
 
 def usable_token(token: str | None) -> str | None:
@@ -124,6 +126,7 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 form_token=usable_token(token),
                 booked_by_id=booked_by.id if booked_by is not None else None,
                 procedures=procedures,
+                notify_by=details.notify_by,
             )
             if not held:
                 visit.status, visit.seat = TO_CHECK, null()  # None would give the column default, 1
@@ -137,6 +140,7 @@ def book(details: BookingDetails, moment: datetime, token: str | None, booked_by
                 if offer is not None:
                     record_audit("visit.waiting_offer_accepted", visit, visit.code, user=False)
                 notices = notify_leaders(visit)
+                resident_notices.notify(visit, "visit_received")
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
@@ -185,6 +189,7 @@ def move(visit: Visit, moment: datetime, by_resident: bool = True) -> None:
                 visit.slot_end = moment + slot_length()
             if not by_resident:
                 record_audit("visit.moved", visit, f"{visit.code} → {to_local(moment):%d/%m/%Y %H:%M}")
+                resident_notices.changed(visit)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -355,6 +360,7 @@ def confirm(visit: Visit) -> None:
     if not visit.to_check:
         visit.confirm()
         record_audit("visit.confirmed", visit, visit.code)
+        resident_notices.notify(visit, "visit_confirmed")
         db.session.commit()
         return
     visit_id, moment, first = visit.id, visit.slot_start, visit.shift_id
@@ -370,6 +376,7 @@ def confirm(visit: Visit) -> None:
             visit.shift_id, visit.seat = shift_id, 1
             visit.confirm()
         record_audit("visit.confirmed", visit, visit.code)
+        resident_notices.notify(visit, "visit_confirmed")
         try:
             db.session.commit()
             return
@@ -387,6 +394,7 @@ def choose_team(visit: Visit, volunteer_ids) -> None:
         db.session.scalars(select(Volunteer).where(Volunteer.id.in_(chosen)).order_by(Volunteer.name))
     )
     record_audit("visit.team_changed", visit, f"{visit.code}: {', '.join(v.name for v in visit.team)}")
+    resident_notices.changed(visit)
     db.session.commit()
 
 
@@ -414,6 +422,7 @@ def mark_no_show(visit: Visit) -> None:
 def cancel_by_leader(visit: Visit) -> None:
     visit.cancel()
     record_audit("visit.cancelled", visit, visit.code)
+    resident_notices.notify(visit, "visit_cancelled")
     db.session.commit()
     seat_freed()
 

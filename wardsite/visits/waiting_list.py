@@ -125,6 +125,12 @@ def purge(now: datetime | None = None) -> int:
     """Delete entries older than VISIT_WAITING_DAYS, and their offers. Idempotent."""
     cutoff = (now or utcnow()) - timedelta(days=keep_days())
     old = select(WaitingEntry.id).where(WaitingEntry.created_at < cutoff)
+    # The offers' messages lose the phone number, queued or sent.
+    for phone, offer_id in db.session.execute(
+        select(WaitingEntry.phone, WaitingOffer.id).join(WaitingOffer, WaitingOffer.entry_id == WaitingEntry.id)
+        .where(WaitingEntry.created_at < cutoff)
+    ):
+        mail.erase_recipient(phone, f"visit-offer:{offer_id}")
     # Said, not left to ON DELETE CASCADE: a database without foreign keys keeps no offer either.
     db.session.execute(delete(WaitingOffer).where(WaitingOffer.entry_id.in_(old)))
     count = db.session.execute(delete(WaitingEntry).where(WaitingEntry.created_at < cutoff)).rowcount or 0
