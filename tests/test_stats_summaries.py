@@ -370,7 +370,7 @@ def test_a_range_is_read_from_month_rows_and_the_days_at_its_ends(start, end, ex
 
 
 def test_the_migration_fills_the_summaries_from_the_rows_there_are(tmp_path):
-    """Rows written before the summaries existed (at revision 0016): the
+    """Rows written before the summaries existed (at revision 0019, the one before): the
     migration adds them up, as `rebuild-summaries` does."""
     from flask_migrate import upgrade
 
@@ -381,7 +381,7 @@ def test_the_migration_fills_the_summaries_from_the_rows_there_are(tmp_path):
 
     app = create_app(app_settings(f"sqlite:///{tmp_path / 'old.db'}"))
     with app.app_context():
-        upgrade(revision="0016")
+        upgrade(revision="0019")
         places = add_places()  # no entry or visit among them: nothing for the summaries yet
         rng = random.Random(5)
         stations, groups, procedures = places["stations"], places["groups"], places["procedures"]

@@ -138,6 +138,26 @@ def queue_notice(kind: str, phone: str, params: dict, dedupe_key: str, channel: 
                                 next_attempt_at=utcnow()))
 
 
+def send_unstored_email(recipient: str, subject: str, body: str, stored_body: str,
+                        dedupe_key: str) -> OutboxMessage | None:
+    """An e-mail whose body must never be kept (a password-reset link, which
+    leaders reading the outbox could use): sent over SMTP at once by the
+    caller, never by the worker, and logged in the outbox with `stored_body`
+    and what came of it. None without a mail server or if sent before."""
+    from wardsite.notify.channels import EmailChannel
+
+    channel = EmailChannel.from_config(current_app.config)
+    if channel is None or db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
+        return None
+    result = channel.send_email(recipient, subject, body)
+    return _queue(OutboxMessage(
+        recipient=recipient, subject=subject, body=stored_body, dedupe_key=dedupe_key, channel="email",
+        status=SENT if result.ok else FAILED, attempts=1, next_attempt_at=None,
+        sent_at=utcnow() if result.ok else None, provider_id=result.provider_id[:100],
+        error="" if result.ok else result.describe()[:500]))
+
+
 def send_queued(messages: list[OutboxMessage]) -> None:
     """Nothing: the worker sends queued messages. Kept for the callers."""
 

@@ -22,8 +22,8 @@ Limits (each per hour by default):
   form). Past it nothing more is sent, and the answer stays the same.
 
 Reset links are never kept readable in the outbox, which leaders read: the
-message is sent inside its transaction and the stored copy loses the link
-before it is committed. Without a mail server nothing is queued: the admin
+message is sent over SMTP at once, not by the worker, and the outbox keeps a
+copy without the link (`mail.send_unstored_email`). Without a mail server nothing is queued: the admin
 makes a link on the user's page and hands it over in person.
 """
 
@@ -201,9 +201,8 @@ def send(app, message: ResetMessage) -> None:
     context of its own); the outbox keeps it without the link."""
     with app.app_context():
         try:
-            queued = mail.queue_message(message.recipient, message.subject, message.body, message.dedupe_key)
-            if queued is not None:
-                queued.body = message.stored_body
+            mail.send_unstored_email(message.recipient, message.subject, message.body, message.stored_body,
+                                     message.dedupe_key)
             db.session.commit()
         except SQLAlchemyError:
             db.session.rollback()

@@ -262,18 +262,14 @@ def notify_leaders(visit: Visit) -> list:
             "new phone numbers today, so its time is not kept yet.\n\nCode: %(code)s\nTime: %(when)s\n\n"
             "Please phone the resident; if the booking is real, confirm it, which keeps the time if it is still "
             "free: %(link)s",
-            code=visit.code,
-            when=when,
-            link=link,
+            code=visit.code, when=when, link=link,
         )
     else:
         subject = _("New home visit booking %(code)s on %(when)s", code=visit.code, when=when)
         body = _(
             "A resident has booked a home guidance visit.\n\nCode: %(code)s\nTime: %(when)s\n\n"
             "Please confirm it and check the team: %(link)s",
-            code=visit.code,
-            when=when,
-            link=link,
+            code=visit.code, when=when, link=link,
         )
     queued = (
         mail.queue_message(leader.email, subject, body, f"visit-new:{visit.id}:{leader.id}", send_now=False)
