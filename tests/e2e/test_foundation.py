@@ -91,5 +91,7 @@ def test_the_outbox_reads_on_a_phone_and_passes_axe(page, live_server, sign_in, 
         db.session.commit()
     sign_in(page, live_server.create_user("leader"))
     page.goto("/quan-tri/hop-thu")
-    expect(page.get_by_role("heading", name="Lịch trực tuần tới")).to_be_visible()
+    expect(page.get_by_role("heading", name="Nhật ký tin nhắn")).to_be_visible()
+    page.get_by_text("Lịch trực tuần tới").click()  # the message opens in place
+    expect(page.get_by_text(link)).to_be_visible()
     check_accessibility(page)

@@ -54,7 +54,8 @@ def test_a_resident_chooses_zalo_and_gets_the_received_then_the_changed_message(
         page.get_by_role("heading", name=f"Lịch hẹn tại nhà {code}").wait_for()
         page.get_by_label(re.compile("Đặng Thị Chín")).check()
         page.get_by_role("button", name="Lưu đội").click()
-        page.wait_for_load_state()
+        # the saved team's message, not only the old page's load, before the worker runs
+        page.get_by_text(f"Đã lưu đội đi hướng dẫn cho lịch hẹn {code}").wait_for()
 
         send_due(live_server.app, zalo)
         bodies = [r["body"] for r in provider.requests]
