@@ -19,12 +19,14 @@ from sqlalchemy import and_, case, false, func, literal_column, or_, select
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import strip_control
+from wardsite.procedures import search as procedure_search
 from wardsite.procedures.models import Channel, Document, Procedure, Sector, Step, is_valid_code
 from wardsite.text import fold, slugify
 from wardsite.timeutil import local_today
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
+MAX_RESULTS = 300
 # Real portal records have up to ~90 papers and ~12 ways of filing; these bounds only stop a broken file.
 MAX_STEPS = 200
 MAX_DOCUMENTS = 400
@@ -67,28 +69,15 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
     text = clean_text(query).strip()[:MAX_QUERY_LENGTH]
     if not text:
         return statement.order_by(Procedure.name_folded, Procedure.id)
-    if looks_like_code(text):
-        code = text.upper()  # the provincial suffix is stored as "H17"
-        return statement.where(Procedure.code.like(f"{code.translate(_WILDCARDS)}%")).order_by(
-            func.length(Procedure.code), Procedure.code
-        )
-    # LIKE's wildcards (and PostgreSQL's escape character) are dropped rather
-    # than escaped: they are never part of a procedure's words, and a plain
-    # pattern keeps the scan as quick as it can be.
-    phrase = " ".join(fold(text).translate(_WILDCARDS).split())
-    words = phrase.split()[:MAX_QUERY_WORDS]
-    if not words:
+    # Ranking is in wardsite.procedures.search, the same on every database;
+    # the statement only carries its order to SearchPage.
+    ids = procedure_search.rank(
+        text, drafts=drafts, sector_id=sector.id if sector is not None else None, online=online or None
+    )[:MAX_RESULTS]
+    if not ids:
         return statement.where(false())
-    in_name = [Procedure.name_folded.like(f"%{word}%") for word in words]
-    in_body = [Procedure.body_folded.like(f"%{word}%") for word in words]
-    statement = statement.where(*(or_(name, body) for name, body in zip(in_name, in_body)))
-    rank = case(
-        (Procedure.name_folded.like(f"{phrase}%"), literal_column("0")),
-        (Procedure.name_folded.like(f"%{phrase}%"), literal_column("1")),
-        (and_(*in_name), literal_column("2")),
-        else_=literal_column("3"),
-    )
-    return statement.order_by(rank, Procedure.name_folded, Procedure.id)
+    order = case({procedure_id: position for position, procedure_id in enumerate(ids)}, value=Procedure.id)
+    return statement.where(Procedure.id.in_(ids)).order_by(order)
 
 
 class SearchPage(Pagination):
