@@ -1,58 +1,107 @@
 """Finding procedures the way residents ask for them.
 
 Residents type "làm giấy khai sinh cho con", "nhap ho khau" or "sổ đỏ", not
-the catalogue's titles. So a query is cleaned before it is matched: filler
-words are dropped, residents' words are replaced by the official ones (the
-list is data, `data/synonyms.tsv`), a word of four or more letters that is not
-in the catalogue is read as its one-letter-off neighbours, and a code may be
-typed with or without its dots.
+the catalogue's titles. So a query is read before it is matched:
 
-Ranking is done here in Python over an in-memory index of the published
-catalogue, so SQLite and PostgreSQL give exactly the same order. The index is
-rebuilt when the catalogue changes (one cheap aggregate query tells), which
-keeps a search of a few thousand records well under 20 ms.
+- a code is found with or without its dots ("1001193" is 1.001193);
+- residents' words are also read as the official ones (the list is data,
+  `data/synonyms.tsv`, with its sources), and each reading is tried;
+- filler words ("làm", "xin", "cho", "con", "giấy", "thủ tục"...) are dropped
+  from what the resident typed, never from an official phrase;
+- a word of four or more letters found nowhere in the catalogue is read as the
+  catalogue's words one letter away from it.
+
+Words are compared folded (no accents, đ as d), whole words, not parts of
+words ("hon" is not in "thông"). When the resident typed a word with accents,
+a name word with the same accents weighs more than one that only folds the
+same, so "kết hôn" puts "hôn" before "hơn".
+
+The order, best first:
+1. every word of the query in the name ("Thủ tục" at the start of a name is
+   ignored), then
+2. the most words matched, in the name or the rest of the record, then
+3. the most of them in the name (name before body), then
+4. how well they match: same accents, the words next to each other as typed,
+   at the start of the name; then
+5. the shorter name (the more specific procedure), then the oldest record.
+Nothing is ever ordered alphabetically. Every record that matches enough of the
+words is returned: all of one or two words, most of three or more.
+
+Ranking is done here in Python over an in-memory index of the catalogue, so
+SQLite and PostgreSQL give exactly the same order. The index is rebuilt when
+the catalogue changes (one cheap aggregate query tells).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+import time
 import unicodedata
-from dataclasses import dataclass
+from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from wardsite.extensions import db
 from wardsite.procedures.models import Procedure
-from wardsite.text import fold
+from wardsite.text import fold as _fold
+
+@lru_cache(maxsize=20000)
+def fold(word: str) -> str:
+    return _fold(word)
+
 
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.tsv"
 MIN_TYPO_LENGTH = 4
 MAX_VARIANTS = 8
-# A record is kept only if it scores at least this share of the best one, so
-# that "kết hôn" does not bring every record mentioning "kết quả" and "hơn".
-KEEP_SHARE = 0.45
+MAX_WORDS = 12
 
-# Folded, so "lam" and "làm" are both dropped. Only words that never name a
-# procedure on their own: "giấy" stays when the query has nothing else.
-FILLER = frozenset(
-    "lam xin cho con giay thu tuc o dau the nao nhu sao gi can muon toi em minh anh chi "
-    "di ve viec de phai duoc khong a oi nhe voi ai hay nhung mot cai ban".split()
-)
-_WORD = re.compile(r"[\w]+", re.UNICODE)
+# Filler: dropped from what a resident typed. Written with accents: a word
+# typed with accents is dropped only if its accents are these ("bản" is kept,
+# "bạn" is not listed at all); a word typed without accents is dropped if it
+# folds to one of them. Only words that never name a procedure on their own.
+FILLER_WORDS = (
+    "làm xin cho con giấy muốn cần tôi em mình cháu ở đâu thế nào gì phải được không ạ ơi nhé "
+    "với để đi cái của và thì là bị giúp hỏi ai"
+).split()
+FILLER_PHRASES = (("thủ", "tục"), ("như", "thế", "nào"), ("làm", "sao"), ("ở", "đâu"))
+_FILLER_FOLDED = {fold(word): word for word in FILLER_WORDS}
+_WORD = re.compile(r"\w+", re.UNICODE)
 _TITLE_PREFIX = ("thu", "tuc")
+
+# How much one query word's best match in a record counts, times the word's
+# weight (rarer words weigh more, at least MIN_WEIGHT).
+NAME_EXACT = 1.0  # in the name, with the accents typed (or typed without any)
+NAME_FOLDED = 0.8  # in the name, only once accents are folded ("hơn" for "hôn")
+NAME_NEAR = 0.7  # in the name, one letter away
+BODY = 0.4  # elsewhere in the record
+BODY_NEAR = 0.25
+MIN_WEIGHT = 0.2
+RARE = 2  # a word found in at most this many records may also be a typo
+# Bonuses on top of the 0..1 share of the query matched.
+NEXT_TO = 0.15  # the query's words next to each other in the name, as typed
+AT_START = 0.03  # the name begins with the query's first word
+COVERAGE = 0.15  # the share of the name the query covers (the more specific name)
+TYPED_READING = 0.05  # the typed words lose this to an official reading of them
 
 
 def _lower(text: str) -> str:
     return unicodedata.normalize("NFC", text or "").lower()
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
     return _WORD.findall(_lower(text))
 
 
-def _digits(code: str) -> str:
+def has_accents(word: str) -> bool:
+    return fold(word) != word
+
+
+def code_key(code: str) -> str:
     return "".join(ch for ch in code if ch.isalnum()).upper()
 
 
@@ -68,7 +117,7 @@ def looks_like_code(text: str) -> bool:
 
 
 def load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[tuple[str, ...], list[list[str]]]]:
-    """(folded resident's words, [official words...]) longest phrase first."""
+    """(folded resident's words, [official words...]), longest phrase first."""
     entries: dict[tuple[str, ...], list[list[str]]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or "\t" not in line:
@@ -76,7 +125,7 @@ def load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[tuple[str, ...], lis
         resident, official = line.split("\t", 1)
         key = tuple(fold(resident).split())
         for option in official.split("|"):
-            words = _words(option)
+            words = words_of(option)
             if key and words and words not in entries.setdefault(key, []):
                 entries[key].append(words)
     return sorted(entries.items(), key=lambda item: -len(item[0]))
@@ -85,31 +134,81 @@ def load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[tuple[str, ...], lis
 _SYNONYMS = load_synonyms()
 
 
-def variants(words: list[str]) -> list[list[str]]:
+@dataclass
+class Reading:
+    """One way of reading the query: its words, and which came from the synonyms list."""
+
+    words: list[str]
+    official: list[bool]
+    typed: bool = True  # the resident's own words, no synonym applied
+    folded: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.folded = [fold(word) for word in self.words]
+
+    def content(self) -> list[str]:
+        """The words to match: filler dropped from the resident's words, never from official ones."""
+        kept: list[str] = []
+        skip = 0
+        for index, (word, official) in enumerate(zip(self.words, self.official)):
+            if skip:
+                skip -= 1
+                continue
+            if not official:
+                phrase = _filler_phrase(self.words, self.official, index)
+                if phrase:
+                    skip = phrase - 1
+                    continue
+                if _is_filler(word):
+                    continue
+            kept.append(word)
+        if not kept:
+            kept = [word for word in self.words if fold(word) not in ("thu", "tuc")] or list(self.words)
+        return kept[:MAX_WORDS]
+
+
+def _is_filler(word: str) -> bool:
+    folded = fold(word)
+    if folded not in _FILLER_FOLDED:
+        return False
+    return not has_accents(word) or word == _FILLER_FOLDED[folded]
+
+
+def _filler_phrase(words: list[str], official: list[bool], start: int) -> int:
+    for phrase in FILLER_PHRASES:
+        size = len(phrase)
+        window = words[start : start + size]
+        if len(window) == size and not any(official[start : start + size]):
+            if all(w == p or (not has_accents(w) and fold(w) == fold(p)) for w, p in zip(window, phrase)):
+                return size
+    return 0
+
+
+def readings(words: list[str]) -> list[Reading]:
     """The query as typed, and with residents' phrases replaced by official ones."""
-    results = [list(words)]
-    folded = [fold(word) for word in words]
+    results = [Reading(list(words), [False] * len(words))]
     for key, options in _SYNONYMS:
         size = len(key)
         grown = []
         for current in results:
-            current_folded = [fold(word) for word in current]
-            for start in range(len(current) - size + 1):
-                if tuple(current_folded[start : start + size]) == key:
+            folded = current.folded
+            for start in range(len(current.words) - size + 1):
+                if tuple(folded[start : start + size]) == key and not any(current.official[start : start + size]):
                     for option in options:
-                        grown.append(current[:start] + option + current[start + size :])
+                        grown.append(
+                            Reading(
+                                current.words[:start] + option + current.words[start + size :],
+                                current.official[:start] + [True] * len(option) + current.official[start + size :],
+                                typed=False,
+                            )
+                        )
                     break
         for candidate in grown:
-            if candidate not in results and len(results) < MAX_VARIANTS:
+            if len(results) >= MAX_VARIANTS:
+                break
+            if all(candidate.words != existing.words for existing in results):
                 results.append(candidate)
-    del folded
-    # The typed query stays last: an official phrase that matches is the better reading.
-    return results[1:] + results[:1]
-
-
-def drop_filler(words: list[str]) -> list[str]:
-    kept = [word for word in words if fold(word) not in FILLER]
-    return kept or words
+    return results
 
 
 # The index -----------------------------------------------------------------
@@ -120,46 +219,67 @@ class Entry:
     id: int
     code: str
     code_key: str
-    name: str
     name_words: list[str]  # lower case with accents, "Thủ tục" dropped
     name_folded: list[str]
-    name_folded_set: frozenset
-    name_accented_set: frozenset
-    body_set: frozenset
+    name_accented: frozenset
+    name_pairs: frozenset  # folded words next to each other in the name
+    core_length: int  # words of the name outside brackets
     published: bool
     sector_id: int | None
     online: str
 
 
+_BRACKETS = re.compile(r"\([^()]*\)")
+
+
+@dataclass
 class Index:
-    def __init__(self, rows):
-        self.entries: list[Entry] = []
-        vocabulary: set[str] = set()
-        for row in rows:
-            words = _words(row.name)
-            if [fold(w) for w in words[:2]] == list(_TITLE_PREFIX):
-                words = words[2:]
+    entries: list[Entry] = field(default_factory=list)
+    # folded word -> entry numbers whose name holds it
+    name_postings: dict[str, list[int]] = field(default_factory=dict)
+    # folded word -> entry numbers whose body (not name) holds it
+    body_postings: dict[str, list[int]] = field(default_factory=dict)
+    frequency: dict[str, int] = field(default_factory=dict)
+    deletes: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, rows) -> Index:
+        index = cls()
+        for number, row in enumerate(rows):
+            words = words_of(row.name)
             folded = [fold(word) for word in words]
-            body = frozenset((row.body_folded or "").split())
-            self.entries.append(
-                Entry(row.id, row.code, _digits(row.code), row.name, words, folded, frozenset(folded),
-                      frozenset(words), body, bool(row.published), row.sector_id, row.online)
+            core = len(words_of(_BRACKETS.sub(" ", row.name))) or len(words)
+            if tuple(folded[:2]) == _TITLE_PREFIX and len(words) > 2:
+                words, folded, core = words[2:], folded[2:], max(1, core - 2)
+            index.entries.append(
+                Entry(row.id, row.code, code_key(row.code), words, folded, frozenset(words),
+                      frozenset(zip(folded, folded[1:])), core, bool(row.published), row.sector_id, row.online)
             )
-            vocabulary.update(folded)
-            vocabulary.update(body)
-        self.vocabulary = vocabulary
-        self._deletes: dict[str, set[str]] = {}
-        for word in vocabulary:
+            in_name = set(folded)
+            for word in in_name:
+                index.name_postings.setdefault(word, []).append(number)
+            for word in set((row.body_folded or "").split()) - in_name:
+                index.body_postings.setdefault(word, []).append(number)
+        for postings in (index.name_postings, index.body_postings):
+            for word, numbers in postings.items():
+                index.frequency[word] = index.frequency.get(word, 0) + len(numbers)
+        for word in index.frequency:
             if len(word) >= MIN_TYPO_LENGTH - 1:
                 for variant in _deletions(word):
-                    self._deletes.setdefault(variant, set()).add(word)
+                    index.deletes.setdefault(variant, set()).add(word)
+        return index
 
     def near(self, word: str) -> set[str]:
         """Catalogue words one letter away from `word` (changed, added, dropped, swapped)."""
         found: set[str] = set()
         for variant in _deletions(word):
-            found.update(self._deletes.get(variant, ()))
+            found.update(self.deletes.get(variant, ()))
         return {candidate for candidate in found if candidate != word and _one_edit(word, candidate)}
+
+    def weight(self, word: str) -> float:
+        """How telling a word is: rare words more than "đăng", "ký" or "cấp"."""
+        count = self.frequency.get(word, 0)
+        return max(MIN_WEIGHT, math.log((len(self.entries) + 1) / (count + 0.5)))
 
 
 def _deletions(word: str) -> set[str]:
@@ -179,108 +299,145 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple, Index]] = {}
+_cache: dict[str, tuple[tuple, int, float, Index]] = {}
+_generation = 0  # raised by every flush that touches a procedure in this process
+RECHECK_SECONDS = 2.0  # how stale another process's change may be
+
+
+@event.listens_for(Session, "after_flush")
+def _procedures_changed(session, _context) -> None:
+    global _generation
+    if any(isinstance(item, Procedure) for item in (*session.new, *session.dirty, *session.deleted)):
+        _generation += 1
 
 
 def current_index() -> Index:
-    """The index of the catalogue as it is now; rebuilt only when it changed."""
+    """The index of the catalogue as it is now.
+
+    A change made in this process is seen at once; one made by another worker
+    within RECHECK_SECONDS, when one cheap aggregate query tells whether the
+    table changed. The index is rebuilt only when it did.
+    """
+    key = f"{db.engine.url}#{id(db.engine)}"
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(key)
+    if cached and cached[1] == _generation and now - cached[2] < RECHECK_SECONDS:
+        return cached[3]
+    generation = _generation
     stamp = tuple(
         db.session.execute(
             select(func.count(Procedure.id), func.max(Procedure.updated_at), func.max(Procedure.id), func.sum(Procedure.id))
         ).one()
     )
-    key = str(db.engine.url) + str(id(db.engine))
+    if cached and cached[0] == stamp and cached[1] == generation:
+        index = cached[3]
+    else:
+        rows = db.session.execute(
+            select(Procedure.id, Procedure.code, Procedure.name, Procedure.body_folded, Procedure.published,
+                   Procedure.sector_id, Procedure.online).order_by(Procedure.id)
+        ).all()
+        index = Index.build(rows)
     with _lock:
-        cached = _cache.get(key)
-        if cached and cached[0] == stamp:
-            return cached[1]
-    rows = db.session.execute(
-        select(Procedure.id, Procedure.code, Procedure.name, Procedure.body_folded, Procedure.published,
-               Procedure.sector_id, Procedure.online)
-    ).all()
-    index = Index(rows)
-    with _lock:
-        _cache[key] = (stamp, index)
+        _cache[key] = (stamp, generation, now, index)
     return index
 
 
 # Ranking -------------------------------------------------------------------
 
 
-def _score(entry: Entry, words: list[str], alternatives: list[set[str]]) -> tuple[bool, float]:
-    """(every word in the name, score). Name words weigh three times body words;
-    a word typed with accents that only folds the same weighs less."""
-    score = 0.0
-    in_name = 0
-    positions: list[int | None] = []
-    for word, folded_options in zip(words, alternatives):
-        folded = fold(word)
-        if folded in entry.name_folded_set:
-            in_name += 1
-            exact = word == folded or word in entry.name_accented_set
-            score += 3.0 if exact else 1.8
-            positions.append(entry.name_folded.index(folded))
-        elif folded_options & entry.name_folded_set:
-            in_name += 1
-            score += 2.0
-            positions.append(None)
-        elif folded in entry.body_set:
-            score += 1.0
-            positions.append(None)
-        elif folded_options & entry.body_set:
-            score += 0.6
-            positions.append(None)
-        else:
-            positions.append(None)
-    # Words that follow each other in the name, as in "khai sinh".
-    for first, second in zip(positions, positions[1:]):
-        if first is not None and second is not None and second == first + 1:
-            score += 1.0
-    if positions and positions[0] == 0:
-        score += 0.5
-    return in_name == len(words), score
+def needed(count: int) -> int:
+    """How many of a reading's words a record must match: all of one or two, most of more."""
+    return count if count <= 2 else math.ceil(count * 0.6)
 
 
-def rank(query: str, drafts: bool = False, sector_id: int | None = None, online: str | None = None) -> list[int]:
+def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
+    """{entry number: rank key} for one reading of the query."""
+    count = len(words)
+    matched: dict[int, int] = {}
+    in_name: dict[int, int] = {}
+    score: dict[int, float] = {}
+    total = 0.0
+    folded_words = [fold(word) for word in words]
+    for word, folded in zip(words, folded_words):
+        accented = has_accents(word)
+        frequency = index.frequency.get(folded, 0)
+        near = set()
+        if len(folded) >= MIN_TYPO_LENGTH and frequency <= RARE:
+            near = {c for c in index.near(folded) if index.frequency.get(c, 0) > frequency}
+        weight = index.weight(folded) if frequency or not near else max(index.weight(c) for c in near)
+        total += weight
+        best: dict[int, float] = {}
+        for number in index.name_postings.get(folded, ()):
+            exact = not accented or word in index.entries[number].name_accented
+            best[number] = NAME_EXACT if exact else NAME_FOLDED
+        for candidate in near:
+            for number in index.name_postings.get(candidate, ()):
+                if number not in best:
+                    best[number] = NAME_NEAR
+        for number in index.body_postings.get(folded, ()):
+            if number not in best:
+                best[number] = BODY
+        for candidate in near:
+            for number in index.body_postings.get(candidate, ()):
+                if number not in best:
+                    best[number] = BODY_NEAR
+        for number, value in best.items():
+            matched[number] = matched.get(number, 0) + 1
+            score[number] = score.get(number, 0.0) + value * weight
+            if value > BODY:
+                in_name[number] = in_name.get(number, 0) + 1
+    least = needed(count)
+    pairs = list(zip(folded_words, folded_words[1:]))
+    first = folded_words[0]
+    keys: dict[int, tuple] = {}
+    for number, hits in matched.items():
+        entry = index.entries[number]
+        if hits < least or not allowed(entry):
+            continue
+        value = score[number] / total
+        names = in_name.get(number, 0)
+        if names:
+            if pairs:
+                value += NEXT_TO * sum(pair in entry.name_pairs for pair in pairs) / len(pairs)
+            if entry.name_folded and entry.name_folded[0] == first:
+                value += AT_START
+            value += COVERAGE * min(1.0, names / entry.core_length)
+        keys[number] = (names == count, value)
+    return keys
+
+
+def rank(query: str, drafts: bool = False, sector_id: int | None = None, online: str | None = None,
+         published: bool | None = None) -> list[int]:
     """The ids of the procedures answering `query`, best first."""
     index = current_index()
-    entries = [
-        entry for entry in index.entries
-        if (drafts or entry.published)
-        and (sector_id is None or entry.sector_id == sector_id)
-        and (online is None or entry.online == online)
-    ]
+
+    def allowed(entry: Entry) -> bool:
+        return (
+            (drafts or entry.published)
+            and (published is None or entry.published == published)
+            and (sector_id is None or entry.sector_id == sector_id)
+            and (online is None or entry.online == online)
+        )
+
     text = query.strip()
     if looks_like_code(text):
-        key = _digits(text)
-        hits = [entry for entry in entries if entry.code_key.startswith(key)]
-        return [entry.id for entry in sorted(hits, key=lambda e: (len(e.code), e.code))]
-    words = _words(text)
+        key = code_key(text)
+        hits = [entry for entry in index.entries if entry.code_key.startswith(key) and allowed(entry)]
+        if hits or "." in text:
+            return [entry.id for entry in sorted(hits, key=lambda e: (len(e.code), e.code))]
+    words = words_of(text)
     if not words:
         return []
     best: dict[int, tuple] = {}
-    for variant in variants(words):
-        variant = drop_filler(variant)[:12]
-        alternatives = []
-        for word in variant:
-            folded = fold(word)
-            near = set()
-            if len(folded) >= MIN_TYPO_LENGTH and folded not in index.vocabulary:
-                near = index.near(folded)
-            alternatives.append(near)
-        for entry in entries:
-            all_in_name, score = _score(entry, variant, alternatives)
-            if score <= 0:
-                continue
-            # Share of the variant's full score, so a longer official phrase
-            # is not favoured just for having more words.
-            full = 3.0 * len(variant) + max(len(variant) - 1, 0) + 0.5
-            key = (all_in_name, round(score / full, 6))
-            if entry.id not in best or key > best[entry.id][0]:
-                best[entry.id] = (key, entry)
-    if not best:
-        return []
-    top = max(key[1] for key, _ in best.values())
-    kept = [(key, entry) for key, entry in best.values() if key[1] >= top * KEEP_SHARE]
-    kept.sort(key=lambda item: (not item[0][0], -item[0][1], len(item[1].name_words), item[1].id))
-    return [entry.id for _, entry in kept]
+    options = readings(words[: MAX_WORDS * 2])
+    for reading in options:
+        penalty = TYPED_READING if reading.typed and len(options) > 1 else 0.0
+        for number, key in _score_reading(index, reading.content(), allowed).items():
+            if penalty:
+                key = (key[0], key[1] - penalty)
+            if number not in best or key > best[number]:
+                best[number] = key
+    entries = index.entries
+    ordered = sorted(best, key=lambda n: (not best[n][0], -best[n][1], entries[n].core_length, entries[n].id))
+    return [entries[number].id for number in ordered]
