@@ -68,6 +68,8 @@ FILLER_WORDS = (
     "làm xin cho con giấy muốn cần tôi em mình cháu ở đâu thế nào gì phải được không ạ ơi nhé "
     "với để đi cái của và thì là bị giúp hỏi ai"
 ).split()
+# ...except before these words: "giấy tờ", "giấy phép" name things.
+FILLER_KEPT_BEFORE = {"giay": ("to", "phep")}
 FILLER_PHRASES = (("thủ", "tục"), ("như", "thế", "nào"), ("làm", "sao"), ("ở", "đâu"))
 _FILLER_FOLDED = {fold(word): word for word in FILLER_WORDS}
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -82,8 +84,8 @@ BODY = 0.4  # elsewhere in the record
 BODY_NEAR = 0.25
 MIN_WEIGHT = 0.2
 RARE = 2  # a word found in at most this many records may also be a typo
-# Bonuses on top of the 0..1 share of the query matched.
-NEXT_TO = 0.15  # the query's words next to each other in the name, as typed
+# Bonuses on top of the 0..1 share of the query matched (words and pairs).
+PAIR = 1.0  # two neighbouring query words side by side in the name, as a share of their weight
 AT_START = 0.03  # the name begins with the query's first word
 COVERAGE = 0.15  # the share of the name the query covers (the more specific name)
 TYPED_READING = 0.05  # the typed words lose this to an official reading of them
@@ -159,7 +161,8 @@ class Reading:
                 if phrase:
                     skip = phrase - 1
                     continue
-                if _is_filler(word):
+                following = self.folded[index + 1] if index + 1 < len(self.words) else ""
+                if _is_filler(word) and following not in FILLER_KEPT_BEFORE.get(fold(word), ()):
                     continue
             kept.append(word)
         if not kept:
@@ -239,7 +242,8 @@ class Index:
     name_postings: dict[str, list[int]] = field(default_factory=dict)
     # folded word -> entry numbers whose body (not name) holds it
     body_postings: dict[str, list[int]] = field(default_factory=dict)
-    frequency: dict[str, int] = field(default_factory=dict)
+    frequency: dict[str, int] = field(default_factory=dict)  # records holding the word anywhere
+    name_frequency: dict[str, int] = field(default_factory=dict)  # records holding it in the name
     deletes: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
@@ -263,6 +267,7 @@ class Index:
         for postings in (index.name_postings, index.body_postings):
             for word, numbers in postings.items():
                 index.frequency[word] = index.frequency.get(word, 0) + len(numbers)
+        index.name_frequency = {word: len(numbers) for word, numbers in index.name_postings.items()}
         for word in index.frequency:
             if len(word) >= MIN_TYPO_LENGTH - 1:
                 for variant in _deletions(word):
@@ -277,8 +282,8 @@ class Index:
         return {candidate for candidate in found if candidate != word and _one_edit(word, candidate)}
 
     def weight(self, word: str) -> float:
-        """How telling a word is: rare words more than "đăng", "ký" or "cấp"."""
-        count = self.frequency.get(word, 0)
+        """How telling a word is in a name: rare ones more than "đăng", "ký" or "cấp"."""
+        count = self.name_frequency.get(word, 0)
         return max(MIN_WEIGHT, math.log((len(self.entries) + 1) / (count + 0.5)))
 
 
@@ -356,6 +361,7 @@ def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
     count = len(words)
     matched: dict[int, int] = {}
     in_name: dict[int, int] = {}
+    exact_in_name: dict[int, int] = {}  # a word typed with accents, found with them
     score: dict[int, float] = {}
     total = 0.0
     folded_words = [fold(word) for word in words]
@@ -387,23 +393,32 @@ def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
             score[number] = score.get(number, 0.0) + value * weight
             if value > BODY:
                 in_name[number] = in_name.get(number, 0) + 1
+                if value == NAME_EXACT:
+                    exact_in_name[number] = exact_in_name.get(number, 0) + 1
     least = needed(count)
-    pairs = list(zip(folded_words, folded_words[1:]))
+    # Vietnamese words are mostly two or more syllables ("khai tử", "tạm trú"):
+    # the query's neighbouring words found side by side in a name weigh as
+    # much again as the words themselves.
+    weights = [index.weight(folded) for folded in folded_words]
+    pairs = [(pair, (weights[i] + weights[i + 1]) / 2) for i, pair in enumerate(zip(folded_words, folded_words[1:]))]
+    total += PAIR * sum(weight for _, weight in pairs)
     first = folded_words[0]
     keys: dict[int, tuple] = {}
     for number, hits in matched.items():
         entry = index.entries[number]
         if hits < least or not allowed(entry):
             continue
-        value = score[number] / total
+        value = score[number]
         names = in_name.get(number, 0)
         if names:
-            if pairs:
-                value += NEXT_TO * sum(pair in entry.name_pairs for pair in pairs) / len(pairs)
+            value += PAIR * sum(weight for pair, weight in pairs if pair in entry.name_pairs)
+        value /= total
+        if names:
             if entry.name_folded and entry.name_folded[0] == first:
                 value += AT_START
             value += COVERAGE * min(1.0, names / entry.core_length)
-        keys[number] = (names == count, value)
+        # "Every word in the name" means with the accents typed: "kết hôn" is not in "... kết ... hơn".
+        keys[number] = (exact_in_name.get(number, 0) == count, value)
     return keys
 
 
