@@ -126,3 +126,16 @@ def test_an_edit_is_found_at_once(client, real_catalogue, make_procedure):
     assert first(client, "karaoke") == []
     make_procedure("9.000002", "Cấp giấy phép kinh doanh karaoke", sector="Văn hóa")
     assert first(client, "karaoke") == ["Cấp giấy phép kinh doanh karaoke"]
+
+
+def test_home_page_has_a_search_box_that_works_without_javascript(client, real_catalogue):
+    page = client.get("/").get_data(as_text=True)
+    assert '<form method="get" action="/thu-tuc/" class="home-search" role="search"' in page
+    assert '<label for="home-q" id="home-q-label">Tìm thủ tục</label>' in page
+    assert 'id="home-q" name="q" aria-describedby="home-q-hint"' in page
+    # What the form sends without JavaScript: the catalogue's page with the results.
+    response = client.get("/thu-tuc/?q=nhập hộ khẩu")
+    assert response.status_code == 200 and titles(response)[0] == "Đăng ký thường trú"
+    client.get("/ngon-ngu/en?next=/")
+    english = client.get("/").get_data(as_text=True)
+    assert "Find a procedure" in english
