@@ -35,6 +35,7 @@ the catalogue changes (one cheap aggregate query tells).
 from __future__ import annotations
 
 import math
+from collections import Counter
 import re
 import threading
 import time
@@ -232,6 +233,7 @@ class Entry:
     online: str
 
 
+_EMPTY: frozenset = frozenset()
 _BRACKETS = re.compile(r"\([^()]*\)")
 
 
@@ -239,9 +241,9 @@ _BRACKETS = re.compile(r"\([^()]*\)")
 class Index:
     entries: list[Entry] = field(default_factory=list)
     # folded word -> entry numbers whose name holds it
-    name_postings: dict[str, list[int]] = field(default_factory=dict)
+    name_postings: dict[str, set[int]] = field(default_factory=dict)
     # folded word -> entry numbers whose body (not name) holds it
-    body_postings: dict[str, list[int]] = field(default_factory=dict)
+    body_postings: dict[str, set[int]] = field(default_factory=dict)
     frequency: dict[str, int] = field(default_factory=dict)  # records holding the word anywhere
     name_frequency: dict[str, int] = field(default_factory=dict)  # records holding it in the name
     deletes: dict[str, set[str]] = field(default_factory=dict)
@@ -261,9 +263,9 @@ class Index:
             )
             in_name = set(folded)
             for word in in_name:
-                index.name_postings.setdefault(word, []).append(number)
+                index.name_postings.setdefault(word, set()).add(number)
             for word in set((row.body_folded or "").split()) - in_name:
-                index.body_postings.setdefault(word, []).append(number)
+                index.body_postings.setdefault(word, set()).add(number)
         for postings in (index.name_postings, index.body_postings):
             for word, numbers in postings.items():
                 index.frequency[word] = index.frequency.get(word, 0) + len(numbers)
@@ -357,59 +359,64 @@ def needed(count: int) -> int:
 
 
 def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
-    """{entry number: rank key} for one reading of the query."""
+    """{entry number: rank key} for one reading of the query.
+
+    Sets do the heavy part in C: which records hold each word where, and which
+    hold enough of the words; only those are then scored one by one.
+    """
     count = len(words)
-    matched: dict[int, int] = {}
-    in_name: dict[int, int] = {}
-    exact_in_name: dict[int, int] = {}  # a word typed with accents, found with them
-    score: dict[int, float] = {}
-    total = 0.0
     folded_words = [fold(word) for word in words]
-    for word, folded in zip(words, folded_words):
-        accented = has_accents(word)
+    weights: list[float] = []
+    places: list[tuple[set, set, set, set]] = []  # per word: name, name one letter off, body, body one letter off
+    counts: Counter = Counter()
+    for folded in folded_words:
         frequency = index.frequency.get(folded, 0)
         near = set()
         if len(folded) >= MIN_TYPO_LENGTH and frequency <= RARE:
             near = {c for c in index.near(folded) if index.frequency.get(c, 0) > frequency}
-        weight = index.weight(folded) if frequency or not near else max(index.weight(c) for c in near)
-        total += weight
-        best: dict[int, float] = {}
-        for number in index.name_postings.get(folded, ()):
-            exact = not accented or word in index.entries[number].name_accented
-            best[number] = NAME_EXACT if exact else NAME_FOLDED
-        for candidate in near:
-            for number in index.name_postings.get(candidate, ()):
-                if number not in best:
-                    best[number] = NAME_NEAR
-        for number in index.body_postings.get(folded, ()):
-            if number not in best:
-                best[number] = BODY
-        for candidate in near:
-            for number in index.body_postings.get(candidate, ()):
-                if number not in best:
-                    best[number] = BODY_NEAR
-        for number, value in best.items():
-            matched[number] = matched.get(number, 0) + 1
-            score[number] = score.get(number, 0.0) + value * weight
-            if value > BODY:
-                in_name[number] = in_name.get(number, 0) + 1
-                if value == NAME_EXACT:
-                    exact_in_name[number] = exact_in_name.get(number, 0) + 1
+        weights.append(index.weight(folded) if frequency or not near else max(index.weight(c) for c in near))
+        name = index.name_postings.get(folded, _EMPTY)
+        body = index.body_postings.get(folded, _EMPTY)
+        near_name = near_body = _EMPTY
+        if near:
+            near_name = set().union(*(index.name_postings.get(c, _EMPTY) for c in near)) - name
+            body = body - near_name
+            near_body = set().union(*(index.body_postings.get(c, _EMPTY) for c in near)) - name - near_name - body
+        places.append((name, near_name, body, near_body))
+        counts.update(name | near_name | body | near_body)
     least = needed(count)
     # Vietnamese words are mostly two or more syllables ("khai tử", "tạm trú"):
     # the query's neighbouring words found side by side in a name weigh as
     # much again as the words themselves.
-    weights = [index.weight(folded) for folded in folded_words]
     pairs = [(pair, (weights[i] + weights[i + 1]) / 2) for i, pair in enumerate(zip(folded_words, folded_words[1:]))]
-    total += PAIR * sum(weight for _, weight in pairs)
+    total = sum(weights) + PAIR * sum(weight for _, weight in pairs)
+    accented = [has_accents(word) for word in words]
     first = folded_words[0]
+    entries = index.entries
     keys: dict[int, tuple] = {}
-    for number, hits in matched.items():
-        entry = index.entries[number]
-        if hits < least or not allowed(entry):
+    for number, hits in counts.items():
+        if hits < least:
             continue
-        value = score[number]
-        names = in_name.get(number, 0)
+        entry = entries[number]
+        if not allowed(entry):
+            continue
+        value = 0.0
+        names = exact = 0
+        for slot, (name, near_name, body, near_body) in enumerate(places):
+            if number in name:
+                names += 1
+                if not accented[slot] or words[slot] in entry.name_accented:
+                    exact += 1
+                    value += NAME_EXACT * weights[slot]
+                else:
+                    value += NAME_FOLDED * weights[slot]
+            elif number in body:
+                value += BODY * weights[slot]
+            elif number in near_name:
+                names += 1
+                value += NAME_NEAR * weights[slot]
+            elif number in near_body:
+                value += BODY_NEAR * weights[slot]
         if names:
             value += PAIR * sum(weight for pair, weight in pairs if pair in entry.name_pairs)
         value /= total
@@ -418,7 +425,7 @@ def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
                 value += AT_START
             value += COVERAGE * min(1.0, names / entry.core_length)
         # "Every word in the name" means with the accents typed: "kết hôn" is not in "... kết ... hơn".
-        keys[number] = (exact_in_name.get(number, 0) == count, value)
+        keys[number] = (exact == count, value)
     return keys
 
 
