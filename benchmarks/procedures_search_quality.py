@@ -44,7 +44,7 @@ PLACES = ["cấp tỉnh", "cấp huyện", "tại Ban quản lý khu kinh tế",
 
 
 def read_queries(path: Path) -> list[tuple[str, set[str], str]]:
-    """(query, codes that answer it, "tune" or "held-out")."""
+    """(query, codes that answer it, "tune", "held-out" or "held-out-2")."""
     queries = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -129,7 +129,7 @@ def scaled_records(records: list[dict], total: int, present: int) -> list[dict]:
 
 def print_quality(title: str, results: dict) -> None:
     print(title)
-    for group in ("tune", "held-out", "all"):
+    for group in ("tune", "held-out", "held-out-2", "all"):
         if group in results:
             n, h1, h3 = results[group]
             print(f"  {group:<9} {n:>3} queries  hit@1 {h1:.3f}  hit@3 {h3:.3f}")

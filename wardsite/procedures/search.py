@@ -358,7 +358,7 @@ def needed(count: int) -> int:
     return count if count <= 2 else math.ceil(count * 0.6)
 
 
-def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
+def _score_reading(index: Index, words: list[str], allowed, official: frozenset = frozenset()) -> dict[int, tuple]:
     """{entry number: rank key} for one reading of the query.
 
     Sets do the heavy part in C: which records hold each word where, and which
@@ -385,6 +385,10 @@ def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
         places.append((name, near_name, body, near_body))
         counts.update(name | near_name | body | near_body)
     least = needed(count)
+    # A record whose name holds the whole official phrase a resident's words
+    # stand for ("tách khẩu" -> "tách hộ") is kept, whatever else was said.
+    phrase = [slot for slot, folded in enumerate(folded_words) if folded in official]
+    whole = set.intersection(*(set(places[slot][0]) for slot in phrase)) if phrase else _EMPTY
     # Vietnamese words are mostly two or more syllables ("khai tử", "tạm trú"):
     # the query's neighbouring words found side by side in a name weigh as
     # much again as the words themselves.
@@ -395,7 +399,7 @@ def _score_reading(index: Index, words: list[str], allowed) -> dict[int, tuple]:
     entries = index.entries
     keys: dict[int, tuple] = {}
     for number, hits in counts.items():
-        if hits < least:
+        if hits < least and number not in whole:
             continue
         entry = entries[number]
         if not allowed(entry):
@@ -455,7 +459,9 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
     options = readings(words[: MAX_WORDS * 2])
     for reading in options:
         penalty = TYPED_READING if reading.typed and len(options) > 1 else 0.0
-        for number, key in _score_reading(index, reading.content(), allowed).items():
+        content = reading.content()
+        official = frozenset(fold(word) for word, is_official in zip(reading.words, reading.official) if is_official)
+        for number, key in _score_reading(index, content, allowed, official).items():
             if penalty:
                 key = (key[0], key[1] - penalty)
             if number not in best or key > best[number]:
