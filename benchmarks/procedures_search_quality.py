@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
     uri = args.database or f"sqlite:///{args.keep or Path(tempfile.mkdtemp()) / 'search.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "benchmark", "RATELIMIT_STORAGE_URI": "memory://",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "benchmark", "RATELIMIT_STORAGE_URI": "memory://", "PAGE_CACHE": False,
                       "TESTING": True})
     queries = read_queries(args.queries)
     records = portal.read_path(args.records)

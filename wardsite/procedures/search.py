@@ -246,7 +246,6 @@ class Index:
     body_postings: dict[str, set[int]] = field(default_factory=dict)
     frequency: dict[str, int] = field(default_factory=dict)  # records holding the word anywhere
     name_frequency: dict[str, int] = field(default_factory=dict)  # records holding it in the name
-    deletes: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, rows) -> Index:
@@ -270,18 +269,11 @@ class Index:
             for word, numbers in postings.items():
                 index.frequency[word] = index.frequency.get(word, 0) + len(numbers)
         index.name_frequency = {word: len(numbers) for word, numbers in index.name_postings.items()}
-        for word in index.frequency:
-            if len(word) >= MIN_TYPO_LENGTH - 1:
-                for variant in _deletions(word):
-                    index.deletes.setdefault(variant, set()).add(word)
         return index
 
     def near(self, word: str) -> set[str]:
         """Catalogue words one letter away from `word` (changed, added, dropped, swapped)."""
-        found: set[str] = set()
-        for variant in _deletions(word):
-            found.update(self.deletes.get(variant, ()))
-        return {candidate for candidate in found if candidate != word and _one_edit(word, candidate)}
+        return {candidate for candidate in _edits(word) if candidate in self.frequency and candidate != word}
 
     def weight(self, word: str) -> float:
         """How telling a word is in a name: rare ones more than "đăng", "ký" or "cấp"."""
@@ -289,20 +281,18 @@ class Index:
         return max(MIN_WEIGHT, math.log((len(self.entries) + 1) / (count + 0.5)))
 
 
-def _deletions(word: str) -> set[str]:
-    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # folded words have no other letters
 
 
-def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+def _edits(word: str) -> set[str]:
+    """Every string one letter away from `word`: a few hundred, each looked up once."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {left + right[1:] for left, right in splits if right}
+        | {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+        | {left + letter + right[1:] for left, right in splits if right for letter in _LETTERS}
+        | {left + letter + right for left, right in splits for letter in _LETTERS}
+    )
 
 
 _lock = threading.Lock()
