@@ -275,6 +275,14 @@ class Index:
         """Catalogue words one letter away from `word` (changed, added, dropped, swapped)."""
         return {candidate for candidate in _edits(word) if candidate in self.frequency and candidate != word}
 
+    def permitted(self, key: tuple, allowed) -> frozenset | None:
+        """The entry numbers a search may return (published, sector, online level), kept per filter."""
+        cache = self.__dict__.setdefault("_permitted", {})
+        if key not in cache:
+            numbers = frozenset(n for n, entry in enumerate(self.entries) if allowed(entry))
+            cache[key] = None if len(numbers) == len(self.entries) else numbers
+        return cache[key]
+
     def weight(self, word: str) -> float:
         """How telling a word is in a name: rare ones more than "đăng", "ký" or "cấp"."""
         count = self.name_frequency.get(word, 0)
@@ -344,11 +352,12 @@ def current_index() -> Index:
 
 
 def needed(count: int) -> int:
-    """How many of a reading's words a record must match: all of one or two, most of more."""
+    """How many of a reading's words a record must match: all of one or two, most of
+    more (and then one at least in the name: see `_score_reading`)."""
     return count if count <= 2 else math.ceil(count * 0.6)
 
 
-def _score_reading(index: Index, words: list[str], allowed, official: frozenset = frozenset()) -> dict[int, tuple]:
+def _score_reading(index: Index, words: list[str], permitted, official: frozenset = frozenset()) -> dict[int, tuple]:
     """{entry number: rank key} for one reading of the query.
 
     Sets do the heavy part in C: which records hold each word where, and which
@@ -388,12 +397,21 @@ def _score_reading(index: Index, words: list[str], allowed, official: frozenset 
     first = folded_words[0]
     entries = index.entries
     keys: dict[int, tuple] = {}
+    in_names = set().union(*(name | near_name for name, near_name, _body, _near_body in places))
+    # A record holding every word, none in its name nor one letter off: the same value for all.
+    plain_body = BODY * sum(weights) / total if not any(near_body for *_rest, near_body in places) else None
     for number, hits in counts.items():
         if hits < least and number not in whole:
             continue
-        entry = entries[number]
-        if not allowed(entry):
+        if permitted is not None and number not in permitted:
             continue
+        if number not in in_names:
+            if hits < count:
+                continue  # some of the words, none in the name: only mentioned in passing
+            if plain_body is not None:
+                keys[number] = (False, plain_body)
+                continue
+        entry = entries[number]
         value = 0.0
         names = exact = 0
         for slot, (name, near_name, body, near_body) in enumerate(places):
@@ -436,6 +454,8 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
             and (online is None or entry.online == online)
         )
 
+    permitted = index.permitted((drafts, published, sector_id, online), allowed)
+
     text = query.strip()
     if looks_like_code(text):
         key = code_key(text)
@@ -451,11 +471,11 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
         penalty = TYPED_READING if reading.typed and len(options) > 1 else 0.0
         content = reading.content()
         official = frozenset(fold(word) for word, is_official in zip(reading.words, reading.official) if is_official)
-        for number, key in _score_reading(index, content, allowed, official).items():
+        for number, key in _score_reading(index, content, permitted, official).items():
             if penalty:
                 key = (key[0], key[1] - penalty)
             if number not in best or key > best[number]:
                 best[number] = key
     entries = index.entries
-    ordered = sorted(best, key=lambda n: (not best[n][0], -best[n][1], entries[n].core_length, entries[n].id))
-    return [entries[number].id for number in ordered]
+    ordered = sorted((not tier, -value, entries[n].core_length, entries[n].id) for n, (tier, value) in best.items())
+    return [key[3] for key in ordered]
