@@ -400,6 +400,12 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     in_names = set().union(*(name | near_name for name, near_name, _body, _near_body in places))
     # A record holding every word, none in its name nor one letter off: the same value for all.
     plain_body = BODY * sum(weights) / total if not any(near_body for *_rest, near_body in places) else None
+    # Per word: where it is, what a match there is worth, and the word as typed if it has accents.
+    slots = [
+        (name, body, near_name, near_body, NAME_EXACT * weight, NAME_FOLDED * weight, BODY * weight,
+         NAME_NEAR * weight, BODY_NEAR * weight, word if is_accented else None)
+        for (name, near_name, body, near_body), weight, word, is_accented in zip(places, weights, words, accented)
+    ]
     for number, hits in counts.items():
         if hits < least and number not in whole:
             continue
@@ -412,25 +418,29 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
                 keys[number] = (False, plain_body)
                 continue
         entry = entries[number]
+        accents = entry.name_accented
         value = 0.0
         names = exact = 0
-        for slot, (name, near_name, body, near_body) in enumerate(places):
+        for name, body, near_name, near_body, exact_value, folded_value, body_value, near_value, near_body_value, typed in slots:
             if number in name:
                 names += 1
-                if not accented[slot] or words[slot] in entry.name_accented:
+                if typed is None or typed in accents:
                     exact += 1
-                    value += NAME_EXACT * weights[slot]
+                    value += exact_value
                 else:
-                    value += NAME_FOLDED * weights[slot]
+                    value += folded_value
             elif number in body:
-                value += BODY * weights[slot]
-            elif number in near_name:
+                value += body_value
+            elif near_name and number in near_name:
                 names += 1
-                value += NAME_NEAR * weights[slot]
-            elif number in near_body:
-                value += BODY_NEAR * weights[slot]
-        if names:
-            value += PAIR * sum(weight for pair, weight in pairs if pair in entry.name_pairs)
+                value += near_value
+            elif near_body and number in near_body:
+                value += near_body_value
+        if names > 1:
+            name_pairs = entry.name_pairs
+            for pair, weight in pairs:
+                if pair in name_pairs:
+                    value += PAIR * weight
         value /= total
         if names:
             if entry.name_folded and entry.name_folded[0] == first:
