@@ -89,6 +89,7 @@ RARE = 2  # a word found in at most this many records may also be a typo
 PAIR = 1.0  # two neighbouring query words side by side in the name, as a share of their weight
 AT_START = 0.03  # the name begins with the query's first word
 COVERAGE = 0.15  # the share of the name the query covers (the more specific name)
+MISSED_SHARE = 0.6  # a record lacking some words is left out if they carry more than this of the query's weight
 TYPED_READING = 0.05  # the typed words lose this to an official reading of them
 
 
@@ -384,6 +385,10 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
         places.append((name, near_name, body, near_body))
         counts.update(name | near_name | body | near_body)
     least = needed(count)
+    # A word the catalogue holds nowhere, not even one letter off ("tàu" in
+    # "giấy phép lái tàu"), is what was asked for: the catalogue does not have it.
+    if any(not (name or near_name or body or near_body) for name, near_name, body, near_body in places):
+        least = count
     # A record whose name holds the whole official phrase a resident's words
     # stand for ("tách khẩu" -> "tách hộ") is kept, whatever else was said.
     phrase = [slot for slot, folded in enumerate(folded_words) if folded in official]
@@ -392,7 +397,8 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     # the query's neighbouring words found side by side in a name weigh as
     # much again as the words themselves.
     pairs = [(pair, (weights[i] + weights[i + 1]) / 2) for i, pair in enumerate(zip(folded_words, folded_words[1:]))]
-    total = sum(weights) + PAIR * sum(weight for _, weight in pairs)
+    words_weight = sum(weights)
+    total = words_weight + PAIR * sum(weight for _, weight in pairs)
     accented = [has_accents(word) for word in words]
     first = folded_words[0]
     entries = index.entries
@@ -403,7 +409,7 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     # Per word: where it is, what a match there is worth, and the word as typed if it has accents.
     slots = [
         (name, body, near_name, near_body, NAME_EXACT * weight, NAME_FOLDED * weight, BODY * weight,
-         NAME_NEAR * weight, BODY_NEAR * weight, word if is_accented else None)
+         NAME_NEAR * weight, BODY_NEAR * weight, word if is_accented else None, weight)
         for (name, near_name, body, near_body), weight, word, is_accented in zip(places, weights, words, accented)
     ]
     for number, hits in counts.items():
@@ -421,7 +427,8 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
         accents = entry.name_accented
         value = 0.0
         names = exact = 0
-        for name, body, near_name, near_body, exact_value, folded_value, body_value, near_value, near_body_value, typed in slots:
+        missed = 0.0
+        for name, body, near_name, near_body, exact_value, folded_value, body_value, near_value, near_body_value, typed, weight in slots:
             if number in name:
                 names += 1
                 if typed is None or typed in accents:
@@ -436,6 +443,10 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
                 value += near_value
             elif near_body and number in near_body:
                 value += near_body_value
+            else:
+                missed += weight
+        if missed > MISSED_SHARE * words_weight and number not in whole:
+            continue  # the words it lacks are the telling ones ("giấy phép lái tàu" is not "cấp lại giấy phép")
         if names > 1:
             name_pairs = entry.name_pairs
             for pair, weight in pairs:
