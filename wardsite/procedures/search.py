@@ -308,6 +308,7 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[tuple, int, float, Index]] = {}
 _generation = 0  # raised by every flush that touches a procedure in this process
 RECHECK_SECONDS = 2.0  # how stale another process's change may be
+MAX_CACHED = 4
 
 
 @event.listens_for(Session, "after_flush")
@@ -346,6 +347,8 @@ def current_index() -> Index:
         index = Index.build(rows)
     with _lock:
         _cache[key] = (stamp, generation, now, index)
+        while len(_cache) > MAX_CACHED:  # one per database; tests make many
+            _cache.pop(next(iter(_cache)))
     return index
 
 
