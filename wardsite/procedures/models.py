@@ -2,9 +2,10 @@
 
 A procedure keeps two folded copies of its text, maintained on every save by
 `Procedure.refresh_search_text()`: its name, and the words of everything else
-a resident might type (steps, documents, who may apply...). Search compares folded text
-with LIKE, so it behaves the same on SQLite and PostgreSQL, and a match in the
-name can rank above a match in the body.
+a resident might type (steps, documents, who may apply...). Search
+(`wardsite.procedures.search`) reads both into an in-memory index of whole
+words, so it ranks the same on SQLite and PostgreSQL, a match in the name
+above a match in the body.
 """
 
 from __future__ import annotations

@@ -158,10 +158,8 @@ def admin_procedures():
     status = request.args.get("trang-thai")
     if status not in ADMIN_STATUSES:
         status = None
-    statement = services.search(query, drafts=True)
-    if status:
-        statement = statement.where(Procedure.published.is_(ADMIN_STATUSES[status]))
-    page = db.paginate(statement, page=page_number(), per_page=EDITOR_PAGE_SIZE, error_out=False)
+    statement = services.search(query, drafts=True, published=ADMIN_STATUSES[status] if status else None)
+    page = services.SearchPage(statement, page=page_number(), per_page=EDITOR_PAGE_SIZE)
     counts = dict(db.session.execute(select(Procedure.published, func.count()).group_by(Procedure.published)).all())
     return render_template(
         "procedures/admin_list.html", page=page, query=query, status=status, counts=counts, today=local_today()

@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, false, func, literal_column, or_, select
+from sqlalchemy import false, func, or_, select
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import strip_control
+from wardsite.procedures import search as procedure_search
 from wardsite.procedures.models import Channel, Document, Procedure, Sector, Step, is_valid_code
 from wardsite.text import fold, slugify
 from wardsite.timeutil import local_today
 
 MAX_QUERY_LENGTH = 200
-MAX_QUERY_WORDS = 8
 # Real portal records have up to ~90 papers and ~12 ways of filing; these bounds only stop a broken file.
 MAX_STEPS = 200
 MAX_DOCUMENTS = 400
@@ -32,7 +32,6 @@ MAX_CHANNELS = 60
 MAX_COPIES = 50
 
 
-_WILDCARDS = str.maketrans("", "", "%_\\")
 _SLUG = re.compile(r"^[a-z0-9-]{1,120}\Z")
 
 
@@ -44,22 +43,21 @@ def clean_text(value: str) -> str:
 # Search ----------------------------------------------------------------------
 
 
-def looks_like_code(text: str) -> bool:
-    """"1.001193", "1.0011" or "2.000815.000.00.00.H17": digits and dots, starting "d."."""
-    text = text.strip()
-    return len(text) >= 2 and text[0].isdigit() and text[1] == "." and all(ch.isdigit() or ch in ".H" for ch in text.upper())
-
-
-def search(query: str = "", sector: Sector | None = None, online: str | None = None, drafts: bool = False):
-    """The procedures matching `query`, best first: a code match, then the whole
-    phrase in the name, then every word in the name, then matches in the body.
+def search(query: str = "", sector: Sector | None = None, online: str | None = None, drafts: bool = False,
+           published: bool | None = None):
+    """The procedures matching `query`, best first (see `wardsite.procedures.search`
+    for how a query is read and ranked); without a query, all of them by name.
 
     The query and the stored text are both folded (lower case, no accents,
-    đ as d), so "dang ky khai sinh" finds "Đăng ký khai sinh".
+    đ as d), so "dang ky khai sinh" finds "Đăng ký khai sinh". With a query,
+    the statement carries the ranked ids as its execution option "ranked_ids":
+    `SearchPage` pages them without asking the database for the order again.
     """
     statement = select(Procedure)
     if not drafts:
         statement = statement.where(Procedure.published == True)  # noqa: E712  ("IS 1" would not use the index)
+    if published is not None:
+        statement = statement.where(Procedure.published.is_(published))
     if sector is not None:
         statement = statement.where(Procedure.sector_id == sector.id)
     if online:
@@ -67,28 +65,14 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
     text = clean_text(query).strip()[:MAX_QUERY_LENGTH]
     if not text:
         return statement.order_by(Procedure.name_folded, Procedure.id)
-    if looks_like_code(text):
-        code = text.upper()  # the provincial suffix is stored as "H17"
-        return statement.where(Procedure.code.like(f"{code.translate(_WILDCARDS)}%")).order_by(
-            func.length(Procedure.code), Procedure.code
-        )
-    # LIKE's wildcards (and PostgreSQL's escape character) are dropped rather
-    # than escaped: they are never part of a procedure's words, and a plain
-    # pattern keeps the scan as quick as it can be.
-    phrase = " ".join(fold(text).translate(_WILDCARDS).split())
-    words = phrase.split()[:MAX_QUERY_WORDS]
-    if not words:
-        return statement.where(false())
-    in_name = [Procedure.name_folded.like(f"%{word}%") for word in words]
-    in_body = [Procedure.body_folded.like(f"%{word}%") for word in words]
-    statement = statement.where(*(or_(name, body) for name, body in zip(in_name, in_body)))
-    rank = case(
-        (Procedure.name_folded.like(f"{phrase}%"), literal_column("0")),
-        (Procedure.name_folded.like(f"%{phrase}%"), literal_column("1")),
-        (and_(*in_name), literal_column("2")),
-        else_=literal_column("3"),
+    # Ranking is in wardsite.procedures.search, the same on every database.
+    ids = procedure_search.rank(
+        text, drafts=drafts, sector_id=sector.id if sector is not None else None, online=online or None,
+        published=published,
     )
-    return statement.order_by(rank, Procedure.name_folded, Procedure.id)
+    if not ids:
+        return statement.where(false())
+    return statement.where(Procedure.id.in_(ids)).execution_options(ranked_ids=tuple(ids))
 
 
 class SearchPage(Pagination):
@@ -101,7 +85,11 @@ class SearchPage(Pagination):
     """
 
     def __init__(self, statement, page: int, per_page: int):
-        self._ids = list(db.session.scalars(statement.with_only_columns(Procedure.id)))
+        ranked = statement.get_execution_options().get("ranked_ids")
+        if ranked is not None:
+            self._ids = list(ranked)  # already filtered and ordered by the search
+        else:
+            self._ids = list(db.session.scalars(statement.with_only_columns(Procedure.id)))
         super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
 
     def _query_items(self) -> list[Procedure]:

@@ -1,0 +1,160 @@
+"""How a resident's query is read before it is matched (see `wardsite.procedures.search`):
+its words, the filler dropped from them, and its readings with residents' phrases
+replaced by the official ones of `data/synonyms.tsv`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from wardsite.text import fold as _fold
+
+
+@lru_cache(maxsize=20000)
+def fold(word: str) -> str:
+    return _fold(word)
+
+
+SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.tsv"
+MAX_VARIANTS = 8
+MAX_WORDS = 12
+
+# Filler: dropped from what a resident typed. Written with accents: a word
+# typed with accents is dropped only if its accents are these ("bản" is kept,
+# "bạn" is not listed at all); a word typed without accents is dropped if it
+# folds to one of them. Only words that never name a procedure on their own.
+FILLER_WORDS = (
+    "làm xin cho con giấy muốn cần tôi em mình cháu ở đâu thế nào gì phải được không ạ ơi nhé "
+    "với để đi cái của và thì là bị giúp hỏi ai"
+).split()
+# ...except before these words: "giấy tờ", "giấy phép" name things.
+FILLER_KEPT_BEFORE = {"giay": ("to", "phep")}
+FILLER_PHRASES = (("thủ", "tục"), ("như", "thế", "nào"), ("làm", "sao"), ("ở", "đâu"))
+_FILLER_FOLDED = {fold(word): word for word in FILLER_WORDS}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _lower(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "").lower()
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(_lower(text))
+
+
+def has_accents(word: str) -> bool:
+    return fold(word) != word
+
+
+def code_key(code: str) -> str:
+    return "".join(ch for ch in code if ch.isalnum()).upper()
+
+
+def looks_like_code(text: str) -> bool:
+    """"1.001193", "1001193" or "2.000815.000.00.00.H17"."""
+    text = text.strip()
+    if not text or not text[0].isdigit() or " " in text:
+        return False
+    return sum(ch.isdigit() for ch in text) >= 4 and all(ch.isdigit() or ch in ".Hh" for ch in text)
+
+
+# Synonyms ------------------------------------------------------------------
+
+
+def load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[tuple[str, ...], list[list[str]]]]:
+    """(folded resident's words, [official words...]), longest phrase first."""
+    entries: dict[tuple[str, ...], list[list[str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        resident, official = line.split("\t", 1)
+        key = tuple(fold(resident).split())
+        for option in official.split("|"):
+            words = words_of(option)
+            if key and words and words not in entries.setdefault(key, []):
+                entries[key].append(words)
+    return sorted(entries.items(), key=lambda item: -len(item[0]))
+
+
+_SYNONYMS = load_synonyms()
+
+
+@dataclass
+class Reading:
+    """One way of reading the query: its words, and which came from the synonyms list."""
+
+    words: list[str]
+    official: list[bool]
+    typed: bool = True  # the resident's own words, no synonym applied
+    folded: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.folded = [fold(word) for word in self.words]
+
+    def content(self) -> list[str]:
+        """The words to match: filler dropped from the resident's words, never from official ones."""
+        kept: list[str] = []
+        skip = 0
+        for index, (word, official) in enumerate(zip(self.words, self.official)):
+            if skip:
+                skip -= 1
+                continue
+            if not official:
+                phrase = _filler_phrase(self.words, self.official, index)
+                if phrase:
+                    skip = phrase - 1
+                    continue
+                following = self.folded[index + 1] if index + 1 < len(self.words) else ""
+                if _is_filler(word) and following not in FILLER_KEPT_BEFORE.get(fold(word), ()):
+                    continue
+            kept.append(word)
+        if not kept:
+            kept = [word for word in self.words if fold(word) not in ("thu", "tuc")] or list(self.words)
+        return kept[:MAX_WORDS]
+
+
+def _is_filler(word: str) -> bool:
+    folded = fold(word)
+    if folded not in _FILLER_FOLDED:
+        return False
+    return not has_accents(word) or word == _FILLER_FOLDED[folded]
+
+
+def _filler_phrase(words: list[str], official: list[bool], start: int) -> int:
+    for phrase in FILLER_PHRASES:
+        size = len(phrase)
+        window = words[start : start + size]
+        if len(window) == size and not any(official[start : start + size]):
+            if all(w == p or (not has_accents(w) and fold(w) == fold(p)) for w, p in zip(window, phrase)):
+                return size
+    return 0
+
+
+def readings(words: list[str]) -> list[Reading]:
+    """The query as typed, and with residents' phrases replaced by official ones."""
+    results = [Reading(list(words), [False] * len(words))]
+    for key, options in _SYNONYMS:
+        size = len(key)
+        grown = []
+        for current in results:
+            folded = current.folded
+            for start in range(len(current.words) - size + 1):
+                if tuple(folded[start : start + size]) == key and not any(current.official[start : start + size]):
+                    for option in options:
+                        grown.append(
+                            Reading(
+                                current.words[:start] + option + current.words[start + size :],
+                                current.official[:start] + [True] * len(option) + current.official[start + size :],
+                                typed=False,
+                            )
+                        )
+                    break
+        for candidate in grown:
+            if len(results) >= MAX_VARIANTS:
+                break
+            if all(candidate.words != existing.words for existing in results):
+                results.append(candidate)
+    return results
