@@ -137,3 +137,21 @@ def test_the_callback_url_given_to_esms_comes_from_the_token(reports):
     assert EsmsSmsChannel.from_config(reports.config).callback_url == "https://phuong.example.vn" + URL
     reports.config["ESMS_CALLBACK_URL"] = "https://elsewhere.example/cb"
     assert EsmsSmsChannel.from_config(reports.config).callback_url == "https://elsewhere.example/cb"
+
+
+def test_zalos_user_received_message_event_marks_the_zns_delivered(app, client):
+    zalo_url = "/thong-bao/zalo/su-kien/zalo-secret"
+    event = {"event_name": "user_received_message", "app_id": "1", "sender": {"id": "oa"}, "recipient": {"id": "u"},
+             "message": {"msg_id": "zalo-msg-1", "tracking_id": "visit-resident:1:confirmed"}, "timestamp": "1"}
+    assert client.post(zalo_url, json=event).status_code == 404
+    app.config["ZALO_WEBHOOK_TOKEN"] = "zalo-secret"
+    with app.app_context():
+        message_id = _sent(channel="zalo", provider_id="zalo-msg-1")
+    assert client.post(zalo_url, json={"event_name": "follow"}).json["result"] == "ignored"
+    assert client.post(zalo_url, data="garbage", content_type="application/json").status_code == 200
+    assert client.post(zalo_url, json=event).json["result"] == "delivered"
+    assert client.post(zalo_url, json=event).json["result"] == "unchanged"
+    with app.app_context():
+        assert _get(message_id).status == mail.DELIVERED
+    event["message"] = {"msg_ids": ["nobody"], "tracking_id": "nobody"}
+    assert client.post(zalo_url, json=event).json["result"] == "unknown"

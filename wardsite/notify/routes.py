@@ -1,4 +1,5 @@
-"""Delivery reports from the providers: /thong-bao/esms/bao-cao/<token>.
+"""Delivery reports from the providers: /thong-bao/esms/bao-cao/<token>
+(eSMS, SMS and ZNS) and /thong-bao/zalo/su-kien/<token> (Zalo's own webhook).
 
 eSMS calls the CallbackUrl given with each message (notify/esms.py) once the
 telco or Zalo has answered. Written from eSMS's "Callback Url" page
@@ -18,6 +19,12 @@ message's idempotency key); an unknown one is ignored with a 200, so that
 eSMS stops retrying. Reports are idempotent: only a message marked "sent"
 changes, to "delivered" or "failed"; a report for a ZNS that reached no Zalo
 queues the message again as an SMS when the SMS channel is configured.
+
+Zalo's Official Account webhook posts JSON events; for ZNS the event
+"user_received_message" says a message reached the phone, with its msg_id
+(what the send answered, provider_id) and the tracking_id we gave (the
+idempotency key). It is authenticated the same way, by a token in the URL
+(ZALO_WEBHOOK_TOKEN); every other event is answered 200 and ignored.
 """
 
 from __future__ import annotations
@@ -92,6 +99,11 @@ def zalo_error(text: str) -> tuple[int | None, str]:
     return None, text if isinstance(text, str) else ""
 
 
+def _token_ok(setting: str, token: str) -> bool:
+    expected = current_app.config.get(setting) or ""
+    return bool(expected) and hmac.compare_digest(token.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
 def _message(report: dict[str, str]) -> OutboxMessage | None:
     sms_id, request_id = report.get("smsid", ""), report.get("requestid", "")
     if sms_id:
@@ -141,10 +153,28 @@ def apply_report(report: dict[str, str]) -> str:
 @bp.route(f"{CALLBACK_PATH}<token>", methods=["GET", "POST"])
 @csrf.exempt
 def esms_report(token: str):
-    expected = current_app.config.get("ESMS_CALLBACK_TOKEN") or ""
-    if not expected or not hmac.compare_digest(token.encode("utf-8", "replace"), expected.encode("utf-8")):
+    if not _token_ok("ESMS_CALLBACK_TOKEN", token):
         abort(404)
     report = _report()
     outcome = apply_report(report)
     log.info("eSMS report %s (SendStatus %s): %s", report.get("smsid", "")[:60], report.get("sendstatus", ""), outcome)
+    return {"ok": True, "result": outcome}, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/thong-bao/zalo/su-kien/<token>", methods=["POST"])
+@csrf.exempt
+def zalo_event(token: str):
+    if not _token_ok("ZALO_WEBHOOK_TOKEN", token):
+        abort(404)
+    event = request.get_json(silent=True)
+    outcome = "ignored"
+    if isinstance(event, dict) and event.get("event_name") == "user_received_message":
+        body = event.get("message") if isinstance(event.get("message"), dict) else {}
+        ids = body.get("msg_ids") if isinstance(body.get("msg_ids"), list) else [body.get("msg_id")]
+        report = {"sendstatus": DONE, "sendsuccess": "1", "requestid": str(body.get("tracking_id") or "")[:200]}
+        outcome = "unknown"
+        for msg_id in [str(i)[:100] for i in ids if i][:20] or [""]:
+            outcome = apply_report({**report, "smsid": msg_id})
+            if outcome != "unknown":
+                break
     return {"ok": True, "result": outcome}, 200, {"Cache-Control": "no-store"}
