@@ -82,6 +82,7 @@ STAFF_ROUTES = [
     staff("roster.my_page", "/tinh-nguyen/", "volunteer"),
     staff("volunteers.my_availability", "/tinh-nguyen/lich-ranh", "volunteer", success=(404,)),
     staff("volunteers.my_card", "/tinh-nguyen/the", "volunteer", success=(404,)),
+    staff("volunteers.my_notifications", "/tinh-nguyen/thong-bao", "volunteer", success=(404,)),
     staff("roster.offer_swap", "/tinh-nguyen/ca/{assignment_id}/doi", "volunteer", method="POST", success=(404,)),
     staff("roster.take_swap", "/tinh-nguyen/doi-ca/{offer_id}/nhan", "volunteer", method="POST", success=(404,)),
     staff("roster.withdraw_swap", "/tinh-nguyen/doi-ca/{offer_id}/rut", "volunteer", method="POST", success=(404,)),

@@ -47,6 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for area in AREAS:
         module = importlib.import_module(f"wardsite.{area}.routes")
         app.register_blueprint(module.bp)
+    from wardsite.notify import routes as notify_routes  # the providers' delivery reports
+
+    app.register_blueprint(notify_routes.bp)
 
     from wardsite import assets, cli, errors, htmx, page_cache, request_log, security, templating
 

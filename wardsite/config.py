@@ -115,6 +115,10 @@ ESMS_ZNS_TEMPLATES: dict = {}
 ESMS_URL = "https://rest.esms.vn/MainService.svc/json"
 ESMS_SANDBOX = False
 ESMS_CALLBACK_URL = ""
+# The secret in the delivery-report URL (/thong-bao/esms/bao-cao/<token>); unset: the route is a 404.
+ESMS_CALLBACK_TOKEN = ""
+# The secret in the Zalo OA webhook URL (/thong-bao/zalo/su-kien/<token>); unset: a 404.
+ZALO_WEBHOOK_TOKEN = ""
 
 # The worker that sends the outbox (`flask --app wardsite notify worker`,
 # wardsite/notify/worker.py): messages claimed per round, seconds between

@@ -24,6 +24,12 @@ from wardsite.notify.http import Unreachable, post_json
 from wardsite.notify.keys import phone_0, request_id
 from wardsite.notify.result import Notice, SendResult
 
+
+def callback_url(config) -> str:
+    from wardsite.notify.routes import callback_url as url
+
+    return url(config)
+
 ESMS_URL = "https://rest.esms.vn/MainService.svc/json"
 ACCEPTED = "100"
 DUPLICATE = "124"
@@ -42,7 +48,7 @@ class _Esms(Channel):
             return None
         return {"api_key": config["ESMS_API_KEY"], "secret_key": config["ESMS_SECRET_KEY"],
                 "url": config.get("ESMS_URL") or ESMS_URL, "sandbox": bool(config.get("ESMS_SANDBOX")),
-                "callback_url": config.get("ESMS_CALLBACK_URL", ""), "timeout": config.get("NOTIFY_TIMEOUT_SECONDS", 10)}
+                "callback_url": callback_url(config), "timeout": config.get("NOTIFY_TIMEOUT_SECONDS", 10)}
 
     def _call(self, endpoint: str, notice: Notice, fields: dict) -> SendResult:
         phone = phone_0(notice.to)

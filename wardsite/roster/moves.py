@@ -105,7 +105,7 @@ def move_seat(assignment: Assignment, target: Shift, force: bool = False) -> tup
 
 
 def _tell_moved(volunteer, source: Shift, target: Shift) -> bool:
-    if not volunteer.email:
+    if volunteer.message_channel is None:
         return False
     with mail.ward_language():
         subject = _("Your duty shift has moved: %(when)s", when=describe(target))
@@ -113,7 +113,7 @@ def _tell_moved(volunteer, source: Shift, target: Shift) -> bool:
                  "If you cannot come, please tell the leader.\n\nThank you.",
                  name=volunteer.name, old=describe(source), new=describe(target))
     key = f"seat-moved:{source.id}:{target.id}:{volunteer.id}:{utcnow():%Y%m%d%H%M%S%f}"
-    return mail.queue_message(volunteer.email, subject, body, key)
+    return notices.tell_volunteer(volunteer, "shift_changed", notices.shift_params(target), key, subject, body)
 
 
 def assignment_by_id(assignment_id: int) -> Assignment | None:

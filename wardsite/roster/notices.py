@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from wardsite import mail
 from wardsite.roster.models import Shift
 from wardsite.roster.shifts import describe
-from wardsite.timeutil import utcnow
+from wardsite.timeutil import to_local, utcnow
 from wardsite.volunteers.models import Volunteer
 
 
@@ -137,8 +137,34 @@ def tell_cancelled(shift: Shift, team: list[Volunteer]) -> int:
     return sum(_tell(volunteer, shift, "cancelled") for volunteer in team)
 
 
+def shift_params(shift: Shift) -> dict:
+    """A shift in a template message's words (notify.templates): when and where."""
+    start, end = to_local(shift.starts_at), to_local(shift.ends_at)
+    return {"when": f"{start:%H:%M}-{end:%H:%M} {start:%d/%m/%Y}", "place": str(shift.place), "link": my_page_link()}
+
+
+def my_page_link() -> str:
+    from wardsite.notify.templates import link
+
+    return link("roster.my_page")
+
+
+def tell_volunteer(volunteer: Volunteer, kind: str, params: dict, key: str, subject: str, body: str,
+                   same_day: bool = False) -> bool:
+    """Queue a message to a volunteer on the channel they chose on their page
+    (Volunteer.notify_by): the e-mail `subject` and `body`, or the template
+    message `kind` with `params` by Zalo or SMS; nothing when they chose none
+    or cannot be reached that way. True when a message was queued."""
+    channel = volunteer.message_channel
+    if channel == "email":
+        return mail.queue_message(volunteer.email, subject, body, key) is not None
+    if channel in ("zalo", "sms"):
+        return mail.queue_notice(kind, volunteer.phone, params, key, channel=channel, same_day=same_day) is not None
+    return False
+
+
 def _tell(volunteer: Volunteer, shift: Shift, what: str) -> int:
-    if not volunteer.email:
+    if volunteer.message_channel is None:
         return 0
     when = describe(shift)
     with mail.ward_language():
@@ -156,4 +182,5 @@ def _tell(volunteer: Volunteer, shift: Shift, what: str) -> int:
                      name=volunteer.name, when=when)
     # Each change is news of its own: taken off, put back, taken off again.
     key = f"seat-{what}:{shift.id}:{volunteer.id}:{utcnow():%Y%m%d%H%M%S%f}"
-    return 1 if mail.queue_message(volunteer.email, subject, body, key) else 0
+    same_day = to_local(shift.starts_at).date() == to_local(utcnow()).date()
+    return 1 if tell_volunteer(volunteer, "shift_changed", shift_params(shift), key, subject, body, same_day) else 0

@@ -278,14 +278,16 @@ def publish(start: date, end: date) -> int:
     told = 0
     for volunteer_id, their_shifts in mine.items():
         volunteer = people[volunteer_id]
-        if not volunteer.email:
+        if volunteer.message_channel is None:
             continue
         key = f"roster-published:{volunteer_id}:" + ",".join(str(s.id) for s in their_shifts)
         with mail.ward_language():
             lines = "\n".join(f"- {describe(s)}" for s in their_shifts)
             subject = _("Your duty shifts from %(start)s to %(end)s", start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
             body = _("Hello %(name)s,\n\nYour duty shifts:\n%(lines)s\n\nThank you.", name=volunteer.name, lines=lines)
-        if mail.queue_message(volunteer.email, subject, body, key):
+        params = {"count": len(their_shifts), "start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}",
+                  "link": notices.my_page_link()}
+        if notices.tell_volunteer(volunteer, "shift_published", params, key, subject, body):
             told += 1
     record_audit("roster.published", None, f"{start:%d/%m/%Y}–{end:%d/%m/%Y}: {len(shifts)} shifts, {told} volunteers told")
     return told
@@ -299,12 +301,13 @@ def send_reminders(today: date | None = None) -> int:
         if shift.published_at is None:
             continue
         for a in shift.assignments:
-            if not a.volunteer.email:
+            if a.volunteer.message_channel is None:
                 continue
             with mail.ward_language():
                 subject = _("Reminder: duty tomorrow, %(when)s", when=describe(shift))
                 body = _("Hello %(name)s,\n\nA reminder of your duty shift tomorrow: %(when)s.\n\nThank you.", name=a.volunteer.name, when=describe(shift))
-            if mail.queue_message(a.volunteer.email, subject, body, f"reminder:{shift.id}:{a.volunteer_id}"):
+            if notices.tell_volunteer(a.volunteer, "shift_reminder", notices.shift_params(shift),
+                                      f"reminder:{shift.id}:{a.volunteer_id}", subject, body):
                 sent += 1
     return sent
 

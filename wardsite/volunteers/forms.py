@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, ValidationError, Email, InputRequired, Length, NumberRange, Optional
 
 from wardsite.forms import Form, MultiCheckboxField, validate_phone_field
 from wardsite.stations.forms import DateRangeForm, residential_group_choices
 from wardsite.stations.models import WEEKDAYS
-from wardsite.volunteers.models import DAY_PARTS, SKILLS
+from wardsite.volunteers.models import DAY_PARTS, NOTIFY_CHOICES, SKILLS
 
 
 class AwayForm(DateRangeForm):
@@ -47,3 +47,20 @@ class AvailabilityForm(Form):
         _l("When can you help?"),
         choices=[SelectChoice(f"{day}-{part}", f"{WEEKDAYS[day]} {label}") for day in range(7) for part, (label, _a, _b) in DAY_PARTS.items()],
     )
+
+
+class NotifyForm(Form):
+    """How a volunteer is told about their shifts, on their own page."""
+
+    notify_by = SelectField(_l("How should we tell you about your shifts?"))
+
+    def __init__(self, volunteer, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.volunteer = volunteer
+        self.notify_by.choices = [SelectChoice(key, label) for key, label in NOTIFY_CHOICES.items()]
+
+    def validate_notify_by(self, field):
+        if field.data == "email" and not self.volunteer.email:
+            raise ValidationError(_l("We have no e-mail address for you: choose Zalo, SMS or none, or ask the leader to add it."))
+        if field.data in ("zalo", "sms") and not self.volunteer.phone:
+            raise ValidationError(_l("We have no phone number for you: choose e-mail or none, or ask the leader to add it."))

@@ -31,6 +31,14 @@ SKILLS = {
 
 DEFAULT_MAX_SHIFTS_PER_WEEK = 2
 
+# How a volunteer is told about their shifts (Volunteer.notify_by).
+NOTIFY_CHOICES = {
+    "email": _l("By e-mail"),
+    "zalo": _l("By Zalo"),
+    "sms": _l("By SMS"),
+    "none": _l("Not at all (I look at my page)"),
+}
+
 
 def new_card_code() -> str:
     # Short enough to type from a card, long enough not to be guessed.
@@ -74,6 +82,8 @@ class Volunteer(db.Model):
     card_code: Mapped[str] = mapped_column(String(20), unique=True, default=new_card_code)
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # email, zalo, sms or none; "email" (the default) reaches only those with an address.
+    notify_by: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
 
     residential_group: Mapped[ResidentialGroup | None] = relationship()
     user: Mapped[User | None] = relationship()
@@ -106,6 +116,16 @@ class Volunteer(db.Model):
         self.availability = [row for row in self.availability if (row.weekday, row.part) in wanted]
         for weekday, part in sorted(wanted - self.weekly_cells):
             self.availability.append(Availability(weekday=weekday, part=part))
+
+    @property
+    def message_channel(self) -> str | None:
+        """Where the roster's messages go: "email", "zalo" or "sms"; None when
+        they chose none, or when the chosen channel has no address to reach."""
+        if self.notify_by in ("zalo", "sms"):
+            return self.notify_by if self.phone else None
+        if self.notify_by == "none":
+            return None
+        return "email" if self.email else None
 
     def away_on(self, day: date) -> bool:
         return any(away.start_date <= day <= away.end_date for away in self.dates_away)

@@ -17,7 +17,7 @@ from wardsite.stations.models import WEEKDAYS
 from wardsite.stations.services import residential_group, residential_groups
 from wardsite.volunteers import services
 from wardsite.qr import qr_data_uri
-from wardsite.volunteers.forms import AvailabilityForm, AwayForm, VolunteerForm
+from wardsite.volunteers.forms import AvailabilityForm, AwayForm, NotifyForm, VolunteerForm
 from wardsite.volunteers.models import DAY_PARTS, Volunteer
 
 bp = Blueprint("volunteers", __name__)
@@ -63,6 +63,22 @@ def my_availability():
 @roles_required("volunteer")
 def my_card():
     return _card(_my_volunteer())
+
+
+@bp.route("/tinh-nguyen/thong-bao", methods=["GET", "POST"])
+@roles_required("volunteer")
+def my_notifications():
+    """How the volunteer is told about their shifts: e-mail, Zalo, SMS or none."""
+    volunteer = _my_volunteer()
+    form = NotifyForm(volunteer)
+    if request.method == "GET":
+        form.notify_by.data = volunteer.notify_by
+    if form.validate_on_submit():
+        volunteer.notify_by = form.notify_by.data
+        db.session.commit()
+        flash(_("Your choice has been saved."), "success")
+        return redirect(url_for("volunteers.my_notifications"), 303)
+    return render_template("volunteers/notifications.html", volunteer=volunteer, form=form), 400 if form.errors else 200
 
 
 def _availability(volunteer: Volunteer, here: str):
