@@ -155,3 +155,14 @@ def test_zalos_user_received_message_event_marks_the_zns_delivered(app, client):
         assert _get(message_id).status == mail.DELIVERED
     event["message"] = {"msg_ids": ["nobody"], "tracking_id": "nobody"}
     assert client.post(zalo_url, json=event).json["result"] == "unknown"
+
+
+def test_the_callback_s_secret_stays_out_of_the_request_log(reports, client, caplog):
+    import json
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="wardsite.request"):
+        client.get(URL + "?SMSID=unknown&SendStatus=5")
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "wardsite.request"]
+    assert [line["path"] for line in lines] == ["/thong-bao/esms/bao-cao/<token>"]
+    assert TOKEN not in caplog.text

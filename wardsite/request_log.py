@@ -35,9 +35,11 @@ def init_app(app: Flask) -> None:
     def log_request(response):
         started = g.get("request_started")
         if started is not None:
+            # A provider's callback carries its secret in the path: log the route's pattern.
+            secret_path = (request.endpoint or "").startswith("notify.") and request.url_rule is not None
             write(
                 request.method,
-                request.path,
+                request.url_rule.rule if secret_path else request.path,
                 request.endpoint,
                 response.status_code,
                 started,
