@@ -353,3 +353,67 @@ def test_a_shift_that_requires_a_skill_takes_only_those_who_have_it():
     assert result.assignments == {(1, 1)}
     assert result.empty == {1: (1, NOBODY_AVAILABLE)}
     assert check_hard_rules(shifts, people, {(2, 1)}) != []
+
+
+# Consecutive days --------------------------------------------------------------------
+
+
+@st.composite
+def day_runs(draw, weeks=1):
+    """Shifts of 2 hours on days 0–5 (one week, or weeks of three days), a
+    limit of 1–3 days in a row."""
+    shifts = []
+    for shift_id in range(1, draw(st.integers(1, 6)) + 1):
+        day = draw(st.integers(0, 5))
+        start = day * 24 + draw(st.sampled_from([8, 14]))
+        shifts.append(ShiftSpec(
+            shift_id, draw(st.sampled_from(KINDS)), start, start + 2, draw(st.integers(1, 2)),
+            week=day // 3 if weeks > 1 else 0, station=0, day=day, ordinal=day,
+        ))
+    volunteers = []
+    for volunteer_id in range(1, draw(st.integers(1, 3)) + 1):
+        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts])))
+        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(2, 6)), frozenset(eligible)))
+    rules = Rules(max_consecutive_days=draw(st.integers(1, 3)), max_per_day=draw(st.sampled_from([None, 1])))
+    pinned = set()
+    if draw(st.booleans()):
+        candidates = sorted((v.id, s) for v in volunteers for s in v.eligible)
+        for pair in draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []:
+            if not check_hard_rules(shifts, volunteers, pinned | {pair}, ignore_experienced=True, rules=rules):
+                pinned.add(pair)
+    return shifts, volunteers, pinned, rules
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(day_runs())
+def test_consecutive_days_keep_the_exact_maximum(case):
+    shifts, volunteers, pinned, rules = case
+    result = fill(shifts, volunteers, pinned=pinned, rules=rules)
+    assert result.filled == brute_force_maximum(shifts, volunteers, pinned, rules)
+    assert_sound(shifts, volunteers, pinned, result, rules)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(day_runs(weeks=2))
+def test_nobody_works_more_days_in_a_row_than_the_limit_even_across_weeks(case):
+    shifts, volunteers, pinned, rules = case
+    by_id = {s.id: s for s in shifts}
+    result = fill(shifts, volunteers, pinned=pinned, rules=rules)
+    assert check_hard_rules(shifts, volunteers, result.assignments, pinned=pinned, ignore_experienced=True, rules=rules) == []
+    for volunteer in volunteers:
+        days = {by_id[s].day for v, s in result.assignments if v == volunteer.id}
+        for first in range(6):
+            assert not all(first + k in days for k in range(rules.max_consecutive_days + 1)), (volunteer.id, sorted(days))
+
+
+def test_the_checker_catches_a_run_of_days_made_by_hand():
+    week = [ShiftSpec(d, "counter", d * 24 + 8, d * 24 + 12, 1, 0, day=d, ordinal=d) for d in range(7)]
+    one = [VolunteerSpec(1, True, 7, frozenset(range(7)))]
+    rules = Rules(max_consecutive_days=6)
+    assert check_hard_rules(week, one, {(1, d) for d in range(6)}, rules=rules) == []
+    assert check_hard_rules(week, one, {(1, d) for d in range(7)}, rules=rules) != []
+    assert check_hard_rules(week, one, {(1, d) for d in range(7)}) == []  # no limit set
+    filled = fill(week, one, rules=rules)
+    assert filled.filled == 6
+    assert fill(week, one, rules=Rules(max_consecutive_days=2)).filled == 5  # days 0 1 . 3 4 . 6
+    assert fill(week, one).filled == 7

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from wardsite.roster.specs import NEEDS_EXPERIENCED, Rules, ShiftSpec, VolunteerSpec
+from wardsite.roster.specs import NEEDS_EXPERIENCED, Rules, ShiftSpec, VolunteerSpec, day_number
 
 
 def check_hard_rules(
@@ -55,6 +55,14 @@ def check_hard_rules(
             for day, count in Counter(s.day for s in mine if s.day is not None).items():
                 if count > rules.max_per_day:
                     problems.append(f"volunteer {volunteer_id} has {count} shifts on day {day}")
+        if rules.max_consecutive_days:
+            # Written apart from the solver: walk the sorted days, counting runs.
+            days = sorted({n for n in (day_number(s) for s in mine) if n is not None})
+            run = 0
+            for i, n in enumerate(days):
+                run = run + 1 if i and n == days[i - 1] + 1 else 1
+                if run == rules.max_consecutive_days + 1:
+                    problems.append(f"volunteer {volunteer_id} works more than {rules.max_consecutive_days} days in a row, up to day {n}")
     for shift_id, members in by_shift.items():
         shift = shifts[shift_id]
         if len(members) > shift.seats:

@@ -7,13 +7,18 @@ Hard rules, never broken by what this module adds:
 - never two overlapping shifts for one volunteer, and with `Rules.min_rest`
   at least that long between the end of one and the start of the next;
 - at most `max_per_week` shifts a week for each volunteer, and with
-  `Rules.max_per_day` at most that many on one day;
+  `Rules.max_per_day` at most that many on one day, and with
+  `Rules.max_consecutive_days` N never shifts on N + 1 consecutive days;
 - a staffed shift of a kind in NEEDS_EXPERIENCED has an experienced member.
 
 The rules are eligibility: they decide which (volunteer, shift) columns the
 integer program has and which rows bound them (rest is an overlap of shifts
-stretched by the rest; the daily limit a row per volunteer and day), so the
-program stays the same and its optimum is still the most seats the rules allow.
+stretched by the rest; the daily limit a row per volunteer and day; the
+consecutive days a 0/1 "works that day" column per volunteer and day, like
+the experienced switches, and a row per run of N + 1 days), so the program
+stays the same and its optimum is still the most seats the rules allow.
+Weeks are solved in order, each seeing the days already worked around it,
+so the consecutive-days rule holds across weeks too.
 
 Goals, in order:
 1. as many seats filled as the hard rules allow: an exact integer program,
@@ -46,8 +51,10 @@ from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, name
     Rules,
     ShiftSpec,
     VolunteerSpec,
+    day_number,
     day_of,
     has_skill,
+    longest_run,
     overlaps,
     too_close,
 )
@@ -64,6 +71,7 @@ class _State:
         self.by_shift: dict[int, set[int]] = defaultdict(set)
         self.week_count: Counter = Counter()
         self.day_count: Counter = Counter()
+        self.days_worked: dict[int, Counter] = defaultdict(Counter)  # volunteer → day number → shifts
         for volunteer_id, shift_id in pairs:
             self.add(volunteer_id, shift_id)
 
@@ -72,12 +80,28 @@ class _State:
         self.by_shift[shift_id].add(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] += 1
         self.day_count[volunteer_id, day_of(self.shifts[shift_id])] += 1
+        number = day_number(self.shifts[shift_id])
+        if number is not None:
+            self.days_worked[volunteer_id][number] += 1
 
     def remove(self, volunteer_id: int, shift_id: int) -> None:
         self.by_volunteer[volunteer_id].discard(shift_id)
         self.by_shift[shift_id].discard(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] -= 1
         self.day_count[volunteer_id, day_of(self.shifts[shift_id])] -= 1
+        number = day_number(self.shifts[shift_id])
+        if number is not None:
+            self.days_worked[volunteer_id][number] -= 1
+            if not self.days_worked[volunteer_id][number]:
+                del self.days_worked[volunteer_id][number]
+
+    def worked_days(self, volunteer_id: int, ignoring: int | None = None) -> set[int]:
+        days = set(self.days_worked[volunteer_id])
+        if ignoring is not None and ignoring in self.by_volunteer[volunteer_id]:
+            number = day_number(self.shifts[ignoring])
+            if number is not None and self.days_worked[volunteer_id][number] == 1:
+                days.discard(number)
+        return days
 
     def load(self, volunteer_id: int) -> int:
         return len(self.by_volunteer[volunteer_id])
@@ -92,6 +116,10 @@ class _State:
         if self.week_count[volunteer_id, shift.week] >= volunteer.max_per_week:
             return False
         if self.rules.max_per_day is not None and self.day_count[volunteer_id, day_of(shift)] >= self.rules.max_per_day:
+            return False
+        limit = self.rules.max_consecutive_days
+        number = day_number(shift)
+        if limit and number is not None and longest_run(self.worked_days(volunteer_id, ignoring), number) > limit:
             return False
         rest = self.rules.min_rest
         return not any(
@@ -226,6 +254,14 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
         rows.append(([switch, *experienced], [1.0] + [-1.0] * len(experienced), 0.0))
         for i in newcomers:  # a new member only beside an experienced one
             rows.append(([i, switch], [1.0, -1.0], 0.0))
+    day_switches = len(columns) + extra_columns  # the "works that day" switches start here
+    limit = state.rules.max_consecutive_days
+    if limit:
+        for volunteer_id, indexes in by_volunteer.items():
+            extra_columns = _consecutive_rows(
+                volunteer_id, [(i, day_number(shifts[columns[i][1]])) for i in indexes], state, limit, rows,
+                len(columns) + extra_columns, extra_columns,
+            )
     upper = np.concatenate([upper, np.ones(extra_columns)])
 
     # Every filled seat is worth more than all kept assignments together, so
@@ -234,11 +270,44 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
     # The switches are worth a little too: left free, they let the relaxation
     # settle on fractional corners.
     weight = len(previous) + extra_columns + 1
+    # The day switches cost a little instead: each then sits at its day's
+    # largest column, integral when the seats are.
     cost = np.full(len(columns) + extra_columns, -1.0)
+    cost[day_switches:] = 1.0
     for index, pair in enumerate(columns):
         cost[index] = -(weight + (1 if pair in previous else 0))
 
     return [columns[i] for i in _solve_binary(cost, upper, rows) if i < len(columns)]
+
+
+def _consecutive_rows(volunteer_id: int, numbered: list[tuple[int, int | None]], state: _State, limit: int,
+                      rows: list, next_column: int, extra_columns: int) -> int:
+    """Rows keeping one volunteer off N + 1 consecutive days: a "works that
+    day" switch per new day (each of the day's columns at most the switch) and,
+    for every run of N + 1 days that the days already worked and these could
+    fill, the switches at most N minus the days already worked in it.
+    Returns the new count of extra columns."""
+    worked = state.worked_days(volunteer_id)
+    candidate_days: dict[int, list[int]] = defaultdict(list)
+    for index, number in numbered:
+        if number is not None and number not in worked:
+            candidate_days[number].append(index)
+    if not candidate_days:
+        return extra_columns
+    switch_of: dict[int, int] = {}
+    for first in sorted({n - k for n in candidate_days for k in range(limit + 1)}):
+        window = range(first, first + limit + 1)
+        if not all(n in worked or n in candidate_days for n in window):
+            continue
+        for n in window:
+            if n in candidate_days and n not in switch_of:
+                switch_of[n] = next_column + len(switch_of)
+                for i in candidate_days[n]:
+                    rows.append(([i, switch_of[n]], [1.0, -1.0], 0.0))
+        members = [switch_of[n] for n in window if n in candidate_days]
+        # A pinned run may already be too long: then none of these days.
+        rows.append((members, [1.0] * len(members), float(max(0, limit - sum(1 for n in window if n in worked)))))
+    return extra_columns + len(switch_of)
 
 
 def _solve_binary(cost: np.ndarray, upper: np.ndarray, rows) -> list[int]:

@@ -27,6 +27,7 @@ class ShiftSpec:
     station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
     day: Hashable = None  # what the daily limit counts in (the ward's date); None: a day of its own
     required_skill: str = ""  # a skill every volunteer on the shift must have; "" for none
+    ordinal: int | None = None  # the day's number (consecutive days differ by 1); None: `day`'s toordinal() if a date
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,13 @@ class VolunteerSpec:
 class Rules:
     """Hard rules with a setting. `min_rest` is in the units of a shift's
     end minus start (a timedelta in the app, a number in tests); None or 0:
-    only overlaps are forbidden. `max_per_day` None: no daily limit."""
+    only overlaps are forbidden. `max_per_day` None: no daily limit.
+    `max_consecutive_days` None or 0: a volunteer may work any number of
+    days in a row; N: never on N + 1 consecutive days."""
 
     min_rest: object = None
     max_per_day: int | None = None
+    max_consecutive_days: int | None = None
 
 
 @dataclass
@@ -75,3 +79,22 @@ def day_of(shift: ShiftSpec) -> Hashable:
 
 def has_skill(volunteer: VolunteerSpec, shift: ShiftSpec) -> bool:
     return not shift.required_skill or shift.required_skill in volunteer.skills
+
+
+def day_number(shift: ShiftSpec) -> int | None:
+    """The number of the shift's day for the consecutive-days rule; None: the
+    rule does not see the shift."""
+    if shift.ordinal is not None:
+        return shift.ordinal
+    return shift.day.toordinal() if hasattr(shift.day, "toordinal") else None
+
+
+def longest_run(days: set[int], around: int) -> int:
+    """How many consecutive days `days` holds through `around` (counted in)."""
+    before = 0
+    while around - before - 1 in days:
+        before += 1
+    after = 0
+    while around + after + 1 in days:
+        after += 1
+    return before + 1 + after
