@@ -101,7 +101,7 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
         rostering.ShiftSpec(
             s.id, s.kind, s.starts_at, s.ends_at, len(s.assignments) if s.id in frozen else s.seats,
             week=week_start(s.local_day), station=s.station_id if s.station_id is not None else s.kind,
-            day=s.local_day, required_skill=s.required_skill,
+            day=s.local_day, required_skill=s.required_skill, month=(s.local_day.year, s.local_day.month),
         )
         for s in shifts
     ]
@@ -119,7 +119,10 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
             if v.active and wanted <= cells and not any(first <= day <= last for first, last in away)
             and (v.id, shift_id) not in excluded and (not skill or skill in skills)
         )
-        volunteer_specs.append(rostering.VolunteerSpec(v.id, v.experienced, v.max_shifts_per_week, eligible, skills))
+        volunteer_specs.append(rostering.VolunteerSpec(
+            v.id, v.experienced, v.max_shifts_per_week, eligible, skills,
+            max_hours_per_week=v.max_hours_per_week, max_hours_per_month=v.max_hours_per_month,
+        ))
     return shift_specs, volunteer_specs
 
 

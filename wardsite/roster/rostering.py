@@ -6,7 +6,8 @@ Hard rules, never broken by what this module adds:
 - a shift that requires a skill takes only volunteers who have it;
 - never two overlapping shifts for one volunteer, and with `Rules.min_rest`
   at least that long between the end of one and the start of the next;
-- at most `max_per_week` shifts a week for each volunteer, and with
+- at most `max_per_week` shifts a week for each volunteer, and at most
+  `max_hours_per_week` and `max_hours_per_month` hours when they are set; with
   `Rules.max_per_day` at most that many on one day, and with
   `Rules.max_consecutive_days` N never shifts on N + 1 consecutive days;
 - a staffed shift of a kind in NEEDS_EXPERIENCED has an experienced member.
@@ -51,9 +52,11 @@ from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, name
     Rules,
     ShiftSpec,
     VolunteerSpec,
+    HOURS_SLACK,
     day_number,
     day_of,
     has_skill,
+    hours_of,
     longest_run,
     overlaps,
     too_close,
@@ -72,6 +75,7 @@ class _State:
         self.week_count: Counter = Counter()
         self.day_count: Counter = Counter()
         self.days_worked: dict[int, Counter] = defaultdict(Counter)  # volunteer → day number → shifts
+        self.hours: defaultdict = defaultdict(float)  # (volunteer, "week" or "month", period) → hours
         for volunteer_id, shift_id in pairs:
             self.add(volunteer_id, shift_id)
 
@@ -80,6 +84,7 @@ class _State:
         self.by_shift[shift_id].add(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] += 1
         self.day_count[volunteer_id, day_of(self.shifts[shift_id])] += 1
+        self._count_hours(volunteer_id, shift_id, 1)
         number = day_number(self.shifts[shift_id])
         if number is not None:
             self.days_worked[volunteer_id][number] += 1
@@ -89,11 +94,29 @@ class _State:
         self.by_shift[shift_id].discard(volunteer_id)
         self.week_count[volunteer_id, self.shifts[shift_id].week] -= 1
         self.day_count[volunteer_id, day_of(self.shifts[shift_id])] -= 1
+        self._count_hours(volunteer_id, shift_id, -1)
         number = day_number(self.shifts[shift_id])
         if number is not None:
             self.days_worked[volunteer_id][number] -= 1
             if not self.days_worked[volunteer_id][number]:
                 del self.days_worked[volunteer_id][number]
+
+    def _count_hours(self, volunteer_id: int, shift_id: int, sign: int) -> None:
+        shift = self.shifts[shift_id]
+        self.hours[volunteer_id, "week", shift.week] += sign * hours_of(shift)
+        if shift.month is not None:
+            self.hours[volunteer_id, "month", shift.month] += sign * hours_of(shift)
+
+    def hours_left(self, volunteer_id: int, shift: ShiftSpec) -> list[tuple[str, Hashable, float]]:
+        """("week" or "month", period, hours still allowed) for each hours limit
+        of the volunteer that sees `shift`."""
+        volunteer = self.volunteers[volunteer_id]
+        left = []
+        if volunteer.max_hours_per_week is not None:
+            left.append(("week", shift.week, volunteer.max_hours_per_week - self.hours[volunteer_id, "week", shift.week]))
+        if volunteer.max_hours_per_month is not None and shift.month is not None:
+            left.append(("month", shift.month, volunteer.max_hours_per_month - self.hours[volunteer_id, "month", shift.month]))
+        return left
 
     def worked_days(self, volunteer_id: int, ignoring: int | None = None) -> set[int]:
         days = set(self.days_worked[volunteer_id])
@@ -116,6 +139,8 @@ class _State:
         if self.week_count[volunteer_id, shift.week] >= volunteer.max_per_week:
             return False
         if self.rules.max_per_day is not None and self.day_count[volunteer_id, day_of(shift)] >= self.rules.max_per_day:
+            return False
+        if any(hours_of(shift) > left + HOURS_SLACK for _k, _p, left in self.hours_left(volunteer_id, shift)):
             return False
         limit = self.rules.max_consecutive_days
         number = day_number(shift)
@@ -227,6 +252,15 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
         for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes], state.rules.min_rest):
             members = [column_of[s] for s in clique]
             rows.append((members, [1.0] * len(members), 1.0))
+        # Hours limits: a row per week or month, each column weighing its hours.
+        periods: dict[tuple, tuple[list[int], float]] = {}
+        for i in indexes:
+            for key, period, left in state.hours_left(volunteer_id, shifts[columns[i][1]]):
+                periods.setdefault((key, period), ([], left))[0].append(i)
+        for members, left in periods.values():
+            weights = [hours_of(shifts[columns[i][1]]) for i in members]
+            if sum(weights) > left + HOURS_SLACK:
+                rows.append((members, weights, left + HOURS_SLACK))
         if state.rules.max_per_day is not None:
             by_day: dict[Hashable, list[int]] = defaultdict(list)
             for i in indexes:

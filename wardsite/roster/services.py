@@ -25,7 +25,7 @@ from wardsite.roster.filling import (
 )
 from wardsite.roster.models import Assignment, Shift, ShiftExclusion, ShiftTemplate, SwapOffer
 from wardsite.roster.rostering import NEEDS_EXPERIENCED
-from wardsite.roster.specs import longest_run
+from wardsite.roster.specs import HOURS_SLACK, longest_run
 from wardsite.roster.shifts import (
     StaffedShift,
     describe,
@@ -161,6 +161,10 @@ def _assignments_around(volunteer: Volunteer, day: date, among: list[Assignment]
     return [a for a in among if first <= a.shift.starts_at < last]
 
 
+def _hours(shift: Shift) -> float:
+    return (shift.ends_at - shift.starts_at).total_seconds() / 3600
+
+
 def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = None,
               among: list[Assignment] | None = None, excluded: set[tuple[int, int]] | None = None) -> list[str]:
     """Which hard rules putting `volunteer` on `shift` would break, in words.
@@ -200,6 +204,18 @@ def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = N
         if longest_run(days, shift.local_day.toordinal()) > rules.max_consecutive_days:
             problems.append(_("%(name)s would work more than %(count)s days in a row.",
                               name=volunteer.name, count=rules.max_consecutive_days))
+    hours = _hours(shift)
+    if volunteer.max_hours_per_week is not None and sum(_hours(a.shift) for a in week) + hours > volunteer.max_hours_per_week + HOURS_SLACK:
+        problems.append(_("%(name)s would have more than %(hours)s hours of shifts that week.",
+                          name=volunteer.name, hours=volunteer.max_hours_per_week))
+    if volunteer.max_hours_per_month is not None:
+        month_start = shift.local_day.replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        month = [a for a in _assignments_between(volunteer, month_start, next_month - timedelta(days=1))
+                 if a is not leaving and a.shift_id != shift.id]
+        if sum(_hours(a.shift) for a in month) + hours > volunteer.max_hours_per_month + HOURS_SLACK:
+            problems.append(_("%(name)s would have more than %(hours)s hours of shifts that month.",
+                              name=volunteer.name, hours=volunteer.max_hours_per_month))
     if len(week) >= volunteer.max_shifts_per_week:
         problems.append(
             _("%(name)s already has %(count)s shifts that week, the most allowed.", name=volunteer.name, count=len(week))

@@ -27,6 +27,7 @@ class ShiftSpec:
     station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
     day: Hashable = None  # what the daily limit counts in (the ward's date); None: a day of its own
     required_skill: str = ""  # a skill every volunteer on the shift must have; "" for none
+    month: Hashable = None  # what the monthly hours count in; None: the monthly limit does not see the shift
     ordinal: int | None = None  # the day's number (consecutive days differ by 1); None: `day`'s toordinal() if a date
 
 
@@ -37,6 +38,8 @@ class VolunteerSpec:
     max_per_week: int
     eligible: frozenset  # ids of the shifts inside availability and not on a date away
     skills: frozenset = frozenset()
+    max_hours_per_week: float | None = None  # None: no limit in hours
+    max_hours_per_month: float | None = None
 
 
 @dataclass(frozen=True)
@@ -98,3 +101,13 @@ def longest_run(days: set[int], around: int) -> int:
     while around + after + 1 in days:
         after += 1
     return before + 1 + after
+
+
+# Sums of hours are compared with this much room, so 3 × 2.8 h fit in 8.4 h.
+HOURS_SLACK = 1e-6
+
+
+def hours_of(shift: ShiftSpec) -> float:
+    """The shift's length in hours (a timedelta in the app, a number in tests)."""
+    length = shift.end - shift.start
+    return length.total_seconds() / 3600 if hasattr(length, "total_seconds") else float(length)
