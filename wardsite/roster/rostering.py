@@ -23,7 +23,11 @@ so the consecutive-days rule holds across weeks too.
 
 Goals, in order:
 1. as many seats filled as the hard rules allow: an exact integer program,
-   solved per week with HiGHS (weeks share no hard rule);
+   solved per week with HiGHS. Days in a row and a month's hours reach
+   across weeks: each week sees the weeks before it as they were decided
+   (and pinned seats after it), so those two rules always hold, but a
+   month's hours go to its first weeks first, which is not always the most
+   seats over the whole month;
 2. keep what the previous run decided (a rerun changes nothing it need not),
    then vary each volunteer's stations: exchange shifts so that volunteers go
    where they have served least, over past weeks and this roster;
