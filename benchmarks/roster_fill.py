@@ -1,6 +1,7 @@
 """Automatic rostering: 300 volunteers, 4 weeks, 60 shifts a week.
 
     .venv/bin/python benchmarks/roster_fill.py [--seed N] [--volunteers N] [--min-rest HOURS] [--max-per-day N]
+        [--max-consecutive-days N] [--max-hours-per-week H] [--max-hours-per-month H]
 
 Times `wardsite.roster.rostering.fill` (the solver the leader's button and
 `flask roster fill` use) and its peak memory with tracemalloc; the shifts
@@ -11,6 +12,7 @@ mobile teams at weekends and in the evenings) with 2–4 seats.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import random
 import resource
 import sys
@@ -38,7 +40,8 @@ def make_case(seed: int, volunteers: int = 300, weeks: int = 4, shifts_per_week:
             start = week * 7 * 24 + day * 24 + first + rng.choice([0, 0, 0.5, 1])
             end = min(start + rng.choice([2, 3, 4]), week * 7 * 24 + day * 24 + last + 1)
             kind = "counter" if day < 5 and part != "evening" and n % 3 == 0 else rng.choice(["estation", "mobile"])
-            shift = ShiftSpec(len(shifts) + 1, kind, start, end, rng.randint(2, 4), week, station=(kind, n % 4), day=(week, day))
+            shift = ShiftSpec(len(shifts) + 1, kind, start, end, rng.randint(2, 4), week, station=(kind, n % 4), day=(week, day),
+                              ordinal=week * 7 + day, month=week // 2)  # "months" of two weeks, so the monthly limit spans weeks
             shifts.append(shift)
             part_of[shift.id] = (day, part)
     people = []
@@ -56,9 +59,14 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=300)
     parser.add_argument("--min-rest", type=float, default=None, help="hours between shifts (the app's ROSTER_MIN_REST_HOURS)")
     parser.add_argument("--max-per-day", type=int, default=None, help="shifts a day (ROSTER_MAX_SHIFTS_PER_DAY)")
+    parser.add_argument("--max-consecutive-days", type=int, default=None, help="days in a row (ROSTER_MAX_CONSECUTIVE_DAYS)")
+    parser.add_argument("--max-hours-per-week", type=float, default=None, help="every volunteer's most hours a week")
+    parser.add_argument("--max-hours-per-month", type=float, default=None, help="every volunteer's most hours in two weeks")
     args = parser.parse_args()
     shifts, people = make_case(args.seed, volunteers=args.volunteers)
-    rules = Rules(min_rest=args.min_rest, max_per_day=args.max_per_day)
+    if args.max_hours_per_week is not None or args.max_hours_per_month is not None:
+        people = [replace(p, max_hours_per_week=args.max_hours_per_week, max_hours_per_month=args.max_hours_per_month) for p in people]
+    rules = Rules(min_rest=args.min_rest, max_per_day=args.max_per_day, max_consecutive_days=args.max_consecutive_days)
     began, began_cpu = time.perf_counter(), time.process_time()
     result = fill(shifts, people, rules=rules)
     elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu

@@ -353,3 +353,151 @@ def test_a_shift_that_requires_a_skill_takes_only_those_who_have_it():
     assert result.assignments == {(1, 1)}
     assert result.empty == {1: (1, NOBODY_AVAILABLE)}
     assert check_hard_rules(shifts, people, {(2, 1)}) != []
+
+
+# Consecutive days --------------------------------------------------------------------
+
+
+@st.composite
+def day_runs(draw, weeks=1):
+    """Shifts of 2 hours on days 0–5 (one week, or weeks of three days), a
+    limit of 1–3 days in a row."""
+    shifts = []
+    for shift_id in range(1, draw(st.integers(1, 6)) + 1):
+        day = draw(st.integers(0, 5))
+        start = day * 24 + draw(st.sampled_from([8, 14]))
+        shifts.append(ShiftSpec(
+            shift_id, draw(st.sampled_from(KINDS)), start, start + 2, draw(st.integers(1, 2)),
+            week=day // 3 if weeks > 1 else 0, station=0, day=day, ordinal=day,
+        ))
+    volunteers = []
+    for volunteer_id in range(1, draw(st.integers(1, 3)) + 1):
+        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts])))
+        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(2, 6)), frozenset(eligible)))
+    rules = Rules(max_consecutive_days=draw(st.integers(1, 3)), max_per_day=draw(st.sampled_from([None, 1])))
+    pinned = set()
+    if draw(st.booleans()):
+        candidates = sorted((v.id, s) for v in volunteers for s in v.eligible)
+        for pair in draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []:
+            if not check_hard_rules(shifts, volunteers, pinned | {pair}, ignore_experienced=True, rules=rules):
+                pinned.add(pair)
+    return shifts, volunteers, pinned, rules
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(day_runs())
+def test_consecutive_days_keep_the_exact_maximum(case):
+    shifts, volunteers, pinned, rules = case
+    result = fill(shifts, volunteers, pinned=pinned, rules=rules)
+    assert result.filled == brute_force_maximum(shifts, volunteers, pinned, rules)
+    assert_sound(shifts, volunteers, pinned, result, rules)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(day_runs(weeks=2))
+def test_nobody_works_more_days_in_a_row_than_the_limit_even_across_weeks(case):
+    shifts, volunteers, pinned, rules = case
+    by_id = {s.id: s for s in shifts}
+    result = fill(shifts, volunteers, pinned=pinned, rules=rules)
+    assert check_hard_rules(shifts, volunteers, result.assignments, pinned=pinned, ignore_experienced=True, rules=rules) == []
+    for volunteer in volunteers:
+        days = {by_id[s].day for v, s in result.assignments if v == volunteer.id}
+        for first in range(6):
+            assert not all(first + k in days for k in range(rules.max_consecutive_days + 1)), (volunteer.id, sorted(days))
+
+
+def test_the_checker_catches_a_run_of_days_made_by_hand():
+    week = [ShiftSpec(d, "counter", d * 24 + 8, d * 24 + 12, 1, 0, day=d, ordinal=d) for d in range(7)]
+    one = [VolunteerSpec(1, True, 7, frozenset(range(7)))]
+    rules = Rules(max_consecutive_days=6)
+    assert check_hard_rules(week, one, {(1, d) for d in range(6)}, rules=rules) == []
+    assert check_hard_rules(week, one, {(1, d) for d in range(7)}, rules=rules) != []
+    assert check_hard_rules(week, one, {(1, d) for d in range(7)}) == []  # no limit set
+    filled = fill(week, one, rules=rules)
+    assert filled.filled == 6
+    assert fill(week, one, rules=Rules(max_consecutive_days=2)).filled == 5  # days 0 1 . 3 4 . 6
+    assert fill(week, one).filled == 7
+
+
+# Hours a week and a month ------------------------------------------------------------
+
+
+@st.composite
+def hour_rosters(draw):
+    """Small rosters of one week with shifts of 1–3 hours over two months
+    (the month changes mid-week) and limits in hours."""
+    shifts = []
+    for shift_id in range(1, draw(st.integers(1, 5)) + 1):
+        start = draw(st.integers(0, 11))
+        shifts.append(ShiftSpec(
+            shift_id, draw(st.sampled_from(KINDS)), start, start + draw(st.sampled_from([1, 1.5, 2, 3])), draw(st.integers(1, 2)),
+            week=0, station=0, day=start // 6, month=start // 8,
+        ))
+    volunteers = []
+    for volunteer_id in range(1, draw(st.integers(1, 3)) + 1):
+        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts])))
+        volunteers.append(VolunteerSpec(
+            volunteer_id, draw(st.booleans()), draw(st.integers(1, 4)), frozenset(eligible),
+            max_hours_per_week=draw(st.sampled_from([None, 2, 3.5, 5])), max_hours_per_month=draw(st.sampled_from([None, 2, 3])),
+        ))
+    return shifts, volunteers, Rules(min_rest=draw(st.sampled_from([None, 1])))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hour_rosters())
+def test_hours_limits_keep_the_exact_maximum(case):
+    shifts, volunteers, rules = case
+    result = fill(shifts, volunteers, rules=rules)
+    assert result.filled == brute_force_maximum(shifts, volunteers, set(), rules)
+    assert_sound(shifts, volunteers, set(), result, rules)
+
+
+@st.composite
+def four_hour_rosters(draw):
+    """`larger_rosters` with shifts of 4 hours, and some volunteers with 8 h a week."""
+    slots = [(0, 4), (5, 9), (10, 14), (24, 28), (29, 33), (48, 52)]
+    shifts = []
+    for shift_id in range(1, draw(st.integers(10, 40)) + 1):
+        week = draw(st.integers(0, 2))
+        start, end = draw(st.sampled_from(slots))
+        shifts.append(ShiftSpec(shift_id, "counter", week * 200 + start, week * 200 + end, draw(st.integers(1, 3)), week, station=draw(st.integers(0, 2))))
+    volunteers = []
+    for volunteer_id in range(1, draw(st.integers(5, 40)) + 1):
+        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts]), max_size=12))
+        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, 4)), frozenset(eligible),
+                                        max_hours_per_week=draw(st.sampled_from([None, 8, 8, 10]))))
+    return shifts, volunteers
+
+
+@settings(max_examples=60, deadline=None)
+@given(four_hour_rosters())
+def test_eight_hours_a_week_is_never_passed_and_coverage_reaches_the_max_flow(case):
+    shifts, volunteers = case
+    by_id = {s.id: s for s in shifts}
+    result = fill(shifts, volunteers)
+    # With shifts of 4 hours, h hours a week are h // 4 shifts: the max-flow bound with that weekly limit.
+    as_counts = [
+        VolunteerSpec(v.id, v.experienced, min(v.max_per_week, int(v.max_hours_per_week // 4)) if v.max_hours_per_week else v.max_per_week, v.eligible)
+        for v in volunteers
+    ]
+    assert result.filled == max_flow_bound(shifts, as_counts)
+    assert check_hard_rules(shifts, volunteers, result.assignments) == []
+    for volunteer in volunteers:
+        for week in range(3):
+            hours = sum(by_id[s].end - by_id[s].start for v, s in result.assignments if v == volunteer.id and by_id[s].week == week)
+            assert volunteer.max_hours_per_week is None or hours <= volunteer.max_hours_per_week
+
+
+def test_the_checker_catches_hours_above_the_limits():
+    shifts = [ShiftSpec(1, "counter", 0, 4, 1, 0, month=0), ShiftSpec(2, "counter", 10, 15, 1, 0, month=0),
+              ShiftSpec(3, "counter", 110, 114, 1, 1, month=0)]
+    weekly = [VolunteerSpec(1, True, 5, frozenset({1, 2, 3}), max_hours_per_week=8)]
+    assert check_hard_rules(shifts, weekly, {(1, 1), (1, 3)}) == []
+    assert check_hard_rules(shifts, weekly, {(1, 1), (1, 2)}) != []  # 9 h in week 0
+    monthly = [VolunteerSpec(1, True, 5, frozenset({1, 2, 3}), max_hours_per_month=8)]
+    assert check_hard_rules(shifts, monthly, {(1, 1), (1, 3)}) == []
+    assert check_hard_rules(shifts, monthly, {(1, 2), (1, 3)}) != []  # 9 h in month 0, over two weeks
+    # Weeks are solved in order, so a month's hours go to its first weeks first.
+    filled = fill(shifts, monthly)
+    assert filled.filled in (1, 2) and check_hard_rules(shifts, monthly, filled.assignments) == []
+    assert fill(shifts, [VolunteerSpec(1, True, 5, frozenset({1, 2, 3}))]).filled == 3

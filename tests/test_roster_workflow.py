@@ -520,3 +520,26 @@ def test_nobody_but_the_leader_marks_arrival_for_a_shift_still_ahead(app, client
     login("leader")
     assert client.post(f"/tinh-nguyen/diem-danh/{seat_id}", data={"status": "absent"}).status_code == 303
     assert attendance(app, seat_id) == "absent"
+
+
+def test_fill_gives_nobody_more_days_in_a_row_than_the_setting_across_the_weeks_edge(app):
+    """ROSTER_MAX_CONSECUTIVE_DAYS (6): a hand-made seat on the Sunday before
+    counts, so Monday to Sunday gives five days, and a sixth by hand is flagged."""
+    from tests.test_volunteers import MONDAY, make_shift, make_station, make_volunteer
+
+    with app.app_context():
+        assert app.config["ROSTER_MAX_CONSECUTIVE_DAYS"] == 6
+        station = make_station()
+        volunteer = make_volunteer("Người rảnh cả tuần", max_shifts_per_week=7)
+        sunday = make_shift(MONDAY - timedelta(days=1), kind="counter", station=station)
+        db.session.add(Assignment(shift=sunday, volunteer=volunteer, pinned=True))
+        week = [make_shift(MONDAY + timedelta(days=d), kind="counter", station=station) for d in range(7)]
+        services.fill_roster(MONDAY, MONDAY + timedelta(days=6))
+        days = [d for d, s in enumerate(week) if s.assignments]
+        assert len(days) == 6  # Sunday + five days is six in a row at most, then a day off, then Sunday
+        run = 1  # the Sunday before
+        for d in range(7):
+            run = run + 1 if d in days else 0
+            assert run <= 6, days
+        free = next(s for s in week if not s.assignments)
+        assert any("6" in p and "ngày liền" in p for p in services.conflicts(volunteer, free)), services.conflicts(volunteer, free)

@@ -493,3 +493,31 @@ def test_a_resident_types_a_card_code(app, client):
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/xac-minh/{code}")
     assert client.get("/xac-minh/").headers["Location"].endswith("/diem-ho-tro/#check-heading")
     assert 'name="ma"' in html(client.get("/diem-ho-tro/"))
+
+
+def test_hours_limits_on_the_volunteers_form_are_kept_by_the_fill_and_by_hand(app, client, login):
+    """8 hours a week on the form: the fill gives two 4-hour shifts of three,
+    a third by hand is flagged; empty fields mean no limit."""
+    login("leader")
+    data = {"name": "Lê Thị Tám", "max_shifts_per_week": "5", "residential_group": "0", "account": "0", "active": "y"}
+    response = client.post("/quan-tri/tinh-nguyen-vien/moi", data=data | {"max_hours_per_week": "8", "max_hours_per_month": "500"})
+    assert response.status_code == 303
+    response = client.post("/quan-tri/tinh-nguyen-vien/moi", data=data | {"name": "Sai Giờ", "max_hours_per_week": "900"})
+    assert response.status_code == 200 and "168" in html(response)
+    with app.app_context():
+        volunteer = db.session.scalar(select(Volunteer))
+        assert (volunteer.max_hours_per_week, volunteer.max_hours_per_month) == (8, 500)
+        volunteer.set_weekly_cells(EVERY_CELL)
+        station = make_station()
+        shifts = [make_shift(MONDAY + timedelta(days=d), start=time(8), end=time(12), kind="counter", station=station) for d in range(3)]
+        services.fill_roster(MONDAY, MONDAY + timedelta(days=6))
+        assert sum(1 for s in shifts if s.assignments) == 2
+        free = next(s for s in shifts if not s.assignments)
+        assert any("8" in p and "giờ" in p for p in services.conflicts(volunteer, free)), services.conflicts(volunteer, free)
+        volunteer_id = volunteer.id
+        db.session.commit()
+    page = html(client.get(f"/quan-tri/tinh-nguyen-vien/{volunteer_id}"))
+    assert 'name="max_hours_per_week"' in page and 'value="8"' in page
+    client.post(f"/quan-tri/tinh-nguyen-vien/{volunteer_id}", data=data | {"max_hours_per_week": "", "max_hours_per_month": ""})
+    with app.app_context():
+        assert db.session.get(Volunteer, volunteer_id).max_hours_per_week is None

@@ -152,6 +152,10 @@ LOGO_MAX_BYTES = 1024 * 1024
 # overlaps are refused), and shifts at most in one day for one volunteer.
 ROSTER_MIN_REST_HOURS = 1
 ROSTER_MAX_SHIFTS_PER_DAY = 2
+# Days in a row at most for one volunteer (0: no limit). 6 keeps the day off
+# a week the Labour Code (2019, Art. 111) gives employees; with the usual
+# weekly limits of 1-3 shifts it never binds, so it costs no seat.
+ROSTER_MAX_CONSECUTIVE_DAYS = 6
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14

@@ -79,12 +79,19 @@ class FillReport:
 
 
 def roster_rules() -> rostering.Rules:
-    """The ward's settings for rest between shifts and shifts a day."""
+    """The ward's settings for rest between shifts, shifts a day and days in a row."""
     hours = current_app.config.get("ROSTER_MIN_REST_HOURS") or 0
     return rostering.Rules(
         min_rest=timedelta(hours=hours) if hours else None,
         max_per_day=current_app.config.get("ROSTER_MAX_SHIFTS_PER_DAY") or None,
+        max_consecutive_days=current_app.config.get("ROSTER_MAX_CONSECUTIVE_DAYS") or None,
     )
+
+
+def margin_days() -> int:
+    """Days read on either side of the weeks in question: one for rest across
+    a week's edge, and the consecutive-days limit's reach."""
+    return max(1, current_app.config.get("ROSTER_MAX_CONSECUTIVE_DAYS") or 0)
 
 
 def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset = frozenset()):
@@ -94,7 +101,7 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
         rostering.ShiftSpec(
             s.id, s.kind, s.starts_at, s.ends_at, len(s.assignments) if s.id in frozen else s.seats,
             week=week_start(s.local_day), station=s.station_id if s.station_id is not None else s.kind,
-            day=s.local_day, required_skill=s.required_skill,
+            day=s.local_day, required_skill=s.required_skill, month=(s.local_day.year, s.local_day.month),
         )
         for s in shifts
     ]
@@ -112,7 +119,10 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
             if v.active and wanted <= cells and not any(first <= day <= last for first, last in away)
             and (v.id, shift_id) not in excluded and (not skill or skill in skills)
         )
-        volunteer_specs.append(rostering.VolunteerSpec(v.id, v.experienced, v.max_shifts_per_week, eligible, skills))
+        volunteer_specs.append(rostering.VolunteerSpec(
+            v.id, v.experienced, v.max_shifts_per_week, eligible, skills,
+            max_hours_per_week=v.max_hours_per_week, max_hours_per_month=v.max_hours_per_month,
+        ))
     return shift_specs, volunteer_specs
 
 
@@ -137,6 +147,13 @@ def _roster_people(shifts: list[Shift], active: list[Volunteer] | None = None) -
     return active + list(others.values())
 
 
+def _context(week_shifts: list[Shift], first: date, last: date) -> list[Shift]:
+    """The shifts of the `margin_days` before `first` and after `last`."""
+    margin = timedelta(days=margin_days())
+    known = {s.id for s in week_shifts}
+    return [s for s in shifts_between(first - margin, last + margin) if s.id not in known and not first <= s.local_day <= last]
+
+
 def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | None = None) -> FillPlan:
     """What filling the non-cancelled shifts from `start` to `end` would do
     (whole weeks are read, as the weekly limit needs them), saving nothing.
@@ -154,11 +171,13 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
     in_range = {s.id for s in shifts_between(start, end)}
     week_shifts = shifts_between(first_week, last_week_end)
     open_shifts = frozenset(s.id for s in week_shifts if s.id in in_range and s.starts_at > now)
-    volunteers = _roster_people(week_shifts)
-    shift_specs, volunteer_specs = _specs(week_shifts, volunteers, frozen=frozenset(s.id for s in week_shifts) - open_shifts)
+    # The days either side count for rest and days in a row; they stay as they are.
+    seen = week_shifts + _context(week_shifts, first_week, last_week_end)
+    volunteers = _roster_people(seen)
+    shift_specs, volunteer_specs = _specs(seen, volunteers, frozen=frozenset(s.id for s in seen) - open_shifts)
 
     pinned, previous = set(), set()
-    for shift in week_shifts:
+    for shift in seen:
         promised = shift.published_at is not None and not replan
         for a in shift.assignments:
             if a.pinned or a.attendance or promised or shift.id not in open_shifts:
@@ -234,9 +253,10 @@ def empty_seats(shifts: list[Shift], week_shifts: list[Shift] | None = None,
         return {}
     if week_shifts is None:
         week_shifts = shifts_between(week_start(shifts[0].local_day), week_start(shifts[-1].local_day) + timedelta(days=6))
-    volunteers = _roster_people(week_shifts, active)
-    shift_specs, volunteer_specs = _specs(week_shifts, volunteers)
-    pairs = {(a.volunteer_id, s.id) for s in week_shifts for a in s.assignments}
+    seen = week_shifts + _context(week_shifts, week_start(shifts[0].local_day), week_start(shifts[-1].local_day) + timedelta(days=6))
+    volunteers = _roster_people(seen, active)
+    shift_specs, volunteer_specs = _specs(seen, volunteers)
+    pairs = {(a.volunteer_id, s.id) for s in seen for a in s.assignments}
     wanted = {s.id for s in shifts}
     return {k: v for k, v in rostering.explain_empty(shift_specs, volunteer_specs, pairs, roster_rules()).items() if k in wanted}
 

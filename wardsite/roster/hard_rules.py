@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from wardsite.roster.specs import NEEDS_EXPERIENCED, Rules, ShiftSpec, VolunteerSpec
+from wardsite.roster.specs import NEEDS_EXPERIENCED, Rules, ShiftSpec, VolunteerSpec, day_number, hours_of, HOURS_SLACK
 
 
 def check_hard_rules(
@@ -51,10 +51,29 @@ def check_hard_rules(
         for week, count in Counter(s.week for s in mine).items():
             if count > volunteers[volunteer_id].max_per_week:
                 problems.append(f"volunteer {volunteer_id} has {count} shifts in week {week}")
+        volunteer = volunteers[volunteer_id]
+        for limit, key, what in ((volunteer.max_hours_per_week, "week", "week"), (volunteer.max_hours_per_month, "month", "month")):
+            if limit is None:
+                continue
+            totals: dict = defaultdict(float)
+            for s in mine:
+                if getattr(s, key) is not None:
+                    totals[getattr(s, key)] += hours_of(s)
+            for period, total in totals.items():
+                if total > limit + HOURS_SLACK:
+                    problems.append(f"volunteer {volunteer_id} has {total:g} hours in {what} {period}, above {limit:g}")
         if rules.max_per_day is not None:
             for day, count in Counter(s.day for s in mine if s.day is not None).items():
                 if count > rules.max_per_day:
                     problems.append(f"volunteer {volunteer_id} has {count} shifts on day {day}")
+        if rules.max_consecutive_days:
+            # Written apart from the solver: walk the sorted days, counting runs.
+            days = sorted({n for n in (day_number(s) for s in mine) if n is not None})
+            run = 0
+            for i, n in enumerate(days):
+                run = run + 1 if i and n == days[i - 1] + 1 else 1
+                if run == rules.max_consecutive_days + 1:
+                    problems.append(f"volunteer {volunteer_id} works more than {rules.max_consecutive_days} days in a row, up to day {n}")
     for shift_id, members in by_shift.items():
         shift = shifts[shift_id]
         if len(members) > shift.seats:

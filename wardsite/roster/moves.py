@@ -21,7 +21,7 @@ from wardsite.roster import notices
 from wardsite.roster.models import Assignment, Shift, ShiftExclusion
 from wardsite.roster.rostering import NEEDS_EXPERIENCED
 from wardsite.roster.services import (
-    _assignments_between, _exclusion, conflicts, describe, excluded_pairs, shifts_between, week_start,
+    _assignments_between, _exclusion, conflicts, describe, excluded_pairs, margin_days, shifts_between, week_start,
 )
 from wardsite.timeutil import utcnow
 
@@ -54,7 +54,7 @@ def targets(assignment: Assignment) -> list[tuple[Shift, int]]:
     end = start + timedelta(weeks=WEEKS_OFFERED) - timedelta(days=1)
     now = utcnow()
     shifts = [s for s in shifts_between(start, end) if s.id != source.id and s.starts_at > now and s.free_seats > 0]
-    among = _assignments_between(volunteer, start - timedelta(days=1), end + timedelta(days=1))
+    among = _assignments_between(volunteer, start - timedelta(days=margin_days()), end + timedelta(days=margin_days()))
     excluded = excluded_pairs([s.id for s in shifts])
     return [(s, len(conflicts(volunteer, s, leaving=assignment, among=among, excluded=excluded))) for s in shifts]
 

@@ -6,18 +6,28 @@ Hard rules, never broken by what this module adds:
 - a shift that requires a skill takes only volunteers who have it;
 - never two overlapping shifts for one volunteer, and with `Rules.min_rest`
   at least that long between the end of one and the start of the next;
-- at most `max_per_week` shifts a week for each volunteer, and with
-  `Rules.max_per_day` at most that many on one day;
+- at most `max_per_week` shifts a week for each volunteer, and at most
+  `max_hours_per_week` and `max_hours_per_month` hours when they are set; with
+  `Rules.max_per_day` at most that many on one day, and with
+  `Rules.max_consecutive_days` N never shifts on N + 1 consecutive days;
 - a staffed shift of a kind in NEEDS_EXPERIENCED has an experienced member.
 
 The rules are eligibility: they decide which (volunteer, shift) columns the
 integer program has and which rows bound them (rest is an overlap of shifts
-stretched by the rest; the daily limit a row per volunteer and day), so the
-program stays the same and its optimum is still the most seats the rules allow.
+stretched by the rest; the daily limit a row per volunteer and day; the
+consecutive days a 0/1 "works that day" column per volunteer and day, like
+the experienced switches, and a row per run of N + 1 days), so the program
+stays the same and its optimum is still the most seats the rules allow.
+Weeks are solved in order, each seeing the days already worked around it,
+so the consecutive-days rule holds across weeks too.
 
 Goals, in order:
 1. as many seats filled as the hard rules allow: an exact integer program,
-   solved per week with HiGHS (weeks share no hard rule);
+   solved per week with HiGHS. Days in a row and a month's hours reach
+   across weeks: each week sees the weeks before it as they were decided
+   (and pinned seats after it), so those two rules always hold, but a
+   month's hours go to its first weeks first, which is not always the most
+   seats over the whole month;
 2. keep what the previous run decided (a rerun changes nothing it need not),
    then vary each volunteer's stations: exchange shifts so that volunteers go
    where they have served least, over past weeks and this roster;
@@ -46,64 +56,15 @@ from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, name
     Rules,
     ShiftSpec,
     VolunteerSpec,
+    HOURS_SLACK,
+    day_number,
     day_of,
     has_skill,
+    hours_of,
     overlaps,
     too_close,
 )
-
-class _State:
-    """Assignments with the indexes the rules need."""
-
-    def __init__(self, shifts: dict[int, ShiftSpec], volunteers: dict[int, VolunteerSpec], pairs: Iterable,
-                 rules: Rules | None = None):
-        self.shifts = shifts
-        self.volunteers = volunteers
-        self.rules = rules or Rules()
-        self.by_volunteer: dict[int, set[int]] = defaultdict(set)
-        self.by_shift: dict[int, set[int]] = defaultdict(set)
-        self.week_count: Counter = Counter()
-        self.day_count: Counter = Counter()
-        for volunteer_id, shift_id in pairs:
-            self.add(volunteer_id, shift_id)
-
-    def add(self, volunteer_id: int, shift_id: int) -> None:
-        self.by_volunteer[volunteer_id].add(shift_id)
-        self.by_shift[shift_id].add(volunteer_id)
-        self.week_count[volunteer_id, self.shifts[shift_id].week] += 1
-        self.day_count[volunteer_id, day_of(self.shifts[shift_id])] += 1
-
-    def remove(self, volunteer_id: int, shift_id: int) -> None:
-        self.by_volunteer[volunteer_id].discard(shift_id)
-        self.by_shift[shift_id].discard(volunteer_id)
-        self.week_count[volunteer_id, self.shifts[shift_id].week] -= 1
-        self.day_count[volunteer_id, day_of(self.shifts[shift_id])] -= 1
-
-    def load(self, volunteer_id: int) -> int:
-        return len(self.by_volunteer[volunteer_id])
-
-    def free_for(self, volunteer_id: int, shift_id: int, ignoring: int | None = None) -> bool:
-        """Eligible with the skill, not already there, no overlap and enough
-        rest, under the weekly and daily limits."""
-        volunteer = self.volunteers[volunteer_id]
-        shift = self.shifts[shift_id]
-        if shift_id not in volunteer.eligible or volunteer_id in self.by_shift[shift_id] or not has_skill(volunteer, shift):
-            return False
-        if self.week_count[volunteer_id, shift.week] >= volunteer.max_per_week:
-            return False
-        if self.rules.max_per_day is not None and self.day_count[volunteer_id, day_of(shift)] >= self.rules.max_per_day:
-            return False
-        rest = self.rules.min_rest
-        return not any(
-            other != ignoring and too_close(shift, self.shifts[other], rest) for other in self.by_volunteer[volunteer_id]
-        )
-
-    def has_experienced(self, shift_id: int, without: int | None = None) -> bool:
-        return any(v != without and self.volunteers[v].experienced for v in self.by_shift[shift_id])
-
-    def pairs(self) -> set[tuple[int, int]]:
-        return {(v, s) for v, shift_ids in self.by_volunteer.items() for s in shift_ids}
-
+from wardsite.roster.state import State as _State
 
 def fill(
     shifts: Iterable[ShiftSpec],
@@ -199,6 +160,15 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
         for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes], state.rules.min_rest):
             members = [column_of[s] for s in clique]
             rows.append((members, [1.0] * len(members), 1.0))
+        # Hours limits: a row per week or month, each column weighing its hours.
+        periods: dict[tuple, tuple[list[int], float]] = {}
+        for i in indexes:
+            for key, period, left in state.hours_left(volunteer_id, shifts[columns[i][1]]):
+                periods.setdefault((key, period), ([], left))[0].append(i)
+        for members, left in periods.values():
+            weights = [hours_of(shifts[columns[i][1]]) for i in members]
+            if sum(weights) > left + HOURS_SLACK:
+                rows.append((members, weights, left + HOURS_SLACK))
         if state.rules.max_per_day is not None:
             by_day: dict[Hashable, list[int]] = defaultdict(list)
             for i in indexes:
@@ -226,6 +196,14 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
         rows.append(([switch, *experienced], [1.0] + [-1.0] * len(experienced), 0.0))
         for i in newcomers:  # a new member only beside an experienced one
             rows.append(([i, switch], [1.0, -1.0], 0.0))
+    day_switches = len(columns) + extra_columns  # the "works that day" switches start here
+    limit = state.rules.max_consecutive_days
+    if limit:
+        for volunteer_id, indexes in by_volunteer.items():
+            extra_columns = _consecutive_rows(
+                volunteer_id, [(i, day_number(shifts[columns[i][1]])) for i in indexes], state, limit, rows,
+                len(columns) + extra_columns, extra_columns,
+            )
     upper = np.concatenate([upper, np.ones(extra_columns)])
 
     # Every filled seat is worth more than all kept assignments together, so
@@ -234,11 +212,44 @@ def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> l
     # The switches are worth a little too: left free, they let the relaxation
     # settle on fractional corners.
     weight = len(previous) + extra_columns + 1
+    # The day switches cost a little instead: each then sits at its day's
+    # largest column, integral when the seats are.
     cost = np.full(len(columns) + extra_columns, -1.0)
+    cost[day_switches:] = 1.0
     for index, pair in enumerate(columns):
         cost[index] = -(weight + (1 if pair in previous else 0))
 
     return [columns[i] for i in _solve_binary(cost, upper, rows) if i < len(columns)]
+
+
+def _consecutive_rows(volunteer_id: int, numbered: list[tuple[int, int | None]], state: _State, limit: int,
+                      rows: list, next_column: int, extra_columns: int) -> int:
+    """Rows keeping one volunteer off N + 1 consecutive days: a "works that
+    day" switch per new day (each of the day's columns at most the switch) and,
+    for every run of N + 1 days that the days already worked and these could
+    fill, the switches at most N minus the days already worked in it.
+    Returns the new count of extra columns."""
+    worked = state.worked_days(volunteer_id)
+    candidate_days: dict[int, list[int]] = defaultdict(list)
+    for index, number in numbered:
+        if number is not None and number not in worked:
+            candidate_days[number].append(index)
+    if not candidate_days:
+        return extra_columns
+    switch_of: dict[int, int] = {}
+    for first in sorted({n - k for n in candidate_days for k in range(limit + 1)}):
+        window = range(first, first + limit + 1)
+        if not all(n in worked or n in candidate_days for n in window):
+            continue
+        for n in window:
+            if n in candidate_days and n not in switch_of:
+                switch_of[n] = next_column + len(switch_of)
+                for i in candidate_days[n]:
+                    rows.append(([i, switch_of[n]], [1.0, -1.0], 0.0))
+        members = [switch_of[n] for n in window if n in candidate_days]
+        # A pinned run may already be too long: then none of these days.
+        rows.append((members, [1.0] * len(members), float(max(0, limit - sum(1 for n in window if n in worked)))))
+    return extra_columns + len(switch_of)
 
 
 def _solve_binary(cost: np.ndarray, upper: np.ndarray, rows) -> list[int]:

@@ -21,10 +21,11 @@ from wardsite.extensions import db
 from wardsite.roster import notices
 from wardsite.roster.notices import AffectedVisit, BookingHooks, TeamChange, booking_hooks, set_booking_hooks
 from wardsite.roster.filling import (
-    FillPlan, FillReport, _specs, apply_plan, empty_seats, excluded_pairs, fill_roster, plan_fill, roster_rules,
+    FillPlan, FillReport, _specs, apply_plan, empty_seats, excluded_pairs, fill_roster, margin_days, plan_fill, roster_rules,
 )
 from wardsite.roster.models import Assignment, Shift, ShiftExclusion, ShiftTemplate, SwapOffer
 from wardsite.roster.rostering import NEEDS_EXPERIENCED
+from wardsite.roster.specs import HOURS_SLACK, longest_run
 from wardsite.roster.shifts import (
     StaffedShift,
     describe,
@@ -148,14 +149,20 @@ def _assignments_between(volunteer: Volunteer, start: date, end: date) -> list[A
 
 
 def _assignments_around(volunteer: Volunteer, day: date, among: list[Assignment] | None = None) -> list[Assignment]:
-    """The volunteer's seats in the week of `day` and the day either side
-    (rest counts across the week's edges): read from the database, or
-    picked from `among` (seats read once for several weeks by the caller)."""
+    """The volunteer's seats in the week of `day` and `margin_days` either
+    side (rest and days in a row count across the week's edges): read from
+    the database, or picked from `among` (seats read once for several weeks
+    by the caller)."""
     start = week_start(day)
+    margin = timedelta(days=margin_days())
     if among is None:
-        return _assignments_between(volunteer, start - timedelta(days=1), start + timedelta(days=7))
-    first, last = local_range(start - timedelta(days=1), start + timedelta(days=7))
+        return _assignments_between(volunteer, start - margin, start + timedelta(days=6) + margin)
+    first, last = local_range(start - margin, start + timedelta(days=6) + margin)
     return [a for a in among if first <= a.shift.starts_at < last]
+
+
+def _hours(shift: Shift) -> float:
+    return (shift.ends_at - shift.starts_at).total_seconds() / 3600
 
 
 def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = None,
@@ -192,6 +199,23 @@ def conflicts(volunteer: Volunteer, shift: Shift, leaving: Assignment | None = N
     same_day = [a for a in around if a.shift.local_day == shift.local_day]
     if rules.max_per_day is not None and len(same_day) >= rules.max_per_day:
         problems.append(_("%(name)s already has %(count)s shifts that day, the most allowed.", name=volunteer.name, count=len(same_day)))
+    if rules.max_consecutive_days:
+        days = {a.shift.local_day.toordinal() for a in around}
+        if longest_run(days, shift.local_day.toordinal()) > rules.max_consecutive_days:
+            problems.append(_("%(name)s would work more than %(count)s days in a row.",
+                              name=volunteer.name, count=rules.max_consecutive_days))
+    hours = _hours(shift)
+    if volunteer.max_hours_per_week is not None and sum(_hours(a.shift) for a in week) + hours > volunteer.max_hours_per_week + HOURS_SLACK:
+        problems.append(_("%(name)s would have more than %(hours)s hours of shifts that week.",
+                          name=volunteer.name, hours=volunteer.max_hours_per_week))
+    if volunteer.max_hours_per_month is not None:
+        month_start = shift.local_day.replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        month = [a for a in _assignments_between(volunteer, month_start, next_month - timedelta(days=1))
+                 if a is not leaving and a.shift_id != shift.id]
+        if sum(_hours(a.shift) for a in month) + hours > volunteer.max_hours_per_month + HOURS_SLACK:
+            problems.append(_("%(name)s would have more than %(hours)s hours of shifts that month.",
+                              name=volunteer.name, hours=volunteer.max_hours_per_month))
     if len(week) >= volunteer.max_shifts_per_week:
         problems.append(
             _("%(name)s already has %(count)s shifts that week, the most allowed.", name=volunteer.name, count=len(week))
@@ -383,8 +407,8 @@ def open_offers_for(volunteer: Volunteer) -> list[tuple[SwapOffer, list[str]]]:
         return []
     # The volunteer's own seats in every week with an offer, read once.
     mine = _assignments_between(
-        volunteer, week_start(offers[0].shift.local_day) - timedelta(days=1),
-        week_start(offers[-1].shift.local_day) + timedelta(days=7),
+        volunteer, week_start(offers[0].shift.local_day) - timedelta(days=margin_days()),
+        week_start(offers[-1].shift.local_day) + timedelta(days=6 + margin_days()),
     )
     excluded = excluded_pairs([offer.shift_id for offer in offers])
     result = []

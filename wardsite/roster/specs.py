@@ -27,6 +27,8 @@ class ShiftSpec:
     station: Hashable = None  # what station variety counts: a station, or the kind for mobile teams
     day: Hashable = None  # what the daily limit counts in (the ward's date); None: a day of its own
     required_skill: str = ""  # a skill every volunteer on the shift must have; "" for none
+    month: Hashable = None  # what the monthly hours count in; None: the monthly limit does not see the shift
+    ordinal: int | None = None  # the day's number (consecutive days differ by 1); None: `day`'s toordinal() if a date
 
 
 @dataclass(frozen=True)
@@ -36,16 +38,21 @@ class VolunteerSpec:
     max_per_week: int
     eligible: frozenset  # ids of the shifts inside availability and not on a date away
     skills: frozenset = frozenset()
+    max_hours_per_week: float | None = None  # None: no limit in hours
+    max_hours_per_month: float | None = None
 
 
 @dataclass(frozen=True)
 class Rules:
     """Hard rules with a setting. `min_rest` is in the units of a shift's
     end minus start (a timedelta in the app, a number in tests); None or 0:
-    only overlaps are forbidden. `max_per_day` None: no daily limit."""
+    only overlaps are forbidden. `max_per_day` None: no daily limit.
+    `max_consecutive_days` None or 0: a volunteer may work any number of
+    days in a row; N: never on N + 1 consecutive days."""
 
     min_rest: object = None
     max_per_day: int | None = None
+    max_consecutive_days: int | None = None
 
 
 @dataclass
@@ -75,3 +82,32 @@ def day_of(shift: ShiftSpec) -> Hashable:
 
 def has_skill(volunteer: VolunteerSpec, shift: ShiftSpec) -> bool:
     return not shift.required_skill or shift.required_skill in volunteer.skills
+
+
+def day_number(shift: ShiftSpec) -> int | None:
+    """The number of the shift's day for the consecutive-days rule; None: the
+    rule does not see the shift."""
+    if shift.ordinal is not None:
+        return shift.ordinal
+    return shift.day.toordinal() if hasattr(shift.day, "toordinal") else None
+
+
+def longest_run(days: set[int], around: int) -> int:
+    """How many consecutive days `days` holds through `around` (counted in)."""
+    before = 0
+    while around - before - 1 in days:
+        before += 1
+    after = 0
+    while around + after + 1 in days:
+        after += 1
+    return before + 1 + after
+
+
+# Sums of hours are compared with this much room, so 3 × 2.8 h fit in 8.4 h.
+HOURS_SLACK = 1e-6
+
+
+def hours_of(shift: ShiftSpec) -> float:
+    """The shift's length in hours (a timedelta in the app, a number in tests)."""
+    length = shift.end - shift.start
+    return length.total_seconds() / 3600 if hasattr(length, "total_seconds") else float(length)

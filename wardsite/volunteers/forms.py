@@ -32,6 +32,14 @@ class VolunteerForm(Form):
         _l("Most shifts a week"), default=2,
         validators=[InputRequired(_l("Please enter a number from 0 to 14.")), NumberRange(min=0, max=14, message=_l("Please enter a number from 0 to 14."))],
     )
+    max_hours_per_week = IntegerField(
+        _l("Most hours a week (empty: no limit)"),
+        validators=[Optional(), NumberRange(min=0, max=168, message=_l("Please enter a number of hours from 0 to 168, or leave it empty."))],
+    )
+    max_hours_per_month = IntegerField(
+        _l("Most hours a month (empty: no limit)"),
+        validators=[Optional(), NumberRange(min=0, max=744, message=_l("Please enter a number of hours from 0 to 744, or leave it empty."))],
+    )
     account = SelectField(_l("Account for signing in"), default="0")
 
     def __init__(self, groups, accounts, *args, **kwargs):

@@ -78,6 +78,8 @@ class Volunteer(db.Model):
     experienced: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     max_shifts_per_week: Mapped[int] = mapped_column(default=DEFAULT_MAX_SHIFTS_PER_WEEK)
+    max_hours_per_week: Mapped[int | None] = mapped_column()  # None: no limit in hours
+    max_hours_per_month: Mapped[int | None] = mapped_column()
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), unique=True)
     card_code: Mapped[str] = mapped_column(String(20), unique=True, default=new_card_code)
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)

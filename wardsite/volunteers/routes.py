@@ -153,6 +153,7 @@ def _volunteer_form(volunteer: Volunteer):
             branch=(form.branch.data or "").strip(), residential_group=residential_group(form.residential_group.data),
             skills=form.skills.data or [], experienced=form.experienced.data, active=form.active.data,
             max_shifts_per_week=form.max_shifts_per_week.data,
+            max_hours_per_week=form.max_hours_per_week.data, max_hours_per_month=form.max_hours_per_month.data,
             user_id=int(form.account.data) if form.account.data not in (None, "", "0") else None,
         )
         db.session.commit()

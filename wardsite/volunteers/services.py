@@ -55,7 +55,8 @@ def free_accounts(volunteer: Volunteer | None) -> list[User]:
 
 def save_volunteer(volunteer: Volunteer, *, name: str, phone: str, email: str, branch: str,
                    residential_group: ResidentialGroup | None, skills: list[str], experienced: bool, active: bool,
-                   max_shifts_per_week: int, user_id: int | None) -> Volunteer:
+                   max_shifts_per_week: int, user_id: int | None,
+                   max_hours_per_week: int | None = None, max_hours_per_month: int | None = None) -> Volunteer:
     """A new volunteer (without an id yet) or changes to one."""
     new = volunteer.id is None
     volunteer.name = name
@@ -67,6 +68,8 @@ def save_volunteer(volunteer: Volunteer, *, name: str, phone: str, email: str, b
     volunteer.experienced = experienced
     volunteer.active = active
     volunteer.max_shifts_per_week = max_shifts_per_week
+    volunteer.max_hours_per_week = max_hours_per_week
+    volunteer.max_hours_per_month = max_hours_per_month
     volunteer.user_id = user_id
     db.session.add(volunteer)
     db.session.flush()
