@@ -37,6 +37,7 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy import select
 
 from wardsite.extensions import csrf, db
+from wardsite.forms import strip_control
 from wardsite.mail import DELIVERED, FAILED, QUEUED, SENT, OutboxMessage
 from wardsite.notify.channels import available
 from wardsite.notify.zalo import NO_ZALO
@@ -121,6 +122,8 @@ def _message(report: dict[str, str]) -> OutboxMessage | None:
 
 def apply_report(report: dict[str, str]) -> str:
     """Mark the message the report is about; says what was done (for the log)."""
+    # NUL and other control characters cannot be looked up (PostgreSQL refuses NUL).
+    report = {key: strip_control(value) for key, value in report.items()}
     message = _message(report)
     if message is None:
         return "unknown"
