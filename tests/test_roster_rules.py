@@ -32,6 +32,17 @@ from wardsite.roster.rostering import (
 KINDS = ["counter", "estation", "mobile"]
 
 
+def draw_pins(draw, shifts, volunteers, rules) -> set:
+    """Sometimes up to two hand-pinned seats, each one the rules allow."""
+    pinned = set()
+    if draw(st.booleans()):
+        candidates = sorted((v.id, s) for v in volunteers for s in v.eligible)
+        for pair in draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []:
+            if not check_hard_rules(shifts, volunteers, pinned | {pair}, ignore_experienced=True, rules=rules):
+                pinned.add(pair)
+    return pinned
+
+
 @st.composite
 def small_rosters(draw):
     shift_count = draw(st.integers(1, 4))
@@ -301,13 +312,7 @@ def ruled_rosters(draw):
         skills = frozenset({"vneid"}) if draw(st.booleans()) else frozenset()
         volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, 3)), frozenset(eligible), skills))
     rules = Rules(min_rest=draw(st.sampled_from([None, 1, 2])), max_per_day=draw(st.sampled_from([None, 1, 2])))
-    pinned = set()
-    if draw(st.booleans()):
-        candidates = sorted((v.id, s) for v in volunteers for s in v.eligible)
-        for pair in draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []:
-            if not check_hard_rules(shifts, volunteers, pinned | {pair}, ignore_experienced=True, rules=rules):
-                pinned.add(pair)
-    return shifts, volunteers, pinned, rules
+    return shifts, volunteers, draw_pins(draw, shifts, volunteers, rules), rules
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -375,13 +380,7 @@ def day_runs(draw, weeks=1):
         eligible = draw(st.sets(st.sampled_from([s.id for s in shifts])))
         volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(2, 6)), frozenset(eligible)))
     rules = Rules(max_consecutive_days=draw(st.integers(1, 3)), max_per_day=draw(st.sampled_from([None, 1])))
-    pinned = set()
-    if draw(st.booleans()):
-        candidates = sorted((v.id, s) for v in volunteers for s in v.eligible)
-        for pair in draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []:
-            if not check_hard_rules(shifts, volunteers, pinned | {pair}, ignore_experienced=True, rules=rules):
-                pinned.add(pair)
-    return shifts, volunteers, pinned, rules
+    return shifts, volunteers, draw_pins(draw, shifts, volunteers, rules), rules
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
