@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import load_only
 
 from wardsite.audit import record_audit
 from wardsite.extensions import db
@@ -75,6 +76,15 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
     return statement.where(Procedure.id.in_(ids)).execution_options(ranked_ids=tuple(ids))
 
 
+# What the lists show (the residents' results, the editors' list): the rest of a
+# record (its body text, legal basis, the portal's tables) is several kilobytes
+# each and is loaded only if something reads it.
+LISTED_COLUMNS = (
+    Procedure.id, Procedure.code, Procedure.name, Procedure.sector_id, Procedure.online, Procedure.same_day,
+    Procedure.published, Procedure.last_checked_on, Procedure.updated_at,
+)
+
+
 class SearchPage(Pagination):
     """One page of a search, from a single scan of the table.
 
@@ -96,7 +106,8 @@ class SearchPage(Pagination):
         chosen = self._ids[(self.page - 1) * self.per_page : self.page * self.per_page]
         if not chosen:
             return []
-        found = {p.id: p for p in db.session.scalars(select(Procedure).where(Procedure.id.in_(chosen)))}
+        statement = select(Procedure).where(Procedure.id.in_(chosen)).options(load_only(*LISTED_COLUMNS))
+        found = {p.id: p for p in db.session.scalars(statement)}
         return [found[procedure_id] for procedure_id in chosen if procedure_id in found]
 
     def _query_count(self) -> int:
