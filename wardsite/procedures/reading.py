@@ -28,21 +28,36 @@ MAX_WORDS = 12
 # folds to one of them. Only words that never name a procedure on their own.
 FILLER_WORDS = (
     "làm xin cho con giấy muốn cần tôi em mình cháu ở đâu thế nào gì phải được không ạ ơi nhé "
-    "với để đi cái của và thì là bị giúp hỏi ai"
+    "với để đi cái của và thì là bị giúp hỏi ai "
+    # words that place or time the question, never what is asked for ("về quê", "trong giấy khai sinh")
+    "về quê trong khi sau đã lúc nữa rồi vừa đang sẽ phường "
+    # how residents ask ("gồm những gì", "mất bao lâu", "hướng dẫn cách làm")
+    "gồm những nào bao lâu nhiêu mấy cách hướng dẫn vậy nhỉ"
 ).split()
 # ...except before these words: "giấy tờ", "giấy phép" name things.
 FILLER_KEPT_BEFORE = {"giay": ("to", "phep")}
-FILLER_PHRASES = (("thủ", "tục"), ("như", "thế", "nào"), ("làm", "sao"), ("ở", "đâu"))
+FILLER_PHRASES = (("thủ", "tục"), ("như", "thế", "nào"), ("làm", "sao"), ("ở", "đâu"), ("mất", "bao", "lâu"),
+                  ("bao", "nhiêu", "tiền"))
 _FILLER_FOLDED = {fold(word): word for word in FILLER_WORDS}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# The tone mark of "oa", "oe", "uy" at the end of a word is written on either
+# vowel ("hoà" and "hòa", "thuỷ" and "thủy", "khoẻ" and "khỏe"): both are read as
+# the second form, so that the accents typed compare equal ("qu" is left alone:
+# "quý" is the only spelling).
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_OLD_TONE = re.compile(f"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![^\\W\\d_])")
+
+
 def _lower(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "").lower()
+    decomposed = unicodedata.normalize("NFD", (text or "").lower())
+    return unicodedata.normalize("NFC", _OLD_TONE.sub(r"\1\3\2", decomposed))
 
 
 def words_of(text: str) -> list[str]:
-    return _WORD.findall(_lower(text))
+    """The words, lower case; numbers without their leading zeros ("mức 2" is "mức độ 02")."""
+    return [str(int(word)) if word.isdigit() and len(word) < 12 else word for word in _WORD.findall(_lower(text))]
 
 
 def has_accents(word: str) -> bool:
@@ -70,7 +85,7 @@ def load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[tuple[str, ...], lis
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or "\t" not in line:
             continue
-        resident, official = line.split("\t", 1)
+        resident, official = line.split("\t")[:2]  # a third column says where the line comes from
         key = tuple(fold(resident).split())
         for option in official.split("|"):
             words = words_of(option)

@@ -38,9 +38,9 @@ import math
 import re
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -61,13 +61,34 @@ NAME_NEAR = 0.7  # in the name, one letter away
 BODY = 0.4  # elsewhere in the record
 BODY_NEAR = 0.25
 MIN_WEIGHT = 0.2
+# A word that only the rest of records hold ("ông", "trọ"), no name, tells
+# little about which procedure was meant: it weighs at most this, and a record
+# need not hold it.
+CONTEXT_WEIGHT = 0.5
+RARE_WEIGHT = 3.0  # a word this telling (in under 5 % of names) must be in the name when another is found nowhere
 RARE = 2  # a word found in at most this many records may also be a typo
 # Bonuses on top of the 0..1 share of the query matched (words and pairs).
 PAIR = 1.0  # two neighbouring query words side by side in the name, as a share of their weight
+LOOSE_PAIR = 0.5  # two query words side by side in the name, but not so in the query ("kinh doanh hộ" for "hộ kinh doanh")
 AT_START = 0.03  # the name begins with the query's first word
 COVERAGE = 0.15  # the share of the name the query covers (the more specific name)
 MISSED_SHARE = 0.6  # a record lacking some words is left out if they carry more than this of the query's weight
 TYPED_READING = 0.05  # the typed words lose this to an official reading of them
+# The special case of a procedure, said in its name: a name holding one of these
+# phrases, when the query does not say it, loses SPECIAL_CASE for each, so that
+# the general, domestic, ward-level procedure comes first among near-identical
+# siblings ("Đăng ký tạm trú" before "Gia hạn tạm trú" for "tạm trú cho sinh viên").
+SPECIAL_CASE = 0.04
+SPECIAL_CASES = tuple(
+    tuple(words_of(phrase))  # matched with their accents in names: "dừng" is not the "dụng" of "áp dụng"
+    for phrase in (
+        "lại", "cấp đổi", "gia hạn", "điều chỉnh", "sửa đổi", "bổ sung", "đính chính", "thay đổi", "xóa", "hủy",
+        "chấm dứt", "thu hồi", "tạm ngừng", "dừng", "lưu động", "nước ngoài", "biên giới", "cấp huyện", "cấp tỉnh",
+        "cấp bộ", "ban quản lý", "tạm thời", "giám sát",
+    )
+)
+
+_SPECIAL_FOLDED = [frozenset(fold(word) for word in phrase) for phrase in SPECIAL_CASES]
 
 
 # The index -----------------------------------------------------------------
@@ -88,60 +109,107 @@ class Entry:
     online: str
 
 
-_EMPTY: frozenset = frozenset()
+_EMPTY = np.zeros(0, dtype=np.int32)
 _BRACKETS = re.compile(r"\([^()]*\)")
+
+
+def _arrays(postings: dict) -> dict:
+    return {key: np.fromiter(sorted(numbers), dtype=np.int32, count=len(numbers)) for key, numbers in postings.items()}
 
 
 @dataclass
 class Index:
+    """The catalogue's words, and for each the records (by number) holding it.
+
+    Postings are numpy arrays of record numbers, so that a query is scored for
+    every record at once, in a few dozen array operations, however large the
+    catalogue.
+    """
+
     entries: list[Entry] = field(default_factory=list)
     # folded word -> entry numbers whose name holds it
-    name_postings: dict[str, set[int]] = field(default_factory=dict)
+    name_postings: dict[str, np.ndarray] = field(default_factory=dict)
     # folded word -> entry numbers whose body (not name) holds it
-    body_postings: dict[str, set[int]] = field(default_factory=dict)
+    body_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    # the word with its accents -> entry numbers whose name holds it so
+    accented_postings: dict[str, np.ndarray] = field(default_factory=dict)
+    # two folded words side by side in a name -> entry numbers
+    pair_postings: dict[tuple, np.ndarray] = field(default_factory=dict)
+    first_postings: dict[str, np.ndarray] = field(default_factory=dict)  # the name's first word
     frequency: dict[str, int] = field(default_factory=dict)  # records holding the word anywhere
     name_frequency: dict[str, int] = field(default_factory=dict)  # records holding it in the name
+    core_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    special: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))  # SPECIAL_CASES x entries
+
+    @property
+    def size(self) -> int:
+        return len(self.entries)
 
     @classmethod
     def build(cls, rows) -> Index:
         index = cls()
+        names: dict[str, set] = {}
+        bodies: dict[str, set] = {}
+        accented: dict[str, set] = {}
+        pairs: dict[tuple, set] = {}
+        firsts: dict[str, set] = {}
+        specials = []
         for number, row in enumerate(rows):
             words = words_of(row.name)
             folded = [fold(word) for word in words]
             core = len(words_of(_BRACKETS.sub(" ", row.name))) or len(words)
             if tuple(folded[:2]) == _TITLE_PREFIX and len(words) > 2:
                 words, folded, core = words[2:], folded[2:], max(1, core - 2)
+            name_pairs = frozenset(zip(folded, folded[1:]))
             index.entries.append(
                 Entry(row.id, row.code, code_key(row.code), words, folded, frozenset(words),
-                      frozenset(zip(folded, folded[1:])), core, bool(row.published), row.sector_id, row.online)
+                      name_pairs, core, bool(row.published), row.sector_id, row.online)
             )
             in_name = set(folded)
             for word in in_name:
-                index.name_postings.setdefault(word, set()).add(number)
+                names.setdefault(word, set()).add(number)
+            for word in set(words):
+                accented.setdefault(word, set()).add(number)
+            for pair in name_pairs:
+                pairs.setdefault(pair, set()).add(number)
+            if folded:
+                firsts.setdefault(folded[0], set()).add(number)
             for word in set((row.body_folded or "").split()) - in_name:
-                index.body_postings.setdefault(word, set()).add(number)
-        for postings in (index.name_postings, index.body_postings):
+                bodies.setdefault(word, set()).add(number)
+            specials.append([_holds(words, phrase) for phrase in SPECIAL_CASES])
+        for postings in (names, bodies):
             for word, numbers in postings.items():
                 index.frequency[word] = index.frequency.get(word, 0) + len(numbers)
-        index.name_frequency = {word: len(numbers) for word, numbers in index.name_postings.items()}
+        index.name_frequency = {word: len(numbers) for word, numbers in names.items()}
+        index.name_postings, index.body_postings = _arrays(names), _arrays(bodies)
+        index.accented_postings, index.pair_postings, index.first_postings = _arrays(accented), _arrays(pairs), _arrays(firsts)
+        index.core_lengths = np.array([entry.core_length for entry in index.entries], dtype=np.float64)
+        index.ids = np.array([entry.id for entry in index.entries], dtype=np.int64)
+        index.special = np.array(specials, dtype=np.int8).reshape(len(index.entries), len(SPECIAL_CASES)).T.copy()
         return index
 
     def near(self, word: str) -> set[str]:
         """Catalogue words one letter away from `word` (changed, added, dropped, swapped)."""
         return {candidate for candidate in _edits(word) if candidate in self.frequency and candidate != word}
 
-    def permitted(self, key: tuple, allowed) -> frozenset | None:
-        """The entry numbers a search may return (published, sector, online level), kept per filter."""
+    def permitted(self, key: tuple, allowed) -> np.ndarray | None:
+        """Which entries a search may return (published, sector, online level), kept per filter."""
         cache = self.__dict__.setdefault("_permitted", {})
         if key not in cache:
-            numbers = frozenset(n for n, entry in enumerate(self.entries) if allowed(entry))
-            cache[key] = None if len(numbers) == len(self.entries) else numbers
+            mask = np.fromiter((allowed(entry) for entry in self.entries), dtype=bool, count=len(self.entries))
+            cache[key] = None if mask.all() else mask
         return cache[key]
 
     def weight(self, word: str) -> float:
         """How telling a word is in a name: rare ones more than "đăng", "ký" or "cấp"."""
         count = self.name_frequency.get(word, 0)
         return max(MIN_WEIGHT, math.log((len(self.entries) + 1) / (count + 0.5)))
+
+
+def _holds(words: list[str], phrase: tuple) -> bool:
+    size = len(phrase)
+    return any(tuple(words[start : start + size]) == phrase for start in range(len(words) - size + 1))
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"  # folded words have no other letters
@@ -215,108 +283,134 @@ def needed(count: int) -> int:
     return count if count <= 2 else math.ceil(count * 0.6)
 
 
-def _score_reading(index: Index, words: list[str], permitted, official: frozenset = frozenset()) -> dict[int, tuple]:
-    """{entry number: rank key} for one reading of the query.
+def _mask(size: int, *postings: np.ndarray) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    for numbers in postings:
+        mask[numbers] = True
+    return mask
 
-    Sets do the heavy part in C: which records hold each word where, and which
-    hold enough of the words; only those are then scored one by one.
+
+def _score_reading(index: Index, words: list[str], permitted, official: frozenset = frozenset(),
+                   said: frozenset = frozenset(), known: frozenset = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(kept, every telling word in the name, value), each an array over the entries,
+    for one reading of the query.
+
+    `said` holds every folded word of the reading, filler included: a special
+    case ("lại", "nước ngoài") the query says is not held against a name.
+    `known` are residents' words that another reading replaces ("cccd"): in
+    this one they are never mere context, whatever names hold.
     """
+    size = index.size
     count = len(words)
     folded_words = [fold(word) for word in words]
+    value = np.zeros(size)
+    names = np.zeros(size, dtype=np.int16)  # telling words found in the name (or one letter off)
+    exact = np.zeros(size, dtype=np.int16)  # telling words in the name with the accents typed
+    hits = np.zeros(size, dtype=np.int16)  # telling words found anywhere
+    missed = np.zeros(size)
+    name_masks: list[np.ndarray | None] = []
     weights: list[float] = []
-    places: list[tuple[set, set, set, set]] = []  # per word: name, name one letter off, body, body one letter off
-    counts: Counter = Counter()
-    for folded in folded_words:
+    telling: list[bool] = []
+    found_masks: list[np.ndarray] = []
+    near_masks: list[np.ndarray] = []
+    nowhere = False
+    for word, folded in zip(words, folded_words):
         frequency = index.frequency.get(folded, 0)
-        near = set()
+        near: set = set()
         if len(folded) >= MIN_TYPO_LENGTH and frequency <= RARE:
             near = {c for c in index.near(folded) if index.frequency.get(c, 0) > frequency}
-        weights.append(index.weight(folded) if frequency or not near else max(index.weight(c) for c in near))
+        weight = index.weight(folded) if frequency or not near else max(index.weight(c) for c in near)
         name = index.name_postings.get(folded, _EMPTY)
         body = index.body_postings.get(folded, _EMPTY)
-        near_name = near_body = _EMPTY
-        if near:
-            near_name = set().union(*(index.name_postings.get(c, _EMPTY) for c in near)) - name
-            body = body - near_name
-            near_body = set().union(*(index.body_postings.get(c, _EMPTY) for c in near)) - name - near_name - body
-        places.append((name, near_name, body, near_body))
-        counts.update(name | near_name | body | near_body)
-    least = needed(count)
-    # A word the catalogue holds nowhere, not even one letter off ("tàu" in
-    # "giấy phép lái tàu"), is what was asked for: the catalogue does not have it.
-    if any(not (name or near_name or body or near_body) for name, near_name, body, near_body in places):
-        least = count
+        near_name = [index.name_postings[c] for c in near if c in index.name_postings]
+        near_body = [index.body_postings[c] for c in near if c in index.body_postings]
+        is_telling = bool(len(name) or near_name) or folded in known
+        if not is_telling:
+            if len(body) or near_body:
+                weight = min(weight, CONTEXT_WEIGHT)
+            else:  # found nowhere: what was asked for is not in the catalogue, and weighs its full weight
+                nowhere = True
+        # Where the word is, best place first: 4 name, 3 name one letter off, 2 body, 1 body one letter off.
+        place = np.zeros(size, dtype=np.int8)
+        for numbers in near_body:
+            place[numbers] = 1
+        place[body] = 2
+        for numbers in near_name:
+            place[numbers] = 3
+        place[name] = 4
+        worth = np.array([0.0, BODY_NEAR, BODY, NAME_NEAR, NAME_EXACT]) * weight
+        value += worth[place]
+        in_name = place >= 3
+        found = place > 0
+        if has_accents(word) and len(name):
+            folded_only = _mask(size, name) & ~_mask(size, index.accented_postings.get(word, _EMPTY))
+            value -= folded_only * ((NAME_EXACT - NAME_FOLDED) * weight)
+            exact_here = (place == 4) & ~folded_only
+        else:
+            exact_here = place == 4
+        if is_telling:
+            names += in_name
+            exact += exact_here
+            hits += found
+        missed += ~found * weight
+        weights.append(weight)
+        telling.append(is_telling)
+        name_masks.append(place == 4)
+        near_masks.append(place == 3)
+        found_masks.append(found)
+    core = sum(telling)
+    if not core:  # only words no name holds: every one must be found, as in a search of the text
+        core = count
+        hits = np.sum(found_masks, axis=0, dtype=np.int16)
+    least = needed(core)
     # A record whose name holds the whole official phrase a resident's words
     # stand for ("tách khẩu" -> "tách hộ") is kept, whatever else was said.
     phrase = [slot for slot, folded in enumerate(folded_words) if folded in official]
-    whole = set.intersection(*(set(places[slot][0]) for slot in phrase)) if phrase else _EMPTY
+    whole = np.logical_and.reduce([name_masks[slot] for slot in phrase]) if phrase else np.zeros(size, dtype=bool)
     # Vietnamese words are mostly two or more syllables ("khai tử", "tạm trú"):
     # the query's neighbouring words found side by side in a name weigh as
-    # much again as the words themselves.
-    pairs = [(pair, (weights[i] + weights[i + 1]) / 2) for i, pair in enumerate(zip(folded_words, folded_words[1:]))]
+    # much again as the words themselves; side by side in the name but not in
+    # the query ("kinh doanh hộ gia đình"), half as much.
     words_weight = sum(weights)
-    total = words_weight + PAIR * sum(weight for _, weight in pairs)
-    accented = [has_accents(word) for word in words]
-    first = folded_words[0]
-    entries = index.entries
-    keys: dict[int, tuple] = {}
-    in_names = set().union(*(name | near_name for name, near_name, _body, _near_body in places))
-    # A record holding every word, none in its name nor one letter off: the same value for all.
-    plain_body = BODY * sum(weights) / total if not any(near_body for *_rest, near_body in places) else None
-    # Per word: where it is, what a match there is worth, and the word as typed if it has accents.
-    slots = [
-        (name, body, near_name, near_body, NAME_EXACT * weight, NAME_FOLDED * weight, BODY * weight,
-         NAME_NEAR * weight, BODY_NEAR * weight, word if is_accented else None, weight)
-        for (name, near_name, body, near_body), weight, word, is_accented in zip(places, weights, words, accented)
-    ]
-    for number, hits in counts.items():
-        if hits < least and number not in whole:
-            continue
-        if permitted is not None and number not in permitted:
-            continue
-        if number not in in_names:
-            if hits < count:
-                continue  # some of the words, none in the name: only mentioned in passing
-            if plain_body is not None:
-                keys[number] = (False, plain_body)
-                continue
-        entry = entries[number]
-        accents = entry.name_accented
-        value = 0.0
-        names = exact = 0
-        missed = 0.0
-        for name, body, near_name, near_body, exact_value, folded_value, body_value, near_value, near_body_value, typed, weight in slots:
-            if number in name:
-                names += 1
-                if typed is None or typed in accents:
-                    exact += 1
-                    value += exact_value
-                else:
-                    value += folded_value
-            elif number in body:
-                value += body_value
-            elif near_name and number in near_name:
-                names += 1
-                value += near_value
-            elif near_body and number in near_body:
-                value += near_body_value
-            else:
-                missed += weight
-        if missed > MISSED_SHARE * words_weight and number not in whole:
-            continue  # the words it lacks are the telling ones ("giấy phép lái tàu" is not "cấp lại giấy phép")
-        if names > 1:
-            name_pairs = entry.name_pairs
-            for pair, weight in pairs:
-                if pair in name_pairs:
-                    value += PAIR * weight
-        value /= total
-        if names:
-            if entry.name_folded and entry.name_folded[0] == first:
-                value += AT_START
-            value += COVERAGE * min(1.0, names / entry.core_length)
-        # "Every word in the name" means with the accents typed: "kết hôn" is not in "... kết ... hơn".
-        keys[number] = (exact == count, value)
-    return keys
+    adjacent = {}
+    for i, pair in enumerate(zip(folded_words, folded_words[1:])):
+        adjacent.setdefault(pair, (weights[i] + weights[i + 1]) / 2)
+    total = words_weight + PAIR * sum(adjacent.values())
+    for pair, weight in adjacent.items():
+        numbers = index.pair_postings.get(pair)
+        if numbers is not None:
+            value[numbers] += PAIR * weight
+    loose = set()
+    for i, left in enumerate(folded_words):
+        for j, right in enumerate(folded_words):
+            pair = (left, right)
+            if i != j and left != right and pair not in adjacent and pair not in loose and pair in index.pair_postings:
+                loose.add(pair)
+                value[index.pair_postings[pair]] += LOOSE_PAIR * (weights[i] + weights[j]) / 2
+    value /= total
+    first = index.first_postings.get(folded_words[0])
+    if first is not None:
+        value[first] += AT_START
+    value += COVERAGE * np.minimum(1.0, names / index.core_lengths)
+    unsaid = [k for k, phrase_words in enumerate(_SPECIAL_FOLDED) if not phrase_words <= said]
+    if unsaid:
+        value -= SPECIAL_CASE * index.special[unsaid].sum(axis=0)
+    kept = (hits >= least) | whole
+    # Some of the words, none in the name: only mentioned in passing.
+    kept &= (names > 0) | (hits >= core)
+    # A word the catalogue holds nowhere, not even one letter off ("tàu" in
+    # "giấy phép lái tàu"): only a name holding every other rare word ("lái")
+    # answers; the common ones ("giấy phép", "hàng") it may lack.
+    if nowhere:
+        for slot, weight in enumerate(weights):
+            if telling[slot] and weight >= RARE_WEIGHT:
+                kept &= name_masks[slot] | near_masks[slot]
+    # The words it lacks are the telling ones ("giấy phép lái tàu" is not "cấp lại giấy phép").
+    kept &= (missed <= MISSED_SHARE * words_weight) | whole
+    if permitted is not None:
+        kept &= permitted
+    # "Every word in the name" means with the accents typed: "kết hôn" is not in "... kết ... hơn".
+    return kept, exact >= core, value
 
 
 def rank(query: str, drafts: bool = False, sector_id: int | None = None, online: str | None = None,
@@ -341,19 +435,25 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
         if hits or "." in text:
             return [entry.id for entry in sorted(hits, key=lambda e: (len(e.code), e.code))]
     words = words_of(text)
-    if not words:
+    if not words or not index.size:
         return []
-    best: dict[int, tuple] = {}
+    found = np.zeros(index.size, dtype=bool)
+    best_tier = np.zeros(index.size, dtype=bool)
+    best_value = np.full(index.size, -np.inf)
     options = readings(words[: MAX_WORDS * 2])
+    known = frozenset(word for reading in options[1:] for word in set(options[0].folded) - set(reading.folded))
     for reading in options:
         penalty = TYPED_READING if reading.typed and len(options) > 1 else 0.0
         content = reading.content()
         official = frozenset(fold(word) for word, is_official in zip(reading.words, reading.official) if is_official)
-        for number, key in _score_reading(index, content, permitted, official).items():
-            if penalty:
-                key = (key[0], key[1] - penalty)
-            if number not in best or key > best[number]:
-                best[number] = key
-    entries = index.entries
-    ordered = sorted((not tier, -value, entries[n].core_length, entries[n].id) for n, (tier, value) in best.items())
-    return [key[3] for key in ordered]
+        kept, tier, value = _score_reading(index, content, permitted, official, frozenset(reading.folded), known)
+        value -= penalty
+        better = kept & ((tier & ~best_tier) | ((tier == best_tier) & (value > best_value)))
+        best_tier = np.where(better, tier, best_tier)
+        best_value = np.where(better, value, best_value)
+        found |= kept
+    numbers = np.nonzero(found)[0]
+    if not len(numbers):
+        return []
+    order = np.lexsort((index.ids[numbers], index.core_lengths[numbers], -best_value[numbers], ~best_tier[numbers]))
+    return index.ids[numbers[order]].tolist()
