@@ -139,3 +139,77 @@ def test_home_page_has_a_search_box_that_works_without_javascript(client, real_c
     client.get("/ngon-ngu/en?next=/")
     english = client.get("/").get_data(as_text=True)
     assert "Find a procedure" in english
+
+
+def test_the_general_sibling_comes_before_a_special_case_the_query_does_not_say(client, real_catalogue, make_procedure):
+    make_procedure("9.000003", "Gia hạn tạm trú", sector="Cư trú")
+    make_procedure("9.000004", "Đăng ký tạm trú cho người nước ngoài (thực hiện tại cấp huyện)", sector="Cư trú")
+    # Words no name holds ("thuê", "trọ" are only in the records' text) need not match.
+    found = first(client, "tạm trú cho sinh viên thuê trọ")
+    assert found[0] == "Đăng ký tạm trú"
+    assert first(client, "gia hạn tạm trú")[0] == "Gia hạn tạm trú"
+    assert first(client, "tạm trú người nước ngoài")[0].startswith("Đăng ký tạm trú cho người nước ngoài")
+
+
+def test_words_side_by_side_in_the_name_count_in_any_order(client, real_catalogue):
+    assert first(client, "khai tử đăng ký lại")[0] == "Đăng ký lại khai tử"
+
+
+def test_a_word_found_nowhere_leaves_the_records_holding_the_rare_words(client, real_catalogue, make_procedure):
+    make_procedure("9.000005", "Hòa giải tranh chấp đất đai", sector="Đất đai")
+    assert first(client, "tranh chấp đất với hàng xóm")[0] == "Hòa giải tranh chấp đất đai"
+    assert first(client, "giấy phép lái tàu") == []
+
+
+def test_abbreviations_are_read_both_ways(client, real_catalogue, make_procedure):
+    make_procedure("9.000006", "Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT", sector="Bảo hiểm")
+    make_procedure("9.000007", "Giải quyết hưởng bảo hiểm xã hội một lần", sector="Bảo hiểm")
+    assert first(client, "cấp lại sổ bảo hiểm xã hội")[0].startswith("Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH")
+    assert first(client, "hưởng bhxh một lần")[0] == "Giải quyết hưởng bảo hiểm xã hội một lần"
+    assert first(client, "gks")[0] == "Thủ tục đăng ký khai sinh"
+
+
+def test_tone_placement_and_leading_zeros_read_alike():
+    words_of = procedure_search.words_of
+    assert words_of("Hoà giải, thuỷ lợi, khoẻ, huỷ, xoá") == ["hòa", "giải", "thủy", "lợi", "khỏe", "hủy", "xóa"]
+    assert words_of("quý hoàn thuyền") == ["quý", "hoàn", "thuyền"]  # "qu", and a vowel before a consonant, unchanged
+    assert words_of("mức độ 02, 09 số") == ["mức", "độ", "2", "9", "số"]
+
+
+def test_huy_tam_tru_finds_the_removal_with_either_tone_placement(client, real_catalogue, make_procedure):
+    make_procedure("9.000008", "Xóa đăng ký tạm trú", sector="Cư trú")
+    assert first(client, "huỷ tạm trú")[0] == "Xóa đăng ký tạm trú"
+    assert first(client, "hủy tạm trú")[0] == "Xóa đăng ký tạm trú"
+
+
+def test_every_synonym_line_says_its_source_kind_or_is_of_the_first_list():
+    kinds = {"abbreviation", "old name", "everyday", "spelling"}
+    lines = [line for line in procedure_search.SYNONYMS_FILE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert len(lines) > 150
+    for line in lines:
+        columns = line.split("\t")
+        assert len(columns) in (2, 3), line
+        assert len(columns) == 2 or columns[2] in kinds, line
+
+
+def test_another_workers_edit_is_seen_on_the_very_next_request(client, real_catalogue, app):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from wardsite.extensions import db
+    from wardsite.page_cache.version import BUMP_VERSION
+    from wardsite.procedures.models import Procedure
+
+    assert first(client, "karaoke") == []
+    # Another worker: its own connection and commit, unseen by this process's session events.
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            update(Procedure).where(Procedure.code == "1.010041").values(
+                name="Cấp giấy phép kinh doanh karaoke", name_folded="cap giay phep kinh doanh karaoke",
+                updated_at=datetime.now(timezone.utc) + timedelta(seconds=1),
+            ),
+        )
+        connection.execute(BUMP_VERSION)
+    assert first(client, "karaoke") == ["Cấp giấy phép kinh doanh karaoke"]

@@ -29,7 +29,8 @@ words is returned: all of one or two words, most of three or more.
 
 Ranking is done here in Python over an in-memory index of the catalogue, so
 SQLite and PostgreSQL give exactly the same order. The index is rebuilt when
-the catalogue changes (one cheap aggregate query tells).
+the catalogue changes: the content version, read once per request, says
+when anything changed, and one aggregate query then whether procedures did.
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask import g, has_request_context
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from wardsite.extensions import db
+from wardsite.page_cache.version import read_version
 from wardsite.procedures.models import Procedure
 from wardsite.procedures.reading import (  # noqa: F401  (re-exported: the tests and callers read them here)
     MAX_WORDS, SYNONYMS_FILE, Reading, code_key, fold, has_accents, looks_like_code, readings, words_of,
@@ -65,7 +68,7 @@ MIN_WEIGHT = 0.2
 # little about which procedure was meant: it weighs at most this, and a record
 # need not hold it.
 CONTEXT_WEIGHT = 0.5
-RARE_WEIGHT = 3.0  # a word this telling (in under 5 % of names) must be in the name when another is found nowhere
+RARE_SHARE = 0.05  # a word in at most this share of names must be in the name when another is found nowhere
 RARE = 2  # a word found in at most this many records may also be a typo
 # Bonuses on top of the 0..1 share of the query matched (words and pairs).
 PAIR = 1.0  # two neighbouring query words side by side in the name, as a share of their weight
@@ -227,10 +230,19 @@ def _edits(word: str) -> set[str]:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple, int, float, Index]] = {}
+_cache: dict[str, _Cached] = {}
 _generation = 0  # raised by every flush that touches a procedure in this process
-RECHECK_SECONDS = 2.0  # how stale another process's change may be
+RECHECK_SECONDS = 2.0  # how stale another process's change may be when there is no content version to read
 MAX_CACHED = 4
+
+
+@dataclass
+class _Cached:
+    stamp: tuple  # what the aggregate query said of the table
+    generation: int
+    version: int | None  # the content version it was checked at
+    checked_at: float
+    index: Index
 
 
 @event.listens_for(Session, "after_flush")
@@ -240,27 +252,44 @@ def _procedures_changed(session, _context) -> None:
         _generation += 1
 
 
+def _content_version() -> int | None:
+    """The page cache's content version (`wardsite.page_cache.version`), which
+    every commit changing a procedure raises, in the same transaction. The page
+    cache has read it for this request already when the request may be served
+    from memory; otherwise one query on a one-row table reads it."""
+    if has_request_context():
+        version = g.get("page_cache_version")
+        if version is not None:
+            return version
+    return read_version()
+
+
 def current_index() -> Index:
     """The index of the catalogue as it is now.
 
     A change made in this process is seen at once; one made by another worker
-    within RECHECK_SECONDS, when one cheap aggregate query tells whether the
-    table changed. The index is rebuilt only when it did.
+    from the very next request, through the content version read per request.
+    When that has moved (any content changed), one aggregate query tells
+    whether the procedures did, and the index is rebuilt only then.
     """
     key = f"{db.engine.url}#{id(db.engine)}"
     now = time.monotonic()
+    version = _content_version()
     with _lock:
         cached = _cache.get(key)
-    if cached and cached[1] == _generation and now - cached[2] < RECHECK_SECONDS:
-        return cached[3]
+    if cached and cached.generation == _generation:
+        if version is not None and cached.version == version:
+            return cached.index
+        if version is None and now - cached.checked_at < RECHECK_SECONDS:
+            return cached.index
     generation = _generation
     stamp = tuple(
         db.session.execute(
             select(func.count(Procedure.id), func.max(Procedure.updated_at), func.max(Procedure.id), func.sum(Procedure.id))
         ).one()
     )
-    if cached and cached[0] == stamp and cached[1] == generation:
-        index = cached[3]
+    if cached and cached.stamp == stamp and cached.generation == generation:
+        index = cached.index
     else:
         rows = db.session.execute(
             select(Procedure.id, Procedure.code, Procedure.name, Procedure.body_folded, Procedure.published,
@@ -268,7 +297,7 @@ def current_index() -> Index:
         ).all()
         index = Index.build(rows)
     with _lock:
-        _cache[key] = (stamp, generation, now, index)
+        _cache[key] = _Cached(stamp, generation, version, now, index)
         while len(_cache) > MAX_CACHED:  # one per database; tests make many
             _cache.pop(next(iter(_cache)))
     return index
@@ -313,6 +342,7 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     telling: list[bool] = []
     found_masks: list[np.ndarray] = []
     near_masks: list[np.ndarray] = []
+    exact_masks: list[np.ndarray] = []
     nowhere = False
     for word, folded in zip(words, folded_words):
         frequency = index.frequency.get(folded, 0)
@@ -357,6 +387,7 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
         telling.append(is_telling)
         name_masks.append(place == 4)
         near_masks.append(place == 3)
+        exact_masks.append(exact_here)
         found_masks.append(found)
     core = sum(telling)
     if not core:  # only words no name holds: every one must be found, as in a search of the text
@@ -402,9 +433,13 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     # "giấy phép lái tàu"): only a name holding every other rare word ("lái")
     # answers; the common ones ("giấy phép", "hàng") it may lack.
     if nowhere:
-        for slot, weight in enumerate(weights):
-            if telling[slot] and weight >= RARE_WEIGHT:
-                kept &= name_masks[slot] | near_masks[slot]
+        rare = max(2, RARE_SHARE * size)
+        for slot, (word, folded) in enumerate(zip(words, folded_words)):
+            in_names = index.name_frequency.get(folded, 0)
+            # Rare in names, or in names only with other accents ("lái" is only "lại" there).
+            other_accents = has_accents(word) and word not in index.accented_postings
+            if telling[slot] and in_names and (in_names <= rare or other_accents):
+                kept &= exact_masks[slot] | near_masks[slot]  # with the accents typed: "lái" is not "lại"
     # The words it lacks are the telling ones ("giấy phép lái tàu" is not "cấp lại giấy phép").
     kept &= (missed <= MISSED_SHARE * words_weight) | whole
     if permitted is not None:
