@@ -213,3 +213,19 @@ def test_another_workers_edit_is_seen_on_the_very_next_request(client, real_cata
         )
         connection.execute(BUMP_VERSION)
     assert first(client, "karaoke") == ["Cấp giấy phép kinh doanh karaoke"]
+
+
+def test_the_residents_list_is_drawn_from_the_index_and_follows_a_sector_rename(client, catalogue, app):
+    from wardsite.extensions import db
+    from wardsite.procedures.models import Sector
+
+    headers = {"HX-Request": "true", "HX-Target": "procedure-results", "HX-Trigger": "procedure-search"}
+    page = client.get("/thu-tuc/?q=khai sinh", headers=headers).get_data(as_text=True)
+    first_item = page.split('<li class="procedure-item">')[1].split("</li>")[0]
+    assert "Đăng ký khai sinh" in first_item and "1.001193" in first_item and "Hộ tịch" in first_item
+    assert "procedure-badge-full" in first_item and "procedure-badge-same-day" in first_item
+    with app.app_context():
+        db.session.query(Sector).filter_by(name="Hộ tịch").one().name = "Hộ tịch (đổi tên)"
+        db.session.commit()
+    page = client.get("/thu-tuc/?q=khai sinh", headers=headers).get_data(as_text=True)
+    assert "Hộ tịch (đổi tên)" in page.split('<li class="procedure-item">')[1]

@@ -46,13 +46,17 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # vowel ("hoà" and "hòa", "thuỷ" and "thủy", "khoẻ" and "khỏe"): both are read as
 # the second form, so that the accents typed compare equal ("qu" is left alone:
 # "quý" is the only spelling).
-_TONES = "\u0300\u0301\u0303\u0309\u0323"
-_OLD_TONE = re.compile(f"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![^\\W\\d_])")
+_TONE_MOVED = {}
+for _plain, _toned in (("a", "àáảãạ"), ("e", "èéẻẽẹ"), ("y", "ỳýỷỹỵ")):
+    _first, _marked = ("u", "ùúủũụ") if _plain == "y" else ("o", "òóỏõọ")
+    for _number, _letter in enumerate(_toned):
+        _TONE_MOVED[_first + _letter] = _marked[_number] + _plain
+_OLD_TONE = re.compile(r"(?<!q)(?:o[àáảãạèéẻẽẹ]|u[ỳýỷỹỵ])(?!\w)")
 
 
 def _lower(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", (text or "").lower())
-    return unicodedata.normalize("NFC", _OLD_TONE.sub(r"\1\3\2", decomposed))
+    lowered = unicodedata.normalize("NFC", text or "").lower()
+    return _OLD_TONE.sub(lambda match: _TONE_MOVED[match.group()], lowered) if "o" in lowered or "u" in lowered else lowered
 
 
 def words_of(text: str) -> list[str]:

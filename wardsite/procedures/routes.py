@@ -88,7 +88,7 @@ def index():
     if online_filter not in ONLINE_FILTERS:
         online_filter = None  # unknown values are ignored, as if not given
     statement = services.search(query, sector, ONLINE_FILTERS.get(online_filter))
-    page = services.SearchPage(statement, page=page_number(), per_page=PAGE_SIZE)
+    page = services.SearchPage(statement, page=page_number(), per_page=PAGE_SIZE, from_index=True)
     if page.page > 1 and not page.items:
         abort(404)
     return render(

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from wardsite.extensions import db
 from wardsite.page_cache.version import read_version
-from wardsite.procedures.models import Procedure
+from wardsite.procedures.models import ONLINE_LEVELS, Procedure, Sector
 from wardsite.procedures.reading import (  # noqa: F401  (re-exported: the tests and callers read them here)
     MAX_WORDS, SYNONYMS_FILE, Reading, code_key, fold, has_accents, looks_like_code, readings, words_of,
 )
@@ -92,6 +92,7 @@ SPECIAL_CASES = tuple(
 )
 
 _SPECIAL_FOLDED = [frozenset(fold(word) for word in phrase) for phrase in SPECIAL_CASES]
+_SPECIAL_SPACED = [f" {' '.join(phrase)} " for phrase in SPECIAL_CASES]
 
 
 # The index -----------------------------------------------------------------
@@ -110,14 +111,52 @@ class Entry:
     published: bool
     sector_id: int | None
     online: str
+    same_day: bool = False
+    sector_name: str = ""  # what the residents' list shows, so that it is drawn from here (`listed`)
+    name: str = ""  # as written
+
+    @property
+    def sector(self):
+        return _Sector(self.sector_name) if self.sector_name else None
+
+    @property
+    def online_label(self) -> str:
+        return str(ONLINE_LEVELS.get(self.online, self.online))
+
+
+@dataclass(frozen=True)
+class _Sector:
+    name: str
 
 
 _EMPTY = np.zeros(0, dtype=np.int32)
 _BRACKETS = re.compile(r"\([^()]*\)")
 
 
-def _arrays(postings: dict) -> dict:
-    return {key: np.fromiter(sorted(numbers), dtype=np.int32, count=len(numbers)) for key, numbers in postings.items()}
+class Postings(dict):
+    """word -> numpy array of entry numbers, made from its set the first time a
+    query asks for it (most of a catalogue's words are never asked for)."""
+
+    def __init__(self, sets: dict):
+        super().__init__()
+        self._sets = sets
+
+    def __missing__(self, key):
+        numbers = self._sets[key]  # KeyError for a word no record holds
+        array = self[key] = np.fromiter(numbers, dtype=np.int32, count=len(numbers))
+        return array
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        return key in self._sets
+
+    def sizes(self) -> dict:
+        return {key: len(numbers) for key, numbers in self._sets.items()}
 
 
 @dataclass
@@ -167,7 +206,8 @@ class Index:
             name_pairs = frozenset(zip(folded, folded[1:]))
             index.entries.append(
                 Entry(row.id, row.code, code_key(row.code), words, folded, frozenset(words),
-                      name_pairs, core, bool(row.published), row.sector_id, row.online)
+                      name_pairs, core, bool(row.published), row.sector_id, row.online,
+                      bool(getattr(row, "same_day", False)), getattr(row, "sector_name", None) or "", row.name)
             )
             in_name = set(folded)
             for word in in_name:
@@ -180,13 +220,14 @@ class Index:
                 firsts.setdefault(folded[0], set()).add(number)
             for word in set((row.body_folded or "").split()) - in_name:
                 bodies.setdefault(word, set()).add(number)
-            specials.append([_holds(words, phrase) for phrase in SPECIAL_CASES])
-        for postings in (names, bodies):
-            for word, numbers in postings.items():
-                index.frequency[word] = index.frequency.get(word, 0) + len(numbers)
+            spaced = f" {' '.join(words)} "
+            specials.append([phrase in spaced for phrase in _SPECIAL_SPACED])
         index.name_frequency = {word: len(numbers) for word, numbers in names.items()}
-        index.name_postings, index.body_postings = _arrays(names), _arrays(bodies)
-        index.accented_postings, index.pair_postings, index.first_postings = _arrays(accented), _arrays(pairs), _arrays(firsts)
+        index.frequency = {word: len(numbers) for word, numbers in bodies.items()}
+        for word, count in index.name_frequency.items():
+            index.frequency[word] = index.frequency.get(word, 0) + count
+        index.name_postings, index.body_postings = Postings(names), Postings(bodies)
+        index.accented_postings, index.pair_postings, index.first_postings = Postings(accented), Postings(pairs), Postings(firsts)
         index.core_lengths = np.array([entry.core_length for entry in index.entries], dtype=np.float64)
         index.ids = np.array([entry.id for entry in index.entries], dtype=np.int64)
         index.special = np.array(specials, dtype=np.int8).reshape(len(index.entries), len(SPECIAL_CASES)).T.copy()
@@ -208,11 +249,6 @@ class Index:
         """How telling a word is in a name: rare ones more than "đăng", "ký" or "cấp"."""
         count = self.name_frequency.get(word, 0)
         return max(MIN_WEIGHT, math.log((len(self.entries) + 1) / (count + 0.5)))
-
-
-def _holds(words: list[str], phrase: tuple) -> bool:
-    size = len(phrase)
-    return any(tuple(words[start : start + size]) == phrase for start in range(len(words) - size + 1))
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"  # folded words have no other letters
@@ -285,7 +321,8 @@ def current_index() -> Index:
     generation = _generation
     stamp = tuple(
         db.session.execute(
-            select(func.count(Procedure.id), func.max(Procedure.updated_at), func.max(Procedure.id), func.sum(Procedure.id))
+            select(func.count(Procedure.id), func.max(Procedure.updated_at), func.max(Procedure.id), func.sum(Procedure.id),
+                   select(func.sum(func.length(Sector.name))).scalar_subquery())
         ).one()
     )
     if cached and cached.stamp == stamp and cached.generation == generation:
@@ -293,7 +330,9 @@ def current_index() -> Index:
     else:
         rows = db.session.execute(
             select(Procedure.id, Procedure.code, Procedure.name, Procedure.body_folded, Procedure.published,
-                   Procedure.sector_id, Procedure.online).order_by(Procedure.id)
+                   Procedure.sector_id, Procedure.online, Procedure.same_day, Sector.name.label("sector_name"))
+            .outerjoin(Sector, Sector.id == Procedure.sector_id)
+            .order_by(Procedure.id)
         ).all()
         index = Index.build(rows)
     with _lock:
@@ -452,6 +491,7 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
          published: bool | None = None) -> list[int]:
     """The ids of the procedures answering `query`, best first."""
     index = current_index()
+    g.procedure_search_index = index  # what `listed` shows them from
 
     def allowed(entry: Entry) -> bool:
         return (
@@ -492,3 +532,14 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
         return []
     order = np.lexsort((index.ids[numbers], index.core_lengths[numbers], -best_value[numbers], ~best_tier[numbers]))
     return index.ids[numbers[order]].tolist()
+
+
+def listed(ids: list[int]) -> list[Entry]:
+    """What the residents' list shows of these procedures (code, name, sector,
+    online level, same day), from the index the search ranked them with: no
+    query, and as current as the ranking."""
+    index = g.get("procedure_search_index") or current_index()
+    by_id = index.__dict__.get("_by_id")
+    if by_id is None:
+        by_id = index.__dict__["_by_id"] = {entry.id: entry for entry in index.entries}
+    return [by_id[procedure_id] for procedure_id in ids if procedure_id in by_id]

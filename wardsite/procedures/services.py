@@ -94,8 +94,10 @@ class SearchPage(Pagination):
     procedures are loaded.
     """
 
-    def __init__(self, statement, page: int, per_page: int):
+    def __init__(self, statement, page: int, per_page: int, from_index: bool = False):
         ranked = statement.get_execution_options().get("ranked_ids")
+        # The residents' list shows only what the search index holds: the page is drawn from it.
+        self._from_index = from_index and ranked is not None
         if ranked is not None:
             self._ids = list(ranked)  # already filtered and ordered by the search
         else:
@@ -106,6 +108,8 @@ class SearchPage(Pagination):
         chosen = self._ids[(self.page - 1) * self.per_page : self.page * self.per_page]
         if not chosen:
             return []
+        if self._from_index:
+            return procedure_search.listed(chosen)
         statement = select(Procedure).where(Procedure.id.in_(chosen)).options(load_only(*LISTED_COLUMNS))
         found = {p.id: p for p in db.session.scalars(statement)}
         return [found[procedure_id] for procedure_id in chosen if procedure_id in found]
