@@ -39,6 +39,7 @@ FILLER_KEPT_BEFORE = {"giay": ("to", "phep")}
 FILLER_PHRASES = (("thủ", "tục"), ("như", "thế", "nào"), ("làm", "sao"), ("ở", "đâu"), ("mất", "bao", "lâu"),
                   ("bao", "nhiêu", "tiền"))
 _FILLER_FOLDED = {fold(word): word for word in FILLER_WORDS}
+PREPOSITIONS = {fold(word) for word in "với cho ở của để về trong khi sau".split()}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -115,7 +116,15 @@ class Reading:
 
     def content(self) -> list[str]:
         """The words to match: filler dropped from the resident's words, never from official ones."""
+        return self.content_and_tail()[0]
+
+    def content_and_tail(self) -> tuple[list[str], list[bool]]:
+        """The words to match, and for each whether it comes after a preposition
+        the resident typed ("tranh chấp đất với hàng xóm"): such words say with
+        whom, for whom or where, rather than what is asked for."""
         kept: list[str] = []
+        tail: list[bool] = []
+        after = False
         skip = 0
         for index, (word, official) in enumerate(zip(self.words, self.official)):
             if skip:
@@ -128,11 +137,14 @@ class Reading:
                     continue
                 following = self.folded[index + 1] if index + 1 < len(self.words) else ""
                 if _is_filler(word) and following not in FILLER_KEPT_BEFORE.get(fold(word), ()):
+                    after = after or (kept and self.folded[index] in PREPOSITIONS)
                     continue
             kept.append(word)
+            tail.append(bool(after))
         if not kept:
             kept = [word for word in self.words if fold(word) not in ("thu", "tuc")] or list(self.words)
-        return kept[:MAX_WORDS]
+            tail = [False] * len(kept)
+        return kept[:MAX_WORDS], tail[:MAX_WORDS]
 
 
 def _is_filler(word: str) -> bool:

@@ -68,7 +68,6 @@ MIN_WEIGHT = 0.2
 # little about which procedure was meant: it weighs at most this, and a record
 # need not hold it.
 CONTEXT_WEIGHT = 0.5
-RARE_SHARE = 0.05  # a word in at most this share of names must be in the name when another is found nowhere
 RARE = 2  # a word found in at most this many records may also be a typo
 # Bonuses on top of the 0..1 share of the query matched (words and pairs).
 PAIR = 1.0  # two neighbouring query words side by side in the name, as a share of their weight
@@ -359,15 +358,18 @@ def _mask(size: int, *postings: np.ndarray) -> np.ndarray:
 
 
 def _score_reading(index: Index, words: list[str], permitted, official: frozenset = frozenset(),
-                   said: frozenset = frozenset(), known: frozenset = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   said: frozenset = frozenset(), known: frozenset = frozenset(),
+                   tail: list[bool] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(kept, every telling word in the name, value), each an array over the entries,
     for one reading of the query.
 
     `said` holds every folded word of the reading, filler included: a special
     case ("lại", "nước ngoài") the query says is not held against a name.
     `known` are residents' words that another reading replaces ("cccd"): in
-    this one they are never mere context, whatever names hold.
+    this one they are never mere context, whatever names hold. `tail` says
+    which words came after a preposition ("với hàng xóm").
     """
+    tail = tail or [False] * len(words)
     size = index.size
     count = len(words)
     folded_words = [fold(word) for word in words]
@@ -382,7 +384,7 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     found_masks: list[np.ndarray] = []
     near_masks: list[np.ndarray] = []
     exact_masks: list[np.ndarray] = []
-    nowhere = False
+    nowhere = asked_nowhere = False
     for word, folded in zip(words, folded_words):
         frequency = index.frequency.get(folded, 0)
         near: set = set()
@@ -399,6 +401,7 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
                 weight = min(weight, CONTEXT_WEIGHT)
             else:  # found nowhere: what was asked for is not in the catalogue, and weighs its full weight
                 nowhere = True
+                asked_nowhere = asked_nowhere or not tail[len(weights)]
         # Where the word is, best place first: 4 name, 3 name one letter off, 2 body, 1 body one letter off.
         place = np.zeros(size, dtype=np.int8)
         for numbers in near_body:
@@ -468,17 +471,17 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     kept = (hits >= least) | whole
     # Some of the words, none in the name: only mentioned in passing.
     kept &= (names > 0) | (hits >= core)
-    # A word the catalogue holds nowhere, not even one letter off ("tàu" in
-    # "giấy phép lái tàu"): only a name holding every other rare word ("lái")
-    # answers; the common ones ("giấy phép", "hàng") it may lack.
-    if nowhere:
-        rare = max(2, RARE_SHARE * size)
-        for slot, (word, folded) in enumerate(zip(words, folded_words)):
-            in_names = index.name_frequency.get(folded, 0)
-            # Rare in names, or in names only with other accents ("lái" is only "lại" there).
-            other_accents = has_accents(word) and word not in index.accented_postings
-            if telling[slot] and in_names and (in_names <= rare or other_accents):
-                kept &= exact_masks[slot] | near_masks[slot]  # with the accents typed: "lái" is not "lại"
+    # A word the catalogue holds nowhere, not even one letter off: in what was
+    # asked for ("giấy phép lái tàu"), the catalogue does not have it, and
+    # every word must match; after a preposition ("tranh chấp đất với hàng
+    # xóm") it only says with whom or where, and a name must then hold every
+    # telling word before it, with the accents typed.
+    if asked_nowhere:
+        kept = whole.copy()
+    elif nowhere:
+        for slot, word in enumerate(words):
+            if telling[slot] and not tail[slot]:
+                kept &= exact_masks[slot] | near_masks[slot]
     # The words it lacks are the telling ones ("giấy phép lái tàu" is not "cấp lại giấy phép").
     kept &= (missed <= MISSED_SHARE * words_weight) | whole
     if permitted is not None:
@@ -519,9 +522,9 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
     known = frozenset(word for reading in options[1:] for word in set(options[0].folded) - set(reading.folded))
     for reading in options:
         penalty = TYPED_READING if reading.typed and len(options) > 1 else 0.0
-        content = reading.content()
+        content, tail = reading.content_and_tail()
         official = frozenset(fold(word) for word, is_official in zip(reading.words, reading.official) if is_official)
-        kept, tier, value = _score_reading(index, content, permitted, official, frozenset(reading.folded), known)
+        kept, tier, value = _score_reading(index, content, permitted, official, frozenset(reading.folded), known, tail)
         value -= penalty
         better = kept & ((tier & ~best_tier) | ((tier == best_tier) & (value > best_value)))
         best_tier = np.where(better, tier, best_tier)
