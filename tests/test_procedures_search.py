@@ -232,3 +232,8 @@ def test_the_residents_list_is_drawn_from_the_index_and_follows_a_sector_rename(
         db.session.commit()
     page = client.get("/thu-tuc/?q=khai sinh", headers=headers).get_data(as_text=True)
     assert "Hộ tịch (đổi tên)" in page.split('<li class="procedure-item">')[1]
+
+
+@pytest.mark.parametrize("query", ["ddawng kys khai sinh", "dang8 ky1 khai sinh", "ddang kys khai sinh"])
+def test_words_typed_without_the_input_method_are_read_back(client, real_catalogue, query):
+    assert first(client, query)[0] == "Thủ tục đăng ký khai sinh"

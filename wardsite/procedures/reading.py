@@ -81,6 +81,23 @@ def looks_like_code(text: str) -> bool:
     return sum(ch.isdigit() for ch in text) >= 4 and all(ch.isdigit() or ch in ".Hh" for ch in text)
 
 
+_TELEX = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"), ("w", "u"))
+_TONE_KEYS = "sfrxj"
+
+
+def untyped_marks(word: str) -> str:
+    """A folded word as a keyboard without its Vietnamese input method left it,
+    read back: Telex ("ddawngs" -> "dang", "kys" -> "ky") or VNI ("d9a8ng" ->
+    "dang"). No Vietnamese syllable ends in s, f, r, x or j, nor holds a digit."""
+    if any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
+        return "".join(ch for ch in word if not ch.isdigit())
+    for typed, letter in _TELEX:
+        word = word.replace(typed, letter)
+    if len(word) > 1 and word[-1] in _TONE_KEYS:
+        word = word[:-1]
+    return word
+
+
 # Synonyms ------------------------------------------------------------------
 
 

@@ -50,7 +50,7 @@ from wardsite.extensions import db
 from wardsite.page_cache.version import read_version
 from wardsite.procedures.models import ONLINE_LEVELS, Procedure, Sector
 from wardsite.procedures.reading import (  # noqa: F401  (re-exported: the tests and callers read them here)
-    MAX_WORDS, SYNONYMS_FILE, Reading, code_key, fold, has_accents, looks_like_code, readings, words_of,
+    MAX_WORDS, SYNONYMS_FILE, Reading, code_key, fold, has_accents, looks_like_code, readings, untyped_marks, words_of,
 )
 
 MIN_TYPO_LENGTH = 4
@@ -86,7 +86,9 @@ SPECIAL_CASES = tuple(
     for phrase in (
         "lại", "cấp đổi", "gia hạn", "điều chỉnh", "sửa đổi", "bổ sung", "đính chính", "thay đổi", "xóa", "hủy",
         "chấm dứt", "thu hồi", "tạm ngừng", "dừng", "lưu động", "nước ngoài", "biên giới", "cấp huyện", "cấp tỉnh",
-        "cấp bộ", "ban quản lý", "tạm thời", "giám sát",
+        "cấp bộ", "ban quản lý", "tạm thời", "giám sát", "doanh nghiệp",
+        # made for organisations, not residents
+        "cho cơ quan", "đối với tổ chức", "là tổ chức",
     )
 )
 
@@ -388,7 +390,10 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     for word, folded in zip(words, folded_words):
         frequency = index.frequency.get(folded, 0)
         near: set = set()
-        if len(folded) >= MIN_TYPO_LENGTH and frequency <= RARE:
+        plain = untyped_marks(folded) if not frequency else folded
+        if plain != folded and plain in index.frequency:  # typed without the input method: "ddawng kys"
+            near = {plain}
+        elif len(folded) >= MIN_TYPO_LENGTH and frequency <= RARE:
             near = {c for c in index.near(folded) if index.frequency.get(c, 0) > frequency}
         weight = index.weight(folded) if frequency or not near else max(index.weight(c) for c in near)
         name = index.name_postings.get(folded, _EMPTY)
