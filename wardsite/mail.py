@@ -41,7 +41,7 @@ class OutboxMessage(db.Model):
     is never queued twice, and is the idempotency key the provider sees."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"), {"info": {"page_cache": None}})  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))

@@ -4,13 +4,17 @@ A page is kept (per worker, per app, least recently used first out: `store`)
 when an anonymous visitor asked for it with GET or HEAD, and came back 200 as
 HTML:
 
-- **Invalidation** (`version`). `content_version` is a one-row table. Any
-  commit whose ORM flushes added, changed or deleted a record of a kind that
-  public pages show adds one to it in the same transaction. Each request that
-  may be served from memory reads it with one query; a page kept under another
-  version is not used. Writes that bypass the ORM (a bulk UPDATE) call
-  `content_changed()`. Several gunicorn workers agree, since the version lives
-  in the database.
+- **Invalidation** (`version`). `content_version` holds one number per area
+  of the site (news, procedures, guidance, visits, ...). Each table declares
+  the areas that show it in its `info` (`{"page_cache": "news"}`), next to
+  its model. Any commit that writes a table (ORM flush, bulk or Core UPDATE,
+  INSERT, DELETE, text SQL) adds one to its areas' numbers in the same
+  transaction. A request records the tables its statements read, so a kept
+  page is made from known areas and is used only while their numbers are
+  unchanged: a guidance entry keeps the news pages, a comment keeps the
+  procedure catalogue. Each request that may be served from memory reads the
+  numbers with one query; several gunicorn workers and machines agree, since
+  they live in the database.
 - **Time.** A page is kept at most `PAGE_CACHE_SECONDS` (pages showing today's
   date or free slots change with the clock), and never past the next moment an
   area says its content changes by itself (`add_schedule`, e.g. the next
@@ -54,13 +58,12 @@ from wardsite.page_cache import serving
 from wardsite.page_cache.eligibility import skip
 from wardsite.page_cache.fast_path import FAST_KEY, FastPath
 from wardsite.page_cache.store import PageCache, add_schedule
-from wardsite.page_cache.version import IGNORED_TABLES, content_changed
+from wardsite.page_cache.version import content_changed
 from wardsite.page_cache.visitor_values import PrivateUseStripped, add_live_value, live, strip_private_use, unique_token
 
 # What the other areas use (docs/ARCHITECTURE.md, "The page cache").
 __all__ = [
     "FAST_KEY",
-    "IGNORED_TABLES",
     "FastPath",
     "add_live_value",
     "add_schedule",
@@ -83,6 +86,7 @@ def init_app(app: Flask) -> None:
         max_entries=int(app.config.get("PAGE_CACHE_ENTRIES", 500)),
         seconds=float(app.config.get("PAGE_CACHE_SECONDS", 30)),
     )
+    app.before_request_funcs.setdefault(None, []).insert(0, serving.record)
     app.before_request(serving.lookup)
     app.after_request(serving.after)
     # Cache hits skip Flask-Limiter: only while no limit applies to every request.

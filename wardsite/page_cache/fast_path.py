@@ -1,6 +1,6 @@
 """Before Flask: a WSGI middleware that answers a request Flask has already
 answered from a kept page with exactly what Flask sent then, after one
-content-version read on a pooled connection."""
+read of the content versions on a pooled connection."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from wardsite import request_log
 from wardsite.extensions import db
 from wardsite.page_cache.eligibility import KEY_HEADERS
 from wardsite.page_cache.store import PageCache, Reply
-from wardsite.page_cache.version import READ_VERSION
+from wardsite.page_cache.version import READ_VERSIONS, parse_versions
 
 # Where the Flask hook leaves (key, entry, path, endpoint) of a request it
 # answered from a kept page without per-visitor values.
@@ -65,11 +65,11 @@ class FastPath:
         with app.app_context():
             self.engine = db.engine
 
-    def read_version(self) -> int | None:
-        """read_version() without an ORM session: a pooled connection, one statement."""
+    def read_versions(self) -> dict[int, int] | None:
+        """read_versions() without an ORM session: a pooled connection, one statement."""
         try:
             with self.engine.connect() as connection:
-                return connection.exec_driver_sql(READ_VERSION).scalar() or 0
+                return parse_versions(connection.exec_driver_sql(READ_VERSIONS).all())
         except SQLAlchemyError:
             return None
 
@@ -81,8 +81,9 @@ class FastPath:
         found = self.cache.reply(key)
         if found is not None:
             entry_key, entry, reply = found
-            version = self.read_version()
-            if version is not None and self.cache.get(entry_key, version) is entry:
+            versions = self.read_versions()
+            if versions is not None and self.cache.get(entry_key, versions) is entry:
+                self.cache.count("served_before_flask")
                 start_response(reply.status, list(reply.headers))
                 request_log.write(
                     environ["REQUEST_METHOD"], reply.path, reply.endpoint, int(reply.status.split(" ", 1)[0]),

@@ -26,6 +26,7 @@ class ShiftTemplate(db.Model):
     """A weekly shift, e.g. the counter on Mondays 07:30–11:30."""
 
     __tablename__ = "shift_template"
+    __table_args__ = {"info": {"page_cache": "roster"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -50,7 +51,7 @@ class ShiftTemplate(db.Model):
 
 class Shift(db.Model):
     __tablename__ = "shift"
-    __table_args__ = (Index("ix_shift_starts_at", "starts_at"),)
+    __table_args__ = (Index("ix_shift_starts_at", "starts_at"), {"info": {"page_cache": "roster"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -127,7 +128,7 @@ class Assignment(db.Model):
     rostering never moves them."""
 
     __tablename__ = "shift_assignment"
-    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"), {"info": {"page_cache": "roster"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"))
@@ -150,7 +151,7 @@ class ShiftExclusion(db.Model):
     put back. Putting them on the shift by hand again lifts it."""
 
     __tablename__ = "shift_exclusion"
-    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"), {"info": {"page_cache": None}})  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
@@ -165,6 +166,7 @@ class SwapOffer(db.Model):
     """A volunteer offers their seat; another eligible volunteer takes it."""
 
     __tablename__ = "shift_swap"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)

@@ -258,7 +258,6 @@ def rebuild_summaries_command():
     import click
 
     counts = summary_tables.rebuild(db.session.connection())
-    page_cache.content_changed()
     db.session.commit()
     click.echo(", ".join(f"{table}: {rows} rows" for table, rows in counts.items()))
 

@@ -63,6 +63,7 @@ visit_procedure = Table(
     db.metadata,
     Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
     Column("procedure_id", ForeignKey(f"{Procedure.__tablename__}.id", ondelete="CASCADE"), primary_key=True),
+    info={"page_cache": "visits"},
 )
 
 visit_procedure_done = Table(
@@ -70,6 +71,7 @@ visit_procedure_done = Table(
     db.metadata,
     Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
     Column("procedure_id", ForeignKey(f"{Procedure.__tablename__}.id", ondelete="CASCADE"), primary_key=True),
+    info={"page_cache": "visits"},
 )
 
 # The team the leader sends, when it differs from the shift's rostered team.
@@ -78,6 +80,7 @@ visit_team_member = Table(
     db.metadata,
     Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
     Column("volunteer_id", ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True),
+    info={"page_cache": "visits"},
 )
 
 
@@ -92,6 +95,7 @@ class VisitNotice(db.Model):
     (residents have no e-mail address, so the page is where they learn it)."""
 
     __tablename__ = "visit_notice"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
@@ -105,6 +109,7 @@ class Visit(db.Model):
         UniqueConstraint("shift_id", "slot_start", "seat", name="uq_visit_seat"),
         Index("ix_visit_slot_start", "slot_start"),
         Index("ix_visit_phone", "phone"),
+        {"info": {"page_cache": "visits"}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,7 +279,7 @@ class WaitingEntry(db.Model):
     VISIT_WAITING_DAYS."""
 
     __tablename__ = "visit_waiting_entry"
-    __table_args__ = (Index("ix_visit_waiting_entry_created_at", "created_at"),)
+    __table_args__ = (Index("ix_visit_waiting_entry_created_at", "created_at"), {"info": {"page_cache": "visits"}})  # the booking form offers it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -347,6 +352,7 @@ class WaitingOffer(db.Model):
     __table_args__ = (
         UniqueConstraint("shift_id", "slot_start", "seat", name="uq_visit_waiting_offer_seat"),
         UniqueConstraint("entry_id", "pending", name="uq_visit_waiting_offer_pending"),
+        {"info": {"page_cache": "visits"}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -384,6 +390,7 @@ class PhoneGuard(db.Model):
     for VISIT_RETENTION_DAYS."""
 
     __tablename__ = "visit_phone_guard"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
