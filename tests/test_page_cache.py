@@ -342,6 +342,22 @@ def test_a_form_from_memory_is_compressed_with_the_visitors_own_token(app, make_
     assert strip(page) == strip(plain)
 
 
+def test_a_kept_page_is_compressed_once_by_flask_compress(app, make_app, monkeypatch):
+    import flask_compress.flask_compress as flask_compress
+
+    calls = []
+    real = flask_compress._compress_data
+    monkeypatch.setattr(flask_compress, "_compress_data", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    site = make_app(PAGE_CACHE_FAST_PATH=False)  # every visit through Flask
+    make_article(site, "Tin nén một lần")
+    pages = [site.test_client().get("/tin-tuc/", headers={"Accept-Encoding": "br"}) for _ in range(4)]
+    assert calls == ["br"]  # when rendered and kept; never again from memory
+    assert {page.get_data() for page in pages} == {pages[0].get_data()}
+    assert {page.headers["Content-Encoding"] for page in pages} == {"br"}
+    gzipped = site.test_client().get("/tin-tuc/", headers={"Accept-Encoding": "gzip"})
+    assert "Tin nén một lần" in gzip.decompress(gzipped.get_data()).decode() and calls[-1] == "gzip"
+
+
 def test_the_cache_can_be_switched_off(make_app):
     site = make_app(PAGE_CACHE=False)
     client = site.test_client()

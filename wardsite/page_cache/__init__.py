@@ -44,9 +44,9 @@ HTML:
   would (`"cached": true`).
 
 Every eligible response carries `Cache-Control: private, no-cache` and an ETag;
-a matching If-None-Match is answered 304 without a body (`conditional`). Kept
-pages also keep their brotli copy (no per-visitor values) or a gzip stream
-built from pre-compressed pieces, so a served page is not compressed again
+a matching If-None-Match is answered 304 without a body (`conditional`).
+Flask-Compress compresses every page, kept or not; a kept page without
+per-visitor values keeps its compressed copies, so it is compressed once
 (`compression`). The Flask hooks that tie these together are in `serving`.
 """
 

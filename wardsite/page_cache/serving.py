@@ -12,12 +12,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from wardsite.extensions import limiter
-from wardsite.page_cache import eligibility, visitor_values
-from wardsite.page_cache.compression import compressed
+from wardsite.page_cache import compression, eligibility, visitor_values
+from wardsite.page_cache import version as versions_store
 from wardsite.page_cache.conditional import etag, finish
 from wardsite.page_cache.fast_path import SERVED
 from wardsite.page_cache.store import Entry, PageCache
-from wardsite.page_cache import version as versions_store
 
 KEPT_HEADERS = {"content-type", "vary", "content-language"}
 MAX_BODY = 512 * 1024
@@ -46,15 +45,8 @@ def _serve(entry: Entry) -> Response | None:
     response = finish(response, tag, weak)
     if response.status_code == 304:
         return response
-    chosen = compressed(entry, encoded, body)
-    if chosen is None:
-        response.set_data(body)
-    else:
-        algorithm, data = chosen
-        response.set_data(data)
-        response.headers["Content-Encoding"] = algorithm
-        if not weak:
-            response.set_etag(f"{tag}:{algorithm}")
+    response.set_data(body)
+    compression.note(entry)  # Flask-Compress compresses it once, not per visitor
     return response
 
 
@@ -119,19 +111,18 @@ def after(response: Response) -> Response:
         cache = _cache()
         versions = g.page_cache_versions
         cache.count("kept")
-        cache.put(
-            g.page_cache_key,
-            Entry(
-                versions=versions_store.versions_for(versions_store.recorded_areas() or (), versions),
-                expires=cache.clock() + cache.seconds,
-                deadlines=cache.deadlines(versions),
-                headers=[(name, value) for name, value in response.headers.items() if name.lower() in KEPT_HEADERS],
-                segments=[piece.encode() for piece in pieces[0::2]],
-                slot_ids=[int(piece) for piece in pieces[1::2]],
-                slots=slots,
-                digest=digest,
-            ),
+        entry = Entry(
+            versions=versions_store.versions_for(versions_store.recorded_areas() or (), versions),
+            expires=cache.clock() + cache.seconds,
+            deadlines=cache.deadlines(versions),
+            headers=[(name, value) for name, value in response.headers.items() if name.lower() in KEPT_HEADERS],
+            segments=[piece.encode() for piece in pieces[0::2]],
+            slot_ids=[int(piece) for piece in pieces[1::2]],
+            slots=slots,
+            digest=digest,
         )
+        cache.put(g.page_cache_key, entry)
+        compression.note(entry)
     visitor_values.fill_live(response)
     tag, weak = etag(digest, slots, values)
     return finish(response, tag, weak)
