@@ -38,6 +38,48 @@ FAST_KEY = (
 )
 
 
+# Every hook Flask runs around a request, and why FastPath may answer without
+# running it: what it reads is in FAST_KEY, and it has nothing to do for a
+# reply sent again. tests/test_page_cache_areas.py fails for a hook not listed
+# here: check it, then add it.
+REPLAYED_HOOKS = {
+    # before_request
+    "wardsite.page_cache.serving:record": "notes the tables a render reads; nothing is rendered",
+    "flask_wtf.csrf:CSRFProtect.init_app.<locals>.csrf_protect": "checks POSTs only",
+    "flask_limiter._extension:Limiter._check_request_limit": "FastPath is off when a limit applies to every request, "
+    "and a reply Flask-Limiter counted is never kept",
+    "wardsite.request_log:init_app.<locals>.start_timer": "FastPath times and logs the request itself",
+    "wardsite.security:init_app.<locals>.keep_private_pages_out_of_the_page_cache": "private pages are never kept",
+    "wardsite.page_cache.serving:lookup": "what FastPath does, before Flask",
+    # after_request: their headers are in the reply sent again, made from FAST_KEY's inputs
+    "flask_limiter._extension:Limiter.__inject_headers": "headers only for counted requests, never kept",
+    "flask_login.login_manager:LoginManager._update_remember_cookie": "sets cookies only for a session, never kept",
+    "wardsite.news.views:_flush_when_due": "writes the views counted; pages counting views (live) never take FastPath",
+    "wardsite.request_log:init_app.<locals>.log_request": "FastPath writes the same line",
+    "wardsite.htmx:init_app.<locals>.stay_on_the_form_page": "POSTs only",
+    "flask_compress.flask_compress:Compress.after_request": "reads Accept-Encoding, in FAST_KEY",
+    "wardsite.security:init_app.<locals>.set_security_headers": "the same headers for the same path, scheme and host",
+    "wardsite.page_cache.serving:after": "ETag and 304 from If-None-Match, in FAST_KEY",
+    # teardown_request
+    "flask_limiter._extension:Limiter.__release_context": "nothing to release",
+}
+
+
+def hook_name(function) -> str:
+    function = getattr(function, "func", function)  # functools.partial
+    function = getattr(function, "__func__", function)  # a bound method
+    return f"{function.__module__}:{function.__qualname__}"
+
+
+def request_hooks(app: Flask) -> set[str]:
+    """The names of every hook the app runs around a request, blueprints' included."""
+    found = set()
+    for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs, app.url_value_preprocessors):
+        for functions in registry.values():
+            found.update(hook_name(function) for function in functions)
+    return found
+
+
 def fast_key(environ: dict) -> tuple | None:
     """The request as FastPath tells requests apart, or None when only Flask may answer it."""
     if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
