@@ -1,6 +1,8 @@
 """Before Flask: a WSGI middleware that answers a request Flask has already
 answered from a kept page with exactly what Flask sent then, after one
-read of the content versions on a pooled connection."""
+read of the content versions on a pooled connection. A form (CSRF token,
+booking token) is answered there too for a visitor without a session: what
+Flask sent, with their own tokens and session cookie (`FreshTokens`)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,13 @@ import time
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.http import parse_cookie
+from werkzeug.http import http_date, parse_cookie
 
 from wardsite import request_log
 from wardsite.extensions import db
 from wardsite.page_cache.eligibility import KEY_HEADERS
 from wardsite.page_cache.store import PageCache, Reply
+from wardsite.page_cache.visitor_values import FreshTokens
 from wardsite.page_cache.version import READ_VERSIONS, parse_versions
 
 # Where the Flask hook leaves (key, entry, path, endpoint) of a request it
@@ -106,6 +109,7 @@ class FastPath:
         self.cache: PageCache = app.extensions["page_cache"]
         with app.app_context():
             self.engine = db.engine
+        self.tokens = FreshTokens(app)
 
     def read_versions(self) -> dict[int, int] | None:
         """read_versions() without an ORM session: a pooled connection, one statement."""
@@ -126,12 +130,13 @@ class FastPath:
             versions = self.read_versions()
             if versions is not None and self.cache.get(entry_key, versions) is entry:
                 self.cache.count("served_before_flask")
-                start_response(reply.status, list(reply.headers))
+                headers, body = (reply.headers, reply.body) if not entry.slots else self.tokens.fill(entry, reply)
+                start_response(reply.status, [(name, http_date() if name == "Date" else value) for name, value in headers])
                 request_log.write(
                     environ["REQUEST_METHOD"], reply.path, reply.endpoint, int(reply.status.split(" ", 1)[0]),
                     started, htmx=reply.htmx, cached=True,
                 )
-                return [reply.body] if reply.body else []
+                return [body] if body else []
         sent = []
 
         def recording_start_response(status, headers, exc_info=None):
@@ -152,7 +157,12 @@ class FastPath:
 
     def _record(self, key: tuple, served: tuple, status: str, headers: list, data: bytes) -> None:
         entry_key, entry, path, endpoint = served
-        if status[:3] not in ("200", "304") or any(name.lower() == "set-cookie" for name, _ in headers):
+        if entry.slots:
+            # A form: its headers, to send again with each visitor's own tokens and cookie.
+            if status[:3] != "200" or key[0] != "GET" or not self.tokens.replayable(entry, headers):
+                return
+            data = b""
+        elif status[:3] not in ("200", "304") or any(name.lower() == "set-cookie" for name, _ in headers):
             return
         # The kept page's own bytes, rather than a copy per reply.
         for kept in (*entry.segments[:1], *entry.compressed.values()):

@@ -73,7 +73,7 @@ def lookup():
     if response is not None:
         cache.count("served")
         g.page_cache_served = True
-        if not entry.slots and not limiter.current_limits:
+        if not limiter.current_limits and visitor_values.fillable(entry.slots):
             request.environ[SERVED] = (key, entry, request.path, request.endpoint)
     return response
 
