@@ -225,3 +225,14 @@ def test_every_public_page_is_kept_and_reads_only_declared_tables(app, endpoint,
     assert response.status_code == 200 and response.mimetype == "text/html", url
     assert visit(app, url)[1], url
     assert "declared shown on no public page" not in caplog.text
+
+
+def test_a_search_answered_from_the_in_memory_index_still_depends_on_the_catalogue(app, make_procedure):
+    make_procedure("1.001193", "Đăng ký khai sinh")
+    visit(app, "/thu-tuc/?q=khai+sinh")  # the index is built, and kept for a while
+    page, _ = visit(app, "/thu-tuc/?q=ket+hon")
+    assert "Đăng ký kết hôn" not in page
+    assert visit(app, "/thu-tuc/?q=ket+hon")[1]
+    make_procedure("1.000894", "Đăng ký kết hôn")
+    page, cached = visit(app, "/thu-tuc/?q=ket+hon")
+    assert not cached and "Đăng ký kết hôn" in page

@@ -12,9 +12,10 @@ HTML:
   transaction. A request records the tables its statements read, so a kept
   page is made from known areas and is used only while their numbers are
   unchanged: a guidance entry keeps the news pages, a comment keeps the
-  procedure catalogue. Each request that may be served from memory reads the
-  numbers with one query; several gunicorn workers and machines agree, since
-  they live in the database.
+  procedure catalogue. A page built from memory rather than a statement (the
+  procedure search's index) says what it read with `reads(table)`. Each
+  request that may be served from memory reads the numbers with one query;
+  several gunicorn workers and machines agree, since they live in the database.
 - **Time.** A page is kept at most `PAGE_CACHE_SECONDS` (pages showing today's
   date or free slots change with the clock), and never past the next moment an
   area says its content changes by itself (`add_schedule`, e.g. the next
@@ -27,8 +28,8 @@ HTML:
   view whose page depends on anything else calls `skip()`.
 - **Per-visitor values** (`visitor_values`; markers content cannot forge). The CSRF token of the visitor's
   session (in comment, rating and booking forms) and one-time tokens from
-  `unique_token()` are cut out of the kept page and drawn afresh for each
-  visitor. `live(name, *args, value=…)` marks a value that is recomputed on
+  `unique_token()` (a `wardsite.forms.FormTokenField` draws its own when shown
+  empty) are cut out of the kept page and drawn afresh for each visitor. `live(name, *args, value=…)` marks a value that is recomputed on
   every serve by the function registered under `name` (an article's view
   count, which also counts the view in memory: `wardsite.news.views`).
 
@@ -38,10 +39,14 @@ HTML:
   language, and the same raw scheme, host, path, query string, language
   cookie, htmx headers, Accept-Encoding and If-None-Match. It replays what
   Flask sent then (status, every header, the body), as long as the page is
-  still kept and the content version is unchanged (one query on a pooled
-  connection). Pages with per-visitor values are never answered there, nor any
-  request Flask-Limiter counted; the request log line is written as Flask
-  would (`"cached": true`).
+  still kept and its areas' versions are unchanged (one query on a pooled
+  connection). A form with CSRF and one-time tokens is answered there too for
+  a visitor without a session: Flask's reply with the visitor's own tokens,
+  new session cookie, ETag and length (`visitor_values.FreshTokens`). Pages
+  with live values are never answered there, nor any request Flask-Limiter
+  counted; the request log line is written as Flask would (`"cached": true`).
+  Every hook Flask runs around a request is listed in `REPLAYED_HOOKS`, with
+  why the fast path may skip it (a test fails for one that is not).
 
 Every eligible response carries `Cache-Control: private, no-cache` and an ETag;
 a matching If-None-Match is answered 304 without a body (`conditional`).
@@ -58,7 +63,7 @@ from wardsite.page_cache import serving
 from wardsite.page_cache.eligibility import skip
 from wardsite.page_cache.fast_path import FAST_KEY, FastPath
 from wardsite.page_cache.store import PageCache, add_schedule
-from wardsite.page_cache.version import content_changed
+from wardsite.page_cache.version import content_changed, reads
 from wardsite.page_cache.visitor_values import PrivateUseStripped, add_live_value, live, strip_private_use, unique_token
 
 # What the other areas use (docs/ARCHITECTURE.md, "The page cache").
@@ -70,6 +75,7 @@ __all__ = [
     "content_changed",
     "init_app",
     "live",
+    "reads",
     "skip",
     "strip_private_use",
     "unique_token",

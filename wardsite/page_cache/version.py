@@ -238,6 +238,15 @@ def start_recording() -> None:
         g.page_cache_tables = set()
 
 
+def reads(*tables: str) -> None:
+    """A page read these tables without a statement (an index kept in memory):
+    it depends on them as if it had queried them."""
+    if has_request_context():
+        read = g.get("page_cache_tables")
+        if read is not None:
+            read.update(tables)
+
+
 def recorded_areas() -> frozenset[str] | None:
     """The areas this request read so far (None: not recorded)."""
     tables = g.get("page_cache_tables")
