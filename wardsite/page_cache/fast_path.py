@@ -47,7 +47,7 @@ FAST_KEY = (
 # here: check it, then add it.
 REPLAYED_HOOKS = {
     # before_request
-    "wardsite.page_cache.serving:record": "notes the tables a render reads; nothing is rendered",
+    "wardsite.page_cache.serving:record": "reads the versions (FastPath does) and notes the tables a render reads",
     "flask_wtf.csrf:CSRFProtect.init_app.<locals>.csrf_protect": "checks POSTs only",
     "flask_limiter._extension:Limiter._check_request_limit": "FastPath is off when a limit applies to every request, "
     "and a reply Flask-Limiter counted is never kept",

@@ -51,21 +51,21 @@ def _serve(entry: Entry) -> Response | None:
 
 
 def record():
-    """before_request, the first: note the tables every statement of an eligible request reads."""
+    """before_request, the first: the areas' versions, read before anything
+    else the request reads, and from then on the tables of every statement."""
     if _cache() is not None and eligibility.eligible():
+        g.page_cache_versions = versions_store.read_versions()
         versions_store.start_recording()
 
 
 def lookup():
     """before_request, the last: the kept page, if this request may have it and it is current."""
     cache = _cache()
-    if cache is None or not eligibility.eligible():
-        return None
-    versions = versions_store.read_versions()
-    if versions is None:
+    versions = g.get("page_cache_versions")
+    if cache is None or versions is None or not eligibility.eligible():
         return None
     key = eligibility.key()
-    g.page_cache_key, g.page_cache_versions = key, versions
+    g.page_cache_key = key
     entry = cache.get(key, versions)
     if entry is None:
         return None
