@@ -173,6 +173,19 @@ VISIT_BOOKING_PHONE_LIMIT = "5 per day"
 # numbers new to the ward hold their time at once; later ones are received
 # "to check" and hold it only once a leader has phoned and confirmed them.
 VISIT_NEW_PHONES_PER_ADDRESS = "3 per day"
+# A one-time code for a phone number new to the ward before its booking holds
+# a time (wardsite/visits/phone_codes.py), sent the way the resident chose
+# (Zalo or SMS); one who chose no messages is received "to check" and phoned
+# by a leader. None: on when a Zalo or SMS channel is configured (or
+# NOTIFY_LOG_ONLY sends everything to the log), off otherwise; True or False
+# decides. A code lasts VISIT_PHONE_CODE_MINUTES and allows
+# VISIT_PHONE_CODE_TRIES wrong tries; codes sent per phone number and per
+# network address are limited (the shared limits storage).
+VISIT_PHONE_CODES = None
+VISIT_PHONE_CODE_MINUTES = 10
+VISIT_PHONE_CODE_TRIES = 5
+VISIT_PHONE_CODES_PER_PHONE = "3 per hour"
+VISIT_PHONE_CODES_PER_ADDRESS = "10 per hour"
 # The waiting list (no free time: "call me back"): an entry is deleted once a
 # leader has called, or by `purge` after this many days.
 VISIT_WAITING_DAYS = 30

@@ -250,6 +250,9 @@ def outbox_resend(message_id: int):
     if EmptyForm().validate_on_submit():
         if message.recipient == mail.ERASED:
             flash(_("This message cannot be sent again: its recipient was erased."), "error")
+        elif not mail.can_resend(message):
+            flash(_("A one-time code is never sent again: the resident asks for a new one on the booking form."),
+                  "error")
         else:
             mail.resend(message)
             record_audit("message.resent", None, f"{message.id} {message.channel}")

@@ -36,6 +36,7 @@ import logging
 from flask import Blueprint, abort, current_app, request
 from sqlalchemy import select
 
+from wardsite import mail
 from wardsite.extensions import csrf, db
 from wardsite.forms import strip_control
 from wardsite.mail import DELIVERED, FAILED, QUEUED, SENT, OutboxMessage
@@ -139,7 +140,8 @@ def apply_report(report: dict[str, str]) -> str:
         code, text = zalo_error(report.get("error_info", ""))
         is_zns = report.get("typeid", "") in ZNS_TYPES or message.channel == "zalo"
         error = f"eSMS: {code}: {text}" if code is not None else f"eSMS: SendStatus {status}" + (f": {text}" if text else "")
-        if is_zns and code == NO_ZALO and message.channel == "zalo" and "sms" in available(current_app.config):
+        if is_zns and code == NO_ZALO and message.channel == "zalo" and "sms" in available(current_app.config) \
+                and mail.can_resend(message):  # a one-time code, masked once sent, is never sent again
             # A new idempotency key: eSMS would drop the SMS as a duplicate RequestId of the ZNS.
             message.resends += 1
             message.status, message.channel, message.next_attempt_at = QUEUED, "sms", utcnow()

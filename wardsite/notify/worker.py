@@ -25,6 +25,7 @@ today; a daily cost cap holds paid messages until the next day.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import secrets
@@ -39,6 +40,7 @@ from sqlalchemy import func, or_, select, update
 
 from wardsite.extensions import db
 from wardsite.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
+from wardsite.notify import templates
 from wardsite.notify.channels import EmailChannel, available
 from wardsite.notify.result import Notice, SendResult
 from wardsite.timeutil import WARD_TZ, from_local, local_now, utcnow
@@ -160,6 +162,10 @@ class Worker:
     def _finish(self, message: OutboxMessage, **values) -> None:
         values.setdefault("claim_token", None)
         values.setdefault("claimed_until", None)
+        if message.kind in templates.SECRET_KINDS and values.get("status") in (SENT, FAILED):
+            # A one-time code stays readable only until it has gone (or never will).
+            hidden = templates.masked(message.kind, message.parameters)
+            values.update(params=json.dumps(hidden, ensure_ascii=False), body=templates.render(message.kind, hidden))
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token)
@@ -173,6 +179,10 @@ class Worker:
         if channel is None:  # its settings were removed since the claim
             self._finish(message, status=QUEUED, attempts=message.attempts - 1, next_attempt_at=now)
             return SendResult.retry(message.channel, "channel", "not configured")
+        if message.kind in templates.SECRET_KINDS and message.created_at is not None and \
+                message.created_at < now - timedelta(minutes=float(self.config.get("VISIT_PHONE_CODE_MINUTES", 10))):
+            self._finish(message, status=FAILED, error="expired before it could be sent")
+            return SendResult.failed(channel.name, "expired", "a one-time code past its time")
         price = self.price(channel.name)
         if price and self.cost_cap and self._spent_today() + price > self.cost_cap:
             tomorrow = from_local(datetime.combine(local_now().date() + timedelta(days=1), clock()))

@@ -28,7 +28,7 @@ from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits import resident_notices
+from wardsite.visits import phone_codes, resident_notices
 from wardsite.visits.locks import claim_seat, lock_phone, phone_key  # noqa: F401 (phone_key: the guard's key)
 from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit, WaitingOffer
 from wardsite.visits.procedure_choices import is_row_id
@@ -439,8 +439,8 @@ def purge(now: datetime | None = None) -> int:
         visit.erase_personal_data()
     if due:
         record_audit("visit.purged", None, f"{len(due)}", user=False)
-    # The phones' lock rows of bookings long gone.
-    db.session.execute(delete(PhoneGuard).where(PhoneGuard.touched_at < cutoff))
+    db.session.execute(delete(PhoneGuard).where(PhoneGuard.touched_at < cutoff))  # phones' lock rows
+    phone_codes.purge(cutoff)  # one-time codes, checked numbers and the codes' messages
     db.session.commit()
     return len(due)
 
