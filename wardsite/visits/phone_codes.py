@@ -25,7 +25,7 @@ at all.
   network address (VISIT_PHONE_CODES_PER_ADDRESS), in the shared limits
   storage, and the refusal says when to try again.
 - Every step for one number runs under that number's lock row
-  (`locks`: a row of visit_phone_guard keyed "code:<phone key>"), so two
+  (`locks`: a row of visit_phone_guard keyed "code:" and the phone's key), so two
   requests at once never both use one code, nor leave two codes open.
 """
 
@@ -117,7 +117,7 @@ def _digits(typed: str | None) -> str:
 
 
 def _lock_number(key: str) -> None:
-    _lock(f"code:{key}")
+    _lock(f"code:{key[:59]}")  # the lock table's key holds 64 characters
 
 
 def _latest_code(key: str) -> PhoneCode | None:
