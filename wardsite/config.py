@@ -156,6 +156,9 @@ ROSTER_MAX_SHIFTS_PER_DAY = 2
 # a week the Labour Code (2019, Art. 111) gives employees; with the usual
 # weekly limits of 1-3 shifts it never binds, so it costs no seat.
 ROSTER_MAX_CONSECUTIVE_DAYS = 6
+# A seat offered for a swap is told to at most this many volunteers who could
+# take it (on each one's chosen channel; 0: nobody is told).
+ROSTER_SWAP_TELL_MAX = 10
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14

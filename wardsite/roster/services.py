@@ -352,6 +352,7 @@ def offer_swap(assignment: Assignment) -> SwapOffer:
     db.session.add(offer)
     db.session.flush()
     record_audit("swap.offered", offer, f"{assignment.volunteer.name}: {describe(assignment.shift)}")
+    notices.tell_swap_offered(offer)
     return offer
 
 
