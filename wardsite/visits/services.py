@@ -396,13 +396,13 @@ def choose_team(visit: Visit, volunteer_ids) -> None:
 
 def record_outcome(visit: Visit, people_guided: int, dossiers_filed: int, dossier_codes: str, note: str,
                    procedure_ids) -> None:
-    """Raises NotStartedYet before the visit's slot: figures of a visit that
-    has not happened would go straight into the statistics."""
+    """NotStartedYet before the visit's slot (no figures of a visit not yet held); the resident gets a rating link."""
     if not visit.has_started:
         raise NotStartedYet
     procedures = db.session.scalars(select(Procedure).where(Procedure.id.in_(procedure_ids))).all()
     visit.record_outcome(people_guided, dossiers_filed, dossier_codes, note, procedures)
     record_audit("visit.done", visit, f"{visit.code}: {visit.people_guided} guided, {visit.dossiers_filed} dossiers")
+    resident_notices.visit_done(visit)
     db.session.commit()
 
 
