@@ -119,6 +119,9 @@ ESMS_CALLBACK_URL = ""
 ESMS_CALLBACK_TOKEN = ""
 # The secret in the Zalo OA webhook URL (/thong-bao/zalo/su-kien/<token>); unset: a 404.
 ZALO_WEBHOOK_TOKEN = ""
+# The Official Account's secret key (Zalo's OA settings, not the app's secret):
+# set, every webhook event must carry Zalo's X-ZEvent-Signature, else a 403.
+ZALO_OA_SECRET_KEY = ""
 
 # The worker that sends the outbox (`flask --app wardsite notify worker`,
 # wardsite/notify/worker.py): messages claimed per round, seconds between
