@@ -32,7 +32,12 @@ SENDING = "sending"
 SENT = "sent"
 DELIVERED = "delivered"
 FAILED = "failed"
-STATUSES = (QUEUED, SENDING, SENT, DELIVERED, FAILED)
+# A worker stopped after handing the message to a provider that does not drop
+# a repeated request (Zalo's own API): it may or may not have gone. Never sent
+# again by itself; a delivery report makes it delivered, a leader may resend it.
+UNCERTAIN = "uncertain"
+STATUSES = (QUEUED, SENDING, SENT, DELIVERED, UNCERTAIN, FAILED)
+IN_FLIGHT = "(in flight)"  # provider_id while such a provider is being asked
 ERASED = "(đã xóa)"
 
 

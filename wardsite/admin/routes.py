@@ -34,7 +34,7 @@ bp.add_app_template_global(audit_labels.action_sentence, "audit_action")
 bp.add_app_template_global(audit_labels.record_label, "audit_record")
 bp.add_app_template_global(audit_labels.details, "audit_details")
 MESSAGE_STATUSES = {"queued": _l("queued"), "sending": _l("sending"), "sent": _l("sent"),
-                    "delivered": _l("delivered"), "failed": _l("failed")}
+                    "delivered": _l("delivered"), "uncertain": _l("uncertain: may have gone"), "failed": _l("failed")}
 bp.add_app_template_global(lambda status: str(MESSAGE_STATUSES.get(status, status)), "message_status")
 
 @bp.route("/")

@@ -44,7 +44,7 @@ from sqlalchemy import select
 from wardsite import mail
 from wardsite.extensions import csrf, db
 from wardsite.forms import strip_control
-from wardsite.mail import DELIVERED, FAILED, QUEUED, SENT, OutboxMessage
+from wardsite.mail import DELIVERED, FAILED, QUEUED, SENT, UNCERTAIN, OutboxMessage
 from wardsite.notify.channels import available
 from wardsite.notify.zalo import NO_ZALO
 from wardsite.timeutil import utcnow
@@ -157,7 +157,7 @@ def apply_report(report: dict[str, str]) -> str:
     message = _message(report)
     if message is None:
         return "unknown"
-    if message.status != SENT:
+    if message.status not in (SENT, UNCERTAIN):  # a report settles an uncertain one: it went
         return "unchanged"  # a repeated report, or about a message queued again
     status = report.get("sendstatus", "")
     success, failed = _number(report.get("sendsuccess", "0")), _number(report.get("sendfailed", "0"))
