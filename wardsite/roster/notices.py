@@ -196,6 +196,7 @@ def tell_swap_offered(offer) -> int:
     week first. Quiet hours hold it as the worker does, except for a shift
     today. How many were told."""
     from sqlalchemy import func, select
+    from sqlalchemy.orm import selectinload
 
     from wardsite.extensions import db
     from wardsite.roster import services
@@ -205,9 +206,12 @@ def tell_swap_offered(offer) -> int:
     seat = services.open_offer_assignment(offer)
     if cap <= 0 or seat is None or shift.cancelled or shift.ends_at <= utcnow():
         return 0
+    # Availability, dates away and skill read in memory first; the rules that
+    # need the volunteer's other seats only for those, until the cap is reached.
     candidates = [volunteer for volunteer in db.session.scalars(
         select(Volunteer).where(Volunteer.active.is_(True), Volunteer.id != offer.from_volunteer_id)
-        .order_by(Volunteer.id)) if volunteer.message_channel is not None]
+        .options(selectinload(Volunteer.availability), selectinload(Volunteer.dates_away))
+        .order_by(Volunteer.id)) if volunteer.message_channel is not None and services.is_eligible(volunteer, shift)]
     from wardsite.roster.models import Assignment
 
     week = services.week_start(shift.local_day)
