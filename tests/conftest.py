@@ -42,6 +42,9 @@ def app_settings(database_uri: str, **extra) -> dict:
         "CANONICAL_URL": "http://localhost",
         # Tests run at any hour: the worker's quiet hours are tested on their own.
         "NOTIFY_QUIET_HOURS": "",
+        # A fill job runs in the request that queues it, through the worker's
+        # own function; tests of the background flow turn this off.
+        "ROSTER_FILL_INLINE": True,
     }
     settings.update(extra)
     return settings

@@ -156,6 +156,15 @@ ROSTER_MAX_SHIFTS_PER_DAY = 2
 # a week the Labour Code (2019, Art. 111) gives employees; with the usual
 # weekly limits of 1-3 shifts it never binds, so it costs no seat.
 ROSTER_MAX_CONSECUTIVE_DAYS = 6
+# A fill or re-plan runs as a job of the worker (`flask notify worker`), not in
+# the web request; a job still running after this many seconds is taken to
+# belong to a worker that stopped, and is run again (3 attempts at most).
+ROSTER_JOB_LEASE_SECONDS = 900
+# Run the job in the request that queued it (tests, development without a
+# worker); never under gunicorn, where a long fill would hold a web worker.
+ROSTER_FILL_INLINE = False
+# A swap a volunteer takes waits for a leader's approval before the seat changes hands.
+ROSTER_SWAP_NEEDS_APPROVAL = False
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14
