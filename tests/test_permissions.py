@@ -119,6 +119,9 @@ STAFF_ROUTES = [
     # queues the re-plan job and shows its page
     staff("roster.replan", "/quan-tri/lich-truc/lap-lai", "leader", method="POST", data={"tuan": "2026-11-23"},
           success=(303,)),
+    # the matrix's offer is open, not waiting for approval: nothing happens
+    staff("roster.swap_approve", "/quan-tri/lich-truc/doi-ca/{offer_id}/duyet", "leader", method="POST", success=(303,)),
+    staff("roster.swap_refuse", "/quan-tri/lich-truc/doi-ca/{offer_id}/tu-choi", "leader", method="POST", success=(303,)),
     staff("roster.fill_job", "/quan-tri/lich-truc/viec/{fill_job_id}", "leader"),
     staff("roster.replan_confirm", "/quan-tri/lich-truc/viec/{fill_job_id}/xac-nhan", "leader", method="POST",
           success=(409,)),

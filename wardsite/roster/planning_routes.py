@@ -26,9 +26,9 @@ from wardsite.accounts.permissions import roles_required
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import render
-from wardsite.roster import jobs, moves, services
+from wardsite.roster import jobs, moves, services, swaps
 from wardsite.roster.blueprint import bp, parse_day
-from wardsite.roster.models import FillJob, Shift
+from wardsite.roster.models import FillJob, Shift, SwapOffer
 from wardsite.timeutil import local_today
 
 SEATS_LISTED = 8  # in the message; the rest are counted
@@ -261,3 +261,36 @@ def move_seat(assignment_id: int):
         return redirect(url_for("roster.move_seat", assignment_id=assignment.id), 303)
     return render_template("roster/move_seat.html", assignment=assignment, source=source,
                            targets=moves.targets(assignment), target=target, plan=plan, key=key)
+
+
+# Swaps a leader approves (ROSTER_SWAP_NEEDS_APPROVAL) -----------------------------------------
+
+
+@bp.route("/quan-tri/lich-truc/doi-ca/<int:offer_id>/duyet", methods=["POST"])
+@roles_required("leader")
+def swap_approve(offer_id: int):
+    offer = db.session.get(SwapOffer, offer_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        problems = swaps.approve(offer)
+        if problems:
+            db.session.rollback()
+            flash(_("The swap cannot be approved: %(reasons)s", reasons=" ".join(problems)), "error")
+        else:
+            db.session.commit()
+            flash(_("Swap approved: %(name)s has the shift; both volunteers were told.", name=offer.to_volunteer.name),
+                  "success")
+    return redirect(url_for("roster.swaps"), 303)
+
+
+@bp.route("/quan-tri/lich-truc/doi-ca/<int:offer_id>/tu-choi", methods=["POST"])
+@roles_required("leader")
+def swap_refuse(offer_id: int):
+    offer = db.session.get(SwapOffer, offer_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        if swaps.refuse(offer):
+            db.session.commit()
+            flash(_("Swap refused: the shift stays with %(name)s and is offered again; both volunteers were told.",
+                    name=offer.from_volunteer.name), "success")
+        else:
+            flash(_("This swap is no longer waiting for approval."), "error")
+    return redirect(url_for("roster.swaps"), 303)
