@@ -192,3 +192,14 @@ def sql_statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def ordinary_calendar(monkeypatch):
+    """A year without public holidays: tests that make "next week" from the
+    weekly shifts count the same shifts whatever the day they run (in Tết's
+    week, on 30 April...). The ward calendar's own tests (test_ward_calendar)
+    use fixed dates instead; a day the test closes by hand still closes."""
+    from wardsite.stations import holidays
+
+    monkeypatch.setattr(holidays, "default_holidays", lambda year: [])

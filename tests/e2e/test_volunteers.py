@@ -38,7 +38,8 @@ def _setup_week(app, volunteer_a, volunteer_b):
         db.session.commit()
 
 
-def test_leader_fills_moves_and_publishes_then_volunteers_swap(browser, live_server, page, sign_in, check_accessibility):
+def test_leader_fills_moves_and_publishes_then_volunteers_swap(browser, live_server, page, sign_in, check_accessibility,
+                                                                 ordinary_calendar):
     leader = live_server.create_user("leader")
     volunteer_a = live_server.create_user("volunteer", name="Trần Thu An")
     volunteer_b = live_server.create_user("volunteer", name="Võ Minh Bảo")
