@@ -53,6 +53,8 @@ def test_a_fill_is_queued_runs_in_the_worker_and_its_page_shows_the_result(backg
     assert f'hx-get="{job_page}"' in waiting and 'hx-trigger="every 2s"' in waiting
     fragment = html(client.get(job_page, headers={"HX-Request": "true", "HX-Target": "fill-job"}))
     assert fragment.lstrip().startswith('<div id="fill-job"') and "<html" not in fragment
+    week = html(client.get(f"/quan-tri/lich-truc/?tuan={MONDAY.isoformat()}"))
+    assert "Lịch trực tuần này đang được tính." in week and f'href="{job_page}"' in week
     # Pressing again while it waits queues nothing more.
     assert client.post("/quan-tri/lich-truc/xep", data={"tuan": MONDAY.isoformat()}).headers["Location"] == job_page
     with app.app_context():
@@ -65,6 +67,7 @@ def test_a_fill_is_queued_runs_in_the_worker_and_its_page_shows_the_result(backg
     assert f"Đã thêm: Phạm Thu Hà (Tổ lưu động {SATURDAY:%d/%m/%Y} 08:00–11:00)." in done
     assert 'http-equiv="refresh"' not in done and "hx-trigger" not in done  # finished: no more asking
     assert "chưa chứng minh được là tốt nhất" not in done
+    assert "đang được tính" not in html(client.get(f"/quan-tri/lich-truc/?tuan={MONDAY.isoformat()}"))
 
 
 def test_a_roster_stopped_at_the_time_limit_says_best_found_not_proven_best(app, client, login, monkeypatch):

@@ -47,7 +47,6 @@ STEPS = {
     "": _l("Waiting for the worker"),
     "reading": _l("Reading the roster"),
     "solving": _l("Working out the roster"),
-    "saving": _l("Saving"),
 }
 
 
@@ -71,6 +70,14 @@ def queue(kind: str, start: date, end: date, user_id: int | None = None) -> Fill
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def under_way(start: date) -> FillJob | None:
+    """The latest fill or re-plan of the week of `start` still waiting or running."""
+    return db.session.scalar(
+        select(FillJob).where(FillJob.start_day == start, FillJob.status.in_((QUEUED, RUNNING)))
+        .order_by(FillJob.id.desc()).limit(1)
+    )
 
 
 def ahead_of(job: FillJob) -> int:

@@ -21,7 +21,7 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
 from wardsite.pages import add_staff_link
-from wardsite.roster import hours as roster_hours, services
+from wardsite.roster import hours as roster_hours, jobs, services
 from wardsite.roster import swaps as swap_approvals
 from wardsite.roster import planning_routes  # noqa: F401 (the planning screens add their routes to bp)
 from wardsite.roster.blueprint import bp, parse_day
@@ -201,6 +201,7 @@ def _week_context(week: date):
         "any_published": any(s.published_at for s in live),
         "excluded": services.excluded_volunteers(live),
         "closed": station_services.ward_closed_days(week, week + timedelta(days=6)),
+        "job_under_way": jobs.under_way(week),
     }
 
 
