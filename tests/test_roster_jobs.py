@@ -6,11 +6,13 @@ taken over; a re-plan job saves nothing until the leader confirms it."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import on_postgres
 from tests.test_roster_workflow import (
     MONDAY, SATURDAY, arrange_published_week_with_a_visit, confirm_url, html, make_shift, make_volunteer, outbox, team,
 )
@@ -182,3 +184,30 @@ def test_a_replan_job_shows_its_changes_and_saves_nothing_until_confirmed(app, c
     assert "Bản sắp xếp lại này đã được lưu rồi." in html(again)
     with app.app_context():
         assert len(outbox()) == told
+
+
+@pytest.mark.skipif(not on_postgres(), reason="concurrent claims need a database with row locks: PostgreSQL")
+def test_two_workers_claiming_at_the_same_moment_take_a_job_once(background, make_app):
+    app = background
+    with app.app_context():
+        for n in range(3):  # three weeks' jobs, eight workers asking at once
+            jobs.queue("fill", MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n, days=6))
+        db.session.commit()
+    workers = [make_app() for _ in range(8)]
+    start = threading.Barrier(len(workers))
+    claimed: list[int | None] = []
+
+    def worker(site):
+        with site.app_context():
+            start.wait()
+            job = jobs.claim()
+            claimed.append(job.id if job else None)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(site,)) for site in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    taken = [job_id for job_id in claimed if job_id is not None]
+    assert len(claimed) == 8 and len(taken) == 3 and len(set(taken)) == 3
