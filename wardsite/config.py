@@ -162,6 +162,15 @@ ROSTER_MAX_CONSECUTIVE_DAYS = 6
 # A seat offered for a swap is told to at most this many volunteers who could
 # take it (on each one's chosen channel; 0: nobody is told).
 ROSTER_SWAP_TELL_MAX = 10
+# A fill or re-plan runs as a job of the worker (`flask notify worker`), not in
+# the web request; a job still running after this many seconds is taken to
+# belong to a worker that stopped, and is run again (3 attempts at most).
+ROSTER_JOB_LEASE_SECONDS = 900
+# Run the job in the request that queued it (tests, development without a
+# worker); never under gunicorn, where a long fill would hold a web worker.
+ROSTER_FILL_INLINE = False
+# A swap a volunteer takes waits for a leader's approval before the seat changes hands.
+ROSTER_SWAP_NEEDS_APPROVAL = False
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14

@@ -26,6 +26,9 @@ over in that state is marked "uncertain" instead of being sent again: the
 message log shows it with a resend button for a leader who has checked with
 the recipient, and Zalo's delivery report, if it comes, makes it "delivered". Quiet hours hold phone messages that are not about
 today; a daily cost cap holds paid messages until the next day.
+
+Other areas hand the worker tasks of their own (`add_task`): the roster's
+fill jobs run between two batches, so one command runs all background work.
 """
 
 from __future__ import annotations
@@ -54,6 +57,15 @@ log = logging.getLogger("wardsite.notify.worker")
 
 PHONE_CHANNELS = ("zalo", "sms")
 MAX_BACKOFF_SECONDS = 6 * 3600
+
+# Other background work the worker does between batches: each task does one
+# piece (e.g. one fill job) and says how many it did (0: nothing waiting).
+TASKS: list = []
+
+
+def add_task(task) -> None:
+    if task not in TASKS:
+        TASKS.append(task)
 
 
 def parse_quiet_hours(text: str) -> tuple[clock, clock] | None:
@@ -259,7 +271,19 @@ class Worker:
                 self._finish(message, status=QUEUED, attempts=message.attempts - 1, next_attempt_at=utcnow())
                 continue
             self.send_one(message)
-        return len(batch)
+        return len(batch) + self.run_tasks()
+
+    def run_tasks(self) -> int:
+        done = 0
+        for task in TASKS:
+            if self.stopping:
+                break
+            try:
+                done += task()
+            except Exception:  # noqa: BLE001 - one area's bug must not stop the messages
+                db.session.rollback()
+                log.exception("background task %s failed", getattr(task, "__name__", task))
+        return done
 
     def run(self, poll: float, until_idle: bool = False) -> None:
         while not self.stopping:
