@@ -179,3 +179,31 @@ class SwapOffer(db.Model):
     shift: Mapped[Shift] = relationship()
     from_volunteer: Mapped[Volunteer] = relationship(foreign_keys=[from_volunteer_id])
     to_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[to_volunteer_id])
+
+
+class FillJob(db.Model):
+    """A fill or re-plan of a week, run by the worker (`flask notify worker`)
+    outside the web request: queued, running (claimed with a token and a
+    lease, like the outbox), done (its result, JSON) or failed. A re-plan's
+    result is the plan to show; it is saved only once the leader confirms
+    (then `applied_at`)."""
+
+    __tablename__ = "roster_fill_job"
+    __table_args__ = (Index("ix_roster_fill_job_due", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "fill" or "replan"
+    start_day: Mapped[date] = mapped_column()
+    end_day: Mapped[date] = mapped_column()
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, running, done, failed
+    progress: Mapped[str] = mapped_column(String(20), default="", server_default="")  # a step of jobs.STEPS
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str | None] = mapped_column(db.Text)
+    error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -235,6 +235,7 @@ class Visit(db.Model):
 
         if self.phone and self.id is not None:
             mail.erase_recipient(self.phone, mail.resident_key(self.id))
+            mail.erase_recipient(self.phone, "phone-code:")  # its one-time codes
         self.notify_by = "none"
         self.full_name = ""
         self.phone = None
@@ -394,3 +395,25 @@ class PhoneGuard(db.Model):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PhoneCode(db.Model):
+    """A one-time code sent to a phone number new to the ward before its
+    booking is held (visits/phone_codes.py). Keyed by the phone's HMAC, as
+    `PhoneGuard`, never the number; the code itself is kept only as an HMAC
+    with the site's secret. One code per phone is open at a time (`closed_at`
+    empty): a new one closes the one before. `verified_at`: the right code was
+    typed, and the number is known to the ward from then on, until `purge`
+    deletes the row after VISIT_RETENTION_DAYS."""
+
+    __tablename__ = "visit_phone_code"
+    __table_args__ = (Index("ix_visit_phone_code_phone_key", "phone_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_key: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
