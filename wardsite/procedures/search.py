@@ -309,6 +309,9 @@ def current_index() -> Index:
     When that has moved (any content changed), one aggregate query tells
     whether the procedures did, and the index is rebuilt only then.
     """
+    from wardsite import page_cache
+
+    page_cache.reads(Procedure.__tablename__)  # a page using the index depends on the catalogue
     key = f"{db.engine.url}#{id(db.engine)}"
     now = time.monotonic()
     version = _content_version()
