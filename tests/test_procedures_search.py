@@ -202,7 +202,7 @@ def test_another_workers_edit_is_seen_on_the_very_next_request(client, real_cata
     from sqlalchemy import update
 
     from wardsite.extensions import db
-    from wardsite.page_cache.version import BUMP_VERSION
+    from wardsite.page_cache.version import area_id, bump_statement
     from wardsite.procedures.models import Procedure
 
     assert first(client, "karaoke") == []
@@ -214,7 +214,7 @@ def test_another_workers_edit_is_seen_on_the_very_next_request(client, real_cata
                 updated_at=datetime.now(timezone.utc) + timedelta(seconds=1),
             ),
         )
-        connection.execute(BUMP_VERSION)
+        connection.exec_driver_sql(bump_statement([area_id("procedures")]))
     assert first(client, "karaoke") == ["Cấp giấy phép kinh doanh karaoke"]
 
 

@@ -47,7 +47,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from wardsite.extensions import db
-from wardsite.page_cache.version import read_version
+from wardsite.page_cache.version import area_id, read_versions
 from wardsite.procedures.models import ONLINE_LEVELS, Procedure, Sector
 from wardsite.procedures.reading import (  # noqa: F401  (re-exported: the tests and callers read them here)
     MAX_WORDS, SYNONYMS_FILE, Reading, code_key, fold, has_accents, looks_like_code, readings, untyped_marks, words_of,
@@ -269,6 +269,7 @@ def _edits(word: str) -> set[str]:
 _lock = threading.Lock()
 _cache: dict[str, _Cached] = {}
 _generation = 0  # raised by every flush that touches a procedure in this process
+PAGE_CACHE_AREA = "procedures"  # the models' page-cache area (procedures/models.py)
 RECHECK_SECONDS = 2.0  # how stale another process's change may be when there is no content version to read
 MAX_CACHED = 4
 
@@ -290,15 +291,15 @@ def _procedures_changed(session, _context) -> None:
 
 
 def _content_version() -> int | None:
-    """The page cache's content version (`wardsite.page_cache.version`), which
-    every commit changing a procedure raises, in the same transaction. The page
-    cache has read it for this request already when the request may be served
-    from memory; otherwise one query on a one-row table reads it."""
-    if has_request_context():
-        version = g.get("page_cache_version")
-        if version is not None:
-            return version
-    return read_version()
+    """The procedures area's content version (`wardsite.page_cache.version`),
+    which every commit changing a procedure or a sector raises, in the same
+    transaction. The page cache has read the versions for this request already
+    when the request may be served from memory; otherwise one query on the
+    small version table reads them."""
+    versions = g.get("page_cache_versions") if has_request_context() else None
+    if versions is None:
+        versions = read_versions()
+    return None if versions is None else versions.get(area_id(PAGE_CACHE_AREA), 0)
 
 
 def current_index() -> Index:
