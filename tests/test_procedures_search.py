@@ -237,3 +237,14 @@ def test_the_residents_list_is_drawn_from_the_index_and_follows_a_sector_rename(
 @pytest.mark.parametrize("query", ["ddawng kys khai sinh", "dang8 ky1 khai sinh", "ddang kys khai sinh"])
 def test_words_typed_without_the_input_method_are_read_back(client, real_catalogue, query):
     assert first(client, query)[0] == "Thủ tục đăng ký khai sinh"
+
+
+def test_what_follows_a_preposition_need_not_be_found(client, real_catalogue):
+    # "cho con đã lớn" says for whom; "muộn" and "lớn" are in no khai sinh record.
+    assert "Thủ tục đăng ký khai sinh" in first(client, "khai sinh muộn cho con đã lớn")[:3]
+
+
+def test_a_lost_paper_is_issued_again(client, real_catalogue, make_procedure):
+    make_procedure("9.000010", "Cấp lại thẻ căn cước", sector="Căn cước")
+    make_procedure("9.000011", "Cấp thẻ căn cước cho người dưới 14 tuổi", sector="Căn cước")
+    assert first(client, "mất căn cước")[0] == "Cấp lại thẻ căn cước"

@@ -92,6 +92,9 @@ SPECIAL_CASES = tuple(
     )
 )
 
+# Words that say a special case without its words: a lost paper is issued again
+# ("mất căn cước" is "cấp lại thẻ căn cước"), a worn one exchanged.
+IMPLIED = {"mat": ("lai",), "hong": ("doi",), "rach": ("doi",)}
 _SPECIAL_FOLDED = [frozenset(fold(word) for word in phrase) for phrase in SPECIAL_CASES]
 _SPECIAL_SPACED = [f" {' '.join(phrase)} " for phrase in SPECIAL_CASES]
 
@@ -429,21 +432,28 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
             exact_here = (place == 4) & ~folded_only
         else:
             exact_here = place == 4
+        is_tail = tail[len(weights)]
         if is_telling:
             names += in_name
             exact += exact_here
-            hits += found
-        missed += ~found * weight
+            if not is_tail:  # what comes after "cho", "với", "ở" ("cho con đã lớn") need not be found
+                hits += found
+        if not is_tail:
+            missed += ~found * weight
         weights.append(weight)
         telling.append(is_telling)
         name_masks.append(place == 4)
         near_masks.append(place == 3)
         exact_masks.append(exact_here)
         found_masks.append(found)
-    core = sum(telling)
-    if not core:  # only words no name holds: every one must be found, as in a search of the text
-        core = count
+    core = sum(1 for slot, is_telling in enumerate(telling) if is_telling and not tail[slot])
+    every = sum(telling)  # "every word in the name" counts those after a preposition too
+    if not every:  # only words no name holds: every one must be found, as in a search of the text
+        core = every = count
         hits = np.sum(found_masks, axis=0, dtype=np.int16)
+    elif not core:  # every telling word came after a preposition: they are what was asked for after all
+        core = every
+        hits = np.sum([mask for mask, is_telling in zip(found_masks, telling) if is_telling], axis=0, dtype=np.int16)
     least = needed(core)
     # A record whose name holds the whole official phrase a resident's words
     # stand for ("tách khẩu" -> "tách hộ") is kept, whatever else was said.
@@ -496,7 +506,7 @@ def _score_reading(index: Index, words: list[str], permitted, official: frozense
     if permitted is not None:
         kept &= permitted
     # "Every word in the name" means with the accents typed: "kết hôn" is not in "... kết ... hơn".
-    return kept, exact >= core, value
+    return kept, exact >= every, value
 
 
 def rank(query: str, drafts: bool = False, sector_id: int | None = None, online: str | None = None,
@@ -533,7 +543,8 @@ def rank(query: str, drafts: bool = False, sector_id: int | None = None, online:
         penalty = TYPED_READING if reading.typed and len(options) > 1 else 0.0
         content, tail = reading.content_and_tail()
         official = frozenset(fold(word) for word, is_official in zip(reading.words, reading.official) if is_official)
-        kept, tier, value = _score_reading(index, content, permitted, official, frozenset(reading.folded), known, tail)
+        said = frozenset(reading.folded).union(*(IMPLIED.get(word, ()) for word in reading.folded))
+        kept, tier, value = _score_reading(index, content, permitted, official, said, known, tail)
         value -= penalty
         better = kept & ((tier & ~best_tier) | ((tier == best_tier) & (value > best_value)))
         best_tier = np.where(better, tier, best_tier)
