@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import bindparam, false, func, or_, select
 from sqlalchemy.orm import load_only
 
 from wardsite.audit import record_audit
@@ -73,7 +73,9 @@ def search(query: str = "", sector: Sector | None = None, online: str | None = N
     )
     if not ids:
         return statement.where(false())
-    return statement.where(Procedure.id.in_(ids)).execution_options(ranked_ids=tuple(ids))
+    # One expanding parameter, not a literal per id: a common word ranks thousands.
+    ranked = bindparam("ranked_ids", value=list(ids), expanding=True)
+    return statement.where(Procedure.id.in_(ranked)).execution_options(ranked_ids=tuple(ids))
 
 
 # What the lists show (the residents' results, the editors' list): the rest of a
