@@ -248,3 +248,18 @@ def test_a_lost_paper_is_issued_again(client, real_catalogue, make_procedure):
     make_procedure("9.000010", "Cấp lại thẻ căn cước", sector="Căn cước")
     make_procedure("9.000011", "Cấp thẻ căn cước cho người dưới 14 tuổi", sector="Căn cước")
     assert first(client, "mất căn cước")[0] == "Cấp lại thẻ căn cước"
+
+
+@pytest.mark.parametrize("query", ["khai sinh", "dang ky", "so do", "cap lai"])
+def test_the_list_drawn_from_the_index_is_the_list_drawn_from_the_database(app, real_catalogue, query):
+    from flask import render_template
+
+    from wardsite.procedures import services
+
+    with app.test_request_context(f"/thu-tuc/?q={query}"):
+        pages = [
+            render_template("procedures/_results.html", query=query, fragment=True, sectors_in_use=services.sectors_in_use,
+                            results=services.SearchPage(services.search(query), 1, 20, from_index=from_index))
+            for from_index in (True, False)
+        ]
+    assert pages[0] == pages[1] and "procedure-item" in pages[0]
