@@ -135,7 +135,7 @@ def scaled_records(records: list[dict], total: int, present: int) -> list[dict]:
 
 def print_quality(title: str, results: dict) -> None:
     print(title)
-    for group in ("tune", "held-out", "held-out-2", "held-out-wide", "all"):
+    for group in ("tune", "held-out", "held-out-2", "held-out-wide", "held-out-3", "all"):
         if group in results:
             n, h1, h3 = results[group]
             print(f"  {group:<9} {n:>3} queries  hit@1 {h1:.3f}  hit@3 {h3:.3f}")
