@@ -44,6 +44,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -82,6 +83,10 @@ def lengthen_history(env: dict, factor: int) -> str:
 
 
 def start_gunicorn(target: str, port: int, env: dict, workers: int, log: Path) -> subprocess.Popen:
+    # Another run's server on the port would answer for this one.
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is taken (another benchmark running?)")
     # The site logs every request (wardsite/request_log.py): to a file, not the table's terminal.
     with log.open("ab") as output:
         process = subprocess.Popen(
