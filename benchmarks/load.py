@@ -340,7 +340,7 @@ def measure_pages(measured, bare_port: int, base: str, uncached_base: str, secon
 def render_costs(env: dict, measured) -> dict:
     """Each page's render in process: CPU ms and statements (render_time.py)."""
     pages = json.dumps([[label, path, headers] for label, path, headers in measured])
-    output = run(str(BIN / "python"), str(ROOT / "benchmarks" / "render_time.py"), "--json", "--pages", pages, "--runs", "9",
+    output = run(str(BIN / "python"), str(ROOT / "benchmarks" / "render_time.py"), "--json", "--pages", pages, "--runs", "25",
                  env=env, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -433,7 +433,7 @@ def history_table(before: dict, after: dict, header: str, counts: str) -> str:
     lines = [
         header + f" Scaled data set, then its history made ten times as long ({counts}). Each page's ratio "
         "to bare Flask on both, and the change (aim: within 10 %); CPU ms and statements of one render in process "
-        "(median of 9, `render_time.py`), less noisy than wrk on a shared machine.",
+        "(median of 25, `render_time.py`), less noisy than wrk on a shared machine.",
         "",
         "| page | cached vs bare: 1× | 10× | change | rendered vs bare: 1× | 10× | change | render CPU ms: 1× | 10× | statements: 1× | 10× |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
