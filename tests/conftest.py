@@ -42,6 +42,9 @@ def app_settings(database_uri: str, **extra) -> dict:
         "CANONICAL_URL": "http://localhost",
         # Tests run at any hour: the worker's quiet hours are tested on their own.
         "NOTIFY_QUIET_HOURS": "",
+        # A fill job runs in the request that queues it, through the worker's
+        # own function; tests of the background flow turn this off.
+        "ROSTER_FILL_INLINE": True,
     }
     settings.update(extra)
     return settings
@@ -189,3 +192,14 @@ def sql_statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def ordinary_calendar(monkeypatch):
+    """A year without public holidays: tests that make "next week" from the
+    weekly shifts count the same shifts whatever the day they run (in Tết's
+    week, on 30 April...). The ward calendar's own tests (test_ward_calendar)
+    use fixed dates instead; a day the test closes by hand still closes."""
+    from wardsite.stations import holidays
+
+    monkeypatch.setattr(holidays, "default_holidays", lambda year: [])

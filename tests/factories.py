@@ -19,7 +19,7 @@ from wardsite.procedures.models import Document, Procedure, Sector
 from wardsite.procedures.services import ChannelData, DocumentData, ProcedureData, save
 from wardsite.timeutil import from_local, local_today, utcnow
 from wardsite.visits.models import Visit
-from wardsite.roster.models import Assignment, Shift, ShiftTemplate, SwapOffer
+from wardsite.roster.models import Assignment, FillJob, Shift, ShiftTemplate, SwapOffer
 from wardsite.stations.models import OpeningHours, Station, StationHost
 from wardsite.volunteers.models import Volunteer
 
@@ -233,9 +233,13 @@ def make_roster_records() -> dict:
     assignment = Assignment(shift=shift, volunteer=volunteer)
     offer = SwapOffer(shift=shift, from_volunteer=volunteer)
     template = ShiftTemplate(kind="counter", station=station, weekday=0, starts=time(7, 30), ends=time(11, 30), seats=1)
-    db.session.add_all([station, volunteer, shift, assignment, offer, template])
+    # A re-plan job done on a roster that has changed since: its confirmation is refused.
+    job = FillJob(kind="replan", start_day=monday, end_day=monday + timedelta(days=6), status="done",
+                  result='{"seats": 2, "filled": 1, "add": [], "remove": [], "changes": [], "visits": [], '
+                         '"visits_key": "", "stamp": "changed since"}')
+    db.session.add_all([station, volunteer, shift, assignment, offer, template, job])
     db.session.flush()
     return {
         "station_id": station.id, "volunteer_id": volunteer.id, "shift_id": shift.id, "assignment_id": assignment.id,
-        "offer_id": offer.id, "template_id": template.id,
+        "offer_id": offer.id, "template_id": template.id, "fill_job_id": job.id,
     }

@@ -157,6 +157,40 @@ def test_zalos_user_received_message_event_marks_the_zns_delivered(app, client):
     assert client.post(zalo_url, json=event).json["result"] == "unknown"
 
 
+def test_zalo_events_must_carry_zalos_signature_once_the_oa_secret_key_is_set(app, client):
+    import hashlib
+
+    from wardsite.notify.routes import zalo_signature
+
+    zalo_url = "/thong-bao/zalo/su-kien/zalo-secret"
+    app.config.update(ZALO_WEBHOOK_TOKEN="zalo-secret", ZALO_APP_ID="4321", ZALO_OA_SECRET_KEY="oa-secret-key")
+    with app.app_context():
+        message_id = _sent(channel="zalo", provider_id="zalo-msg-9")
+    body = json.dumps({"event_name": "user_received_message", "app_id": "4321", "timestamp": "1733300000000",
+                       "message": {"msg_id": "zalo-msg-9", "tracking_id": "k"}}).encode()
+    good = "mac=" + hashlib.sha256(b"4321" + body + b"1733300000000" + b"oa-secret-key").hexdigest()
+    assert zalo_signature("4321", body, "1733300000000", "oa-secret-key") == good
+
+    def post(signature=None, data=body, token="zalo-secret"):
+        headers = {"X-ZEvent-Signature": signature} if signature is not None else {}
+        return client.post(f"/thong-bao/zalo/su-kien/{token}", data=data, content_type="application/json",
+                           headers=headers)
+
+    assert post().status_code == 403  # none
+    assert post("mac=" + "0" * 64).status_code == 403  # wrong
+    assert post(good, data=body.replace(b"zalo-msg-9", b"zalo-msg-8")).status_code == 403  # another body
+    assert post(good, data=b"garbage").status_code == 403
+    assert post(good, token="other").status_code == 404  # the token in the URL still counts
+    with app.app_context():
+        assert _get(message_id).status == mail.SENT
+    response = post(good)
+    assert response.status_code == 200 and response.json["result"] == "delivered"
+    assert post(good.upper().replace("MAC=", "mac=")).json["result"] == "unchanged"  # hex in capitals too
+    # Without the OA secret key, the token alone (as before).
+    app.config["ZALO_OA_SECRET_KEY"] = ""
+    assert post().status_code == 200
+
+
 def test_the_callback_s_secret_stays_out_of_the_request_log(reports, client, caplog):
     import json
     import logging

@@ -12,7 +12,7 @@ KINDS = sorted(templates.KINDS)
 # The kinds the issue asks for, by audience.
 EXPECTED = {
     "resident": {"visit_received", "visit_confirmed", "visit_reminder", "visit_changed", "visit_cancelled",
-                 "waitlist_offer", "visit_rate"},
+                 "waitlist_offer", "visit_rate", "phone_code"},
     "volunteer": {"shift_published", "shift_changed", "shift_reminder", "swap_offered"},
     "leader": {"leader_new_booking", "leader_cancellation"},
 }

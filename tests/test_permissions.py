@@ -116,9 +116,15 @@ STAFF_ROUTES = [
     staff("roster.cancel_shift", "/quan-tri/lich-truc/ca/{shift_id}/huy", "leader", method="POST", success=(303,)),
     staff("roster.restore_shift", "/quan-tri/lich-truc/ca/{shift_id}/khoi-phuc", "leader", method="POST", success=(303,)),
     staff("roster.replan", "/quan-tri/lich-truc/lap-lai?tuan=2026-11-23", "leader"),
-    # a confirmation that does not match what is to change shows the changes again
+    # queues the re-plan job and shows its page
     staff("roster.replan", "/quan-tri/lich-truc/lap-lai", "leader", method="POST", data={"tuan": "2026-11-23"},
-          success=(303, 409)),
+          success=(303,)),
+    # the matrix's offer is open, not waiting for approval: nothing happens
+    staff("roster.swap_approve", "/quan-tri/lich-truc/doi-ca/{offer_id}/duyet", "leader", method="POST", success=(303,)),
+    staff("roster.swap_refuse", "/quan-tri/lich-truc/doi-ca/{offer_id}/tu-choi", "leader", method="POST", success=(303,)),
+    staff("roster.fill_job", "/quan-tri/lich-truc/viec/{fill_job_id}", "leader"),
+    staff("roster.replan_confirm", "/quan-tri/lich-truc/viec/{fill_job_id}/xac-nhan", "leader", method="POST",
+          success=(409,)),
     staff("roster.shift_new", "/quan-tri/lich-truc/ca-moi", "leader"),
     staff("roster.templates", "/quan-tri/lich-truc/mau-ca", "leader"),
     staff("roster.template_delete", "/quan-tri/lich-truc/mau-ca/{template_id}/xoa", "leader", method="POST", success=(303,)),

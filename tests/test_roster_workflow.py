@@ -64,6 +64,15 @@ def week_page(client, week=MONDAY) -> str:
     return html(client.get(f"/quan-tri/lich-truc/?tuan={week.isoformat()}"))
 
 
+def replan_page(client, week=MONDAY) -> str:
+    """The leader presses "re-plan": the job runs (inline in tests) and its page shows the changes."""
+    return html(client.post("/quan-tri/lich-truc/lap-lai", data={"tuan": week.isoformat()}, follow_redirects=True))
+
+
+def confirm_url(page: str) -> str:
+    return re.search(r'action="(/quan-tri/lich-truc/viec/\d+/xac-nhan)"', page).group(1)
+
+
 # Published means promised ---------------------------------------------------------------
 
 
@@ -246,15 +255,15 @@ def test_a_replan_shows_its_changes_first_then_tells_the_volunteers_and_the_resi
     login("leader")
     ids = arrange_published_week_with_a_visit(app, client)
     assert "Sắp xếp lại tuần đã công bố" in week_page(client)
-    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
+    page = replan_page(client)
     # Phúc goes on Saturday and one of Hà and Tuấn to the new shift; the visit's team follows.
     assert "Bùi Thị Phúc" in page and "EZU72A" in page
     assert "Phạm Thu Hà, Đặng Minh Tuấn" in page  # the visit's team now
     with app.app_context():
         assert team(ids["saturday"]) == ["Phạm Thu Hà", "Đặng Minh Tuấn"]  # nothing saved by looking
         assert outbox() == []
-    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
-    response = client.post("/quan-tri/lich-truc/lap-lai", data={"tuan": MONDAY.isoformat(), "confirm": key})
+    confirm = confirm_url(page)
+    response = client.post(confirm)
     assert response.status_code == 303
     page = week_page(client)
     assert "Đã xếp lịch: 3 trên 4 chỗ; thêm 2, bỏ 1." in page
@@ -278,9 +287,9 @@ def test_a_replan_shows_its_changes_first_then_tells_the_volunteers_and_the_resi
 def test_the_resident_reads_the_team_change_on_the_lookup_page(app, client, login):
     login("leader")
     ids = arrange_published_week_with_a_visit(app, client)
-    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
-    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
-    client.post("/quan-tri/lich-truc/lap-lai", data={"tuan": MONDAY.isoformat(), "confirm": key})
+    page = replan_page(client)
+    confirm = confirm_url(page)
+    client.post(confirm)
     resident = app.test_client()
     resident.post("/dat-lich/tra-cuu", data={"code": "EZU72A", "phone": "0912345678"})
     page = html(resident.get("/dat-lich/tra-cuu/EZU72A"))
@@ -292,12 +301,12 @@ def test_the_resident_reads_the_team_change_on_the_lookup_page(app, client, logi
 def test_a_replan_confirmed_after_the_roster_changed_shows_the_changes_again(app, client, login):
     login("leader")
     ids = arrange_published_week_with_a_visit(app, client)
-    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
-    key = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
+    page = replan_page(client)
+    confirm = confirm_url(page)
     with app.app_context():  # meanwhile Phúc becomes unavailable
         db.session.get(Volunteer, ids["phuc"]).active = False
         db.session.commit()
-    response = client.post("/quan-tri/lich-truc/lap-lai", data={"tuan": MONDAY.isoformat(), "confirm": key})
+    response = client.post(confirm)
     assert response.status_code == 409
     assert "Lịch trực hoặc lịch hẹn đã thay đổi" in html(response)
     with app.app_context():
@@ -330,7 +339,7 @@ def test_a_team_the_leader_chose_for_a_visit_is_not_changed_by_the_roster(app, c
         visit = db.session.get(Visit, ids["visit"])
         visit.chosen_team = [db.session.get(Volunteer, ids["ha"]), db.session.get(Volunteer, ids["tuan"])]
         db.session.commit()
-    page = html(client.get(f"/quan-tri/lich-truc/lap-lai?tuan={MONDAY.isoformat()}"))
+    page = replan_page(client)
     assert "Không có lịch hẹn tại nhà nào đổi đội." in page
 
 

@@ -115,7 +115,7 @@ def test_a_bad_closure_range_shows_the_form_again(app, client, login):
 # Rules of the ward's settings, through the site -------------------------------------------
 
 
-def test_a_weekly_shift_that_requires_a_skill_is_filled_only_with_those_who_have_it(app, client, login):
+def test_a_weekly_shift_that_requires_a_skill_is_filled_only_with_those_who_have_it(app, client, login, ordinary_calendar):
     from tests.test_volunteers import MONDAY, make_volunteer
 
     login("leader")

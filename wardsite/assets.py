@@ -35,6 +35,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "application/javascript", "application/json", "application/atom+xml", "application/xml", "text/calendar", "text/csv", "image/svg+xml"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    # Kept pages keep their compressed copies (wardsite/page_cache/compression.py).
+    from wardsite.page_cache import compression
+
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", compression.CompressedCopies)
+    app.config.setdefault("COMPRESS_CACHE_KEY", compression.cache_key)
     compress.init_app(app)
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,

@@ -15,7 +15,7 @@ from wardsite.timeutil import UTCDateTime, utcnow
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_at", "at"),)
+    __table_args__ = (Index("ix_audit_entry_at", "at"), {"info": {"page_cache": None}})  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

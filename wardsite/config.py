@@ -119,6 +119,9 @@ ESMS_CALLBACK_URL = ""
 ESMS_CALLBACK_TOKEN = ""
 # The secret in the Zalo OA webhook URL (/thong-bao/zalo/su-kien/<token>); unset: a 404.
 ZALO_WEBHOOK_TOKEN = ""
+# The Official Account's secret key (Zalo's OA settings, not the app's secret):
+# set, every webhook event must carry Zalo's X-ZEvent-Signature, else a 403.
+ZALO_OA_SECRET_KEY = ""
 
 # The worker that sends the outbox (`flask --app wardsite notify worker`,
 # wardsite/notify/worker.py): messages claimed per round, seconds between
@@ -156,6 +159,18 @@ ROSTER_MAX_SHIFTS_PER_DAY = 2
 # a week the Labour Code (2019, Art. 111) gives employees; with the usual
 # weekly limits of 1-3 shifts it never binds, so it costs no seat.
 ROSTER_MAX_CONSECUTIVE_DAYS = 6
+# A seat offered for a swap is told to at most this many volunteers who could
+# take it (on each one's chosen channel; 0: nobody is told).
+ROSTER_SWAP_TELL_MAX = 10
+# A fill or re-plan runs as a job of the worker (`flask notify worker`), not in
+# the web request; a job still running after this many seconds is taken to
+# belong to a worker that stopped, and is run again (3 attempts at most).
+ROSTER_JOB_LEASE_SECONDS = 900
+# Run the job in the request that queued it (tests, development without a
+# worker); never under gunicorn, where a long fill would hold a web worker.
+ROSTER_FILL_INLINE = False
+# A swap a volunteer takes waits for a leader's approval before the seat changes hands.
+ROSTER_SWAP_NEEDS_APPROVAL = False
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14
@@ -173,6 +188,19 @@ VISIT_BOOKING_PHONE_LIMIT = "5 per day"
 # numbers new to the ward hold their time at once; later ones are received
 # "to check" and hold it only once a leader has phoned and confirmed them.
 VISIT_NEW_PHONES_PER_ADDRESS = "3 per day"
+# A one-time code for a phone number new to the ward before its booking holds
+# a time (wardsite/visits/phone_codes.py), sent the way the resident chose
+# (Zalo or SMS); one who chose no messages is received "to check" and phoned
+# by a leader. None: on when a Zalo or SMS channel is configured (or
+# NOTIFY_LOG_ONLY sends everything to the log), off otherwise; True or False
+# decides. A code lasts VISIT_PHONE_CODE_MINUTES and allows
+# VISIT_PHONE_CODE_TRIES wrong tries; codes sent per phone number and per
+# network address are limited (the shared limits storage).
+VISIT_PHONE_CODES = None
+VISIT_PHONE_CODE_MINUTES = 10
+VISIT_PHONE_CODE_TRIES = 5
+VISIT_PHONE_CODES_PER_PHONE = "3 per hour"
+VISIT_PHONE_CODES_PER_ADDRESS = "10 per hour"
 # The waiting list (no free time: "call me back"): an entry is deleted once a
 # leader has called, or by `purge` after this many days.
 VISIT_WAITING_DAYS = 30

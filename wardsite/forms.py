@@ -77,9 +77,18 @@ def looks_like_token(value, min_length: int = 1, max_length: int = 64) -> bool:
 
 class FormTokenField(HiddenField):
     """A form's one-time token; anything that does not look like one we issue
-    (too short or long, characters no token has) counts as none."""
+    (too short or long, characters no token has) counts as none. A form shown
+    without one draws a fresh one (`page_cache.unique_token()`, so that even a
+    form served from the page cache gives each visitor their own)."""
 
     min_length = 16
+
+    def _value(self):
+        if not self.data:
+            from wardsite.page_cache import unique_token
+
+            self.data = unique_token()
+        return self.data
 
     def process_formdata(self, valuelist):
         value = valuelist[0] if valuelist else ""

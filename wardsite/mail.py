@@ -32,7 +32,12 @@ SENDING = "sending"
 SENT = "sent"
 DELIVERED = "delivered"
 FAILED = "failed"
-STATUSES = (QUEUED, SENDING, SENT, DELIVERED, FAILED)
+# A worker stopped after handing the message to a provider that does not drop
+# a repeated request (Zalo's own API): it may or may not have gone. Never sent
+# again by itself; a delivery report makes it delivered, a leader may resend it.
+UNCERTAIN = "uncertain"
+STATUSES = (QUEUED, SENDING, SENT, DELIVERED, UNCERTAIN, FAILED)
+IN_FLIGHT = "(in flight)"  # provider_id while such a provider is being asked
 ERASED = "(đã xóa)"
 
 
@@ -41,7 +46,7 @@ class OutboxMessage(db.Model):
     is never queued twice, and is the idempotency key the provider sees."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"), {"info": {"page_cache": None}})  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
@@ -162,10 +167,18 @@ def send_queued(messages: list[OutboxMessage]) -> None:
     """Nothing: the worker sends queued messages. Kept for the callers."""
 
 
+def can_resend(message: OutboxMessage) -> bool:
+    """Not to an erased recipient, nor a one-time code (masked once sent:
+    the resident asks for a new one)."""
+    from wardsite.notify.templates import SECRET_KINDS
+
+    return message.recipient != ERASED and message.kind not in SECRET_KINDS
+
+
 def resend(message: OutboxMessage) -> None:
     """A leader's resend: queued again at once, with a new idempotency key so
     that the provider sends it again rather than dropping a duplicate."""
-    if message.recipient == ERASED:
+    if not can_resend(message):
         return
     message.resends += 1
     message.status, message.next_attempt_at, message.claim_token, message.claimed_until = QUEUED, utcnow(), None, None
@@ -201,6 +214,21 @@ def erase_recipient(phone: str, key_prefix: str | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     # a queued one can no longer go anywhere
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.recipient == ERASED, OutboxMessage.status.in_((QUEUED, SENDING)))
+        .values(status=FAILED, error="erased").execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def erase_recipient_before(key_prefix: str, before: datetime) -> int:
+    """The purge: the phone number leaves the messages whose dedupe key starts
+    with `key_prefix` queued before `before` (one-time codes)."""
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+                                    OutboxMessage.created_at < before, OutboxMessage.recipient != ERASED)
+        .values(recipient=ERASED).execution_options(synchronize_session=False)
+    )
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.recipient == ERASED, OutboxMessage.status.in_((QUEUED, SENDING)))
         .values(status=FAILED, error="erased").execution_options(synchronize_session=False)

@@ -23,6 +23,7 @@ ROLES = {
 
 class UserRole(db.Model):
     __tablename__ = "user_role"
+    __table_args__ = {"info": {"page_cache": "people"}}
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -30,19 +31,20 @@ class UserRole(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    __table_args__ = {"info": {"page_cache": "people"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(15), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(256))
+    password_hash: Mapped[str] = mapped_column(String(256), info={"page_cache": None})
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info={"page_cache": None})
     # Part of every session's and remember cookie's user id ("7:3"): raising
     # it ends all of them (sign-out, password change, deactivation, an admin's
     # "sign out everywhere").
-    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1", info={"page_cache": None})
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

@@ -18,6 +18,7 @@ class WardSettings(db.Model):
     """The ward's own details, one row, edited by admins in the browser."""
 
     __tablename__ = "ward_settings"
+    __table_args__ = {"info": {"page_cache": "ward"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), default="Phường của bạn")
@@ -58,6 +59,7 @@ class ResidentialGroup(db.Model):
     """A tổ dân phố: a neighbourhood of the ward with its cultural house."""
 
     __tablename__ = "residential_group"
+    __table_args__ = {"info": {"page_cache": "ward"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)

@@ -34,7 +34,7 @@ bp.add_app_template_global(audit_labels.action_sentence, "audit_action")
 bp.add_app_template_global(audit_labels.record_label, "audit_record")
 bp.add_app_template_global(audit_labels.details, "audit_details")
 MESSAGE_STATUSES = {"queued": _l("queued"), "sending": _l("sending"), "sent": _l("sent"),
-                    "delivered": _l("delivered"), "failed": _l("failed")}
+                    "delivered": _l("delivered"), "uncertain": _l("uncertain: may have gone"), "failed": _l("failed")}
 bp.add_app_template_global(lambda status: str(MESSAGE_STATUSES.get(status, status)), "message_status")
 
 @bp.route("/")
@@ -250,6 +250,9 @@ def outbox_resend(message_id: int):
     if EmptyForm().validate_on_submit():
         if message.recipient == mail.ERASED:
             flash(_("This message cannot be sent again: its recipient was erased."), "error")
+        elif not mail.can_resend(message):
+            flash(_("A one-time code is never sent again: the resident asks for a new one on the booking form."),
+                  "error")
         else:
             mail.resend(message)
             record_audit("message.resent", None, f"{message.id} {message.channel}")

@@ -44,7 +44,7 @@ def news_clock() -> datetime:
 
 class Article(db.Model):
     __tablename__ = "article"
-    __table_args__ = (Index("ix_article_status_published_at", "status", "published_at"),)
+    __table_args__ = (Index("ix_article_status_published_at", "status", "published_at"), {"info": {"page_cache": "news"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -126,7 +126,7 @@ class Comment(db.Model):
     """A reader's comment: plain text, shown only once an editor approves it."""
 
     __tablename__ = "comment"
-    __table_args__ = (Index("ix_comment_status_created_at", "status", "created_at"),)
+    __table_args__ = (Index("ix_comment_status_created_at", "status", "created_at"), {"info": {"page_cache": "news"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)

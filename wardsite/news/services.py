@@ -12,7 +12,6 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select, update
 
-from wardsite import page_cache
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.limits import attempt_allowed, count_attempt
@@ -161,7 +160,6 @@ def add_rating(article_id: int, stars: int, address: str = "") -> None:
     if not 1 <= stars <= 5:
         raise ValueError("stars must be 1 to 5")
     count_attempt(_rating_limit(), "news-rating", address)
-    page_cache.content_changed()  # the average shows on the article page
     db.session.execute(
         update(Article)
         .where(Article.id == article_id)

@@ -30,6 +30,11 @@ class Channel:
     answer or a network fault: it says what happened in the SendResult."""
 
     name = "channel"
+    # Whether asking again with the same idempotency key is safe: the provider
+    # drops a repeated request id (eSMS), or a repeat costs nothing (the log).
+    # False (Zalo's own API, which is not known to drop a repeated tracking_id):
+    # a message a dead worker may have sent is marked uncertain, not resent.
+    repeats_safely = True
 
     def send(self, notice: Notice) -> SendResult:
         raise NotImplementedError

@@ -24,11 +24,16 @@ Zalo's Official Account webhook posts JSON events; for ZNS the event
 "user_received_message" says a message reached the phone, with its msg_id
 (what the send answered, provider_id) and the tracking_id we gave (the
 idempotency key). It is authenticated the same way, by a token in the URL
-(ZALO_WEBHOOK_TOKEN); every other event is answered 200 and ignored.
+(ZALO_WEBHOOK_TOKEN), and, when ZALO_OA_SECRET_KEY is set, by the
+X-ZEvent-Signature header: "mac=" + sha256(app id + raw body + the body's
+timestamp + OA secret key), as Zalo's OA webhook documentation has it
+(a wrong or missing one is a 403); every other event is answered 200 and
+ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -36,9 +41,10 @@ import logging
 from flask import Blueprint, abort, current_app, request
 from sqlalchemy import select
 
+from wardsite import mail
 from wardsite.extensions import csrf, db
 from wardsite.forms import strip_control
-from wardsite.mail import DELIVERED, FAILED, QUEUED, SENT, OutboxMessage
+from wardsite.mail import DELIVERED, FAILED, QUEUED, SENT, UNCERTAIN, OutboxMessage
 from wardsite.notify.channels import available
 from wardsite.notify.zalo import NO_ZALO
 from wardsite.timeutil import utcnow
@@ -100,6 +106,30 @@ def zalo_error(text: str) -> tuple[int | None, str]:
     return None, text if isinstance(text, str) else ""
 
 
+def zalo_signature(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
+    """The X-ZEvent-Signature Zalo sends with an OA webhook event:
+    "mac=" and the SHA-256 (hex) of the app id, the raw JSON body, the
+    body's "timestamp" and the OA secret key, in that order."""
+    digest = hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret.encode()).hexdigest()
+    return f"mac={digest}"
+
+
+def zalo_signature_ok(body: bytes, event) -> bool:
+    """The event's signature is Zalo's, with ZALO_OA_SECRET_KEY (the Official
+    Account's secret key, not the app's) and ZALO_APP_ID (or the event's
+    app_id when that is not set)."""
+    config = current_app.config
+    if not isinstance(event, dict):
+        return False
+    app_id = str(config.get("ZALO_APP_ID") or event.get("app_id") or "")
+    timestamp = event.get("timestamp")
+    if not app_id or timestamp is None or isinstance(timestamp, (dict, list)):
+        return False
+    expected = zalo_signature(app_id, body, str(timestamp), str(config["ZALO_OA_SECRET_KEY"]))
+    given = request.headers.get("X-ZEvent-Signature", "").strip()
+    return hmac.compare_digest(given.lower().encode("utf-8", "replace"), expected.encode())
+
+
 def _token_ok(setting: str, token: str) -> bool:
     expected = current_app.config.get(setting) or ""
     return bool(expected) and hmac.compare_digest(token.encode("utf-8", "replace"), expected.encode("utf-8"))
@@ -127,7 +157,7 @@ def apply_report(report: dict[str, str]) -> str:
     message = _message(report)
     if message is None:
         return "unknown"
-    if message.status != SENT:
+    if message.status not in (SENT, UNCERTAIN):  # a report settles an uncertain one: it went
         return "unchanged"  # a repeated report, or about a message queued again
     status = report.get("sendstatus", "")
     success, failed = _number(report.get("sendsuccess", "0")), _number(report.get("sendfailed", "0"))
@@ -139,7 +169,8 @@ def apply_report(report: dict[str, str]) -> str:
         code, text = zalo_error(report.get("error_info", ""))
         is_zns = report.get("typeid", "") in ZNS_TYPES or message.channel == "zalo"
         error = f"eSMS: {code}: {text}" if code is not None else f"eSMS: SendStatus {status}" + (f": {text}" if text else "")
-        if is_zns and code == NO_ZALO and message.channel == "zalo" and "sms" in available(current_app.config):
+        if is_zns and code == NO_ZALO and message.channel == "zalo" and "sms" in available(current_app.config) \
+                and mail.can_resend(message):  # a one-time code, masked once sent, is never sent again
             # A new idempotency key: eSMS would drop the SMS as a duplicate RequestId of the ZNS.
             message.resends += 1
             message.status, message.channel, message.next_attempt_at = QUEUED, "sms", utcnow()
@@ -169,7 +200,14 @@ def esms_report(token: str):
 def zalo_event(token: str):
     if not _token_ok("ZALO_WEBHOOK_TOKEN", token):
         abort(404)
-    event = request.get_json(silent=True)
+    raw = request.get_data(cache=True)
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        event = None
+    if current_app.config.get("ZALO_OA_SECRET_KEY") and not zalo_signature_ok(raw, event):
+        log.warning("Zalo event refused: its X-ZEvent-Signature does not match")
+        abort(403)
     outcome = "ignored"
     if isinstance(event, dict) and event.get("event_name") == "user_received_message":
         body = event.get("message") if isinstance(event.get("message"), dict) else {}

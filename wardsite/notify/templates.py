@@ -94,6 +94,10 @@ KINDS: dict[str, Kind] = {
         Kind("waitlist_offer", "resident", "Có chỗ trống {time} ngày {date}",
              "Có chỗ trống {time} ngày {date} cho lịch hẹn {code}. Giữ chỗ trước {until}: {link}",
              (TIME, DATE, CODE, Param("until", 11), LINK)),
+        Kind("phone_code", "resident", "Mã xác nhận đặt lịch: {code}",
+             "Mã xác nhận đặt lịch hẹn của phường: {code}, dùng trong {minutes} phút. Chỉ nhập mã trên trang "
+             "đặt lịch, không đọc mã cho ai.",
+             (CODE, Param("minutes", 3))),
         Kind("visit_rate", "resident", "Mời đánh giá buổi hướng dẫn {code}",
              "Cảm ơn đã đón đội hướng dẫn ngày {date}. Mời đánh giá buổi {code}: {link}",
              (DATE, CODE, LINK)),
@@ -119,6 +123,19 @@ KINDS: dict[str, Kind] = {
              (CODE, TIME, DATE, LINK)),
     )
 }
+
+
+# Kinds whose text is a secret for the recipient alone (a one-time code): the
+# outbox keeps it only until the message is sent or fails, then masks it, and
+# nobody sends it again (a leader's resend, a report's fallback to SMS): the
+# resident asks for a new code instead.
+SECRET_KINDS = {"phone_code": ("code",)}
+MASK = "******"
+
+
+def masked(name: str, params: dict) -> dict:
+    """`params` with the secret values of kind `name` masked."""
+    return {key: MASK if key in SECRET_KINDS.get(name, ()) else value for key, value in params.items()}
 
 
 def kind(name: str) -> Kind:

@@ -19,12 +19,21 @@ change does; the worker then:
 A worker killed after the provider accepted a message but before it committed
 "sent" leaves the message claimed; once the lease runs out another attempt
 goes out with the same idempotency key, which eSMS answers "duplicate request
-id" (counted as sent). Quiet hours hold phone messages that are not about
+id" (counted as sent). Zalo's own API is not known to drop a repeated
+tracking_id and cannot be asked about one, so before asking it the worker
+commits the message as in Zalo's hands (provider_id IN_FLIGHT); a claim taken
+over in that state is marked "uncertain" instead of being sent again: the
+message log shows it with a resend button for a leader who has checked with
+the recipient, and Zalo's delivery report, if it comes, makes it "delivered". Quiet hours hold phone messages that are not about
 today; a daily cost cap holds paid messages until the next day.
+
+Other areas hand the worker tasks of their own (`add_task`): the roster's
+fill jobs run between two batches, so one command runs all background work.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import secrets
@@ -35,10 +44,11 @@ from datetime import datetime, time as clock, timedelta
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from wardsite.extensions import db
-from wardsite.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
+from wardsite.mail import FAILED, IN_FLIGHT, QUEUED, SENDING, SENT, UNCERTAIN, OutboxMessage
+from wardsite.notify import templates
 from wardsite.notify.channels import EmailChannel, available
 from wardsite.notify.result import Notice, SendResult
 from wardsite.timeutil import WARD_TZ, from_local, local_now, utcnow
@@ -47,6 +57,15 @@ log = logging.getLogger("wardsite.notify.worker")
 
 PHONE_CHANNELS = ("zalo", "sms")
 MAX_BACKOFF_SECONDS = 6 * 3600
+
+# Other background work the worker does between batches: each task does one
+# piece (e.g. one fill job) and says how many it did (0: nothing waiting).
+TASKS: list = []
+
+
+def add_task(task) -> None:
+    if task not in TASKS:
+        TASKS.append(task)
 
 
 def parse_quiet_hours(text: str) -> tuple[clock, clock] | None:
@@ -107,7 +126,22 @@ class Worker:
     # Claiming ------------------------------------------------------------------
 
     def requeue_stale(self, now: datetime | None = None) -> int:
+        """Take over the claims that ran out: queued again, except a message
+        that was in the hands of a provider that does not drop a repeated
+        request (marked IN_FLIGHT): that one may have gone, so it becomes
+        "uncertain" for a leader to check and resend, never sent twice by itself."""
         now = now or utcnow()
+        uncertain = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now,
+                   OutboxMessage.provider_id == IN_FLIGHT)
+            .values(status=UNCERTAIN, claim_token=None, claimed_until=None, provider_id="",
+                    error="the worker stopped while Zalo was sending it: it may have gone; "
+                          "check with the recipient before sending again")
+            .execution_options(synchronize_session=False)
+        ).rowcount or 0
+        if uncertain:
+            log.warning("%s message(s) may have been sent by a worker that stopped: marked uncertain", uncertain)
         result = db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now)
@@ -160,6 +194,13 @@ class Worker:
     def _finish(self, message: OutboxMessage, **values) -> None:
         values.setdefault("claim_token", None)
         values.setdefault("claimed_until", None)
+        # The provider answered: no longer in its hands, whatever the answer.
+        values.setdefault("provider_id", case((OutboxMessage.provider_id == IN_FLIGHT, ""),
+                                              else_=OutboxMessage.provider_id))
+        if message.kind in templates.SECRET_KINDS and values.get("status") in (SENT, FAILED):
+            # A one-time code stays readable only until it has gone (or never will).
+            hidden = templates.masked(message.kind, message.parameters)
+            values.update(params=json.dumps(hidden, ensure_ascii=False), body=templates.render(message.kind, hidden))
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token)
@@ -173,12 +214,23 @@ class Worker:
         if channel is None:  # its settings were removed since the claim
             self._finish(message, status=QUEUED, attempts=message.attempts - 1, next_attempt_at=now)
             return SendResult.retry(message.channel, "channel", "not configured")
+        if message.kind in templates.SECRET_KINDS and message.created_at is not None and \
+                message.created_at < now - timedelta(minutes=float(self.config.get("VISIT_PHONE_CODE_MINUTES", 10))):
+            self._finish(message, status=FAILED, error="expired before it could be sent")
+            return SendResult.failed(channel.name, "expired", "a one-time code past its time")
         price = self.price(channel.name)
         if price and self.cost_cap and self._spent_today() + price > self.cost_cap:
             tomorrow = from_local(datetime.combine(local_now().date() + timedelta(days=1), clock()))
             self._finish(message, status=QUEUED, attempts=message.attempts - 1, next_attempt_at=tomorrow,
                          error="daily cost cap reached")
             return SendResult.retry(channel.name, "cap", "daily cost cap reached")
+        if not getattr(channel, "repeats_safely", True):
+            # Said before asking: if this worker dies before the answer is
+            # committed, whoever takes the claim over knows it may have gone.
+            db.session.execute(update(OutboxMessage)
+                               .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.claim_token)
+                               .values(provider_id=IN_FLIGHT).execution_options(synchronize_session=False))
+            db.session.commit()
         result = self._send(channel, message)
         now = utcnow()
         if result.ok:
@@ -219,7 +271,19 @@ class Worker:
                 self._finish(message, status=QUEUED, attempts=message.attempts - 1, next_attempt_at=utcnow())
                 continue
             self.send_one(message)
-        return len(batch)
+        return len(batch) + self.run_tasks()
+
+    def run_tasks(self) -> int:
+        done = 0
+        for task in TASKS:
+            if self.stopping:
+                break
+            try:
+                done += task()
+            except Exception:  # noqa: BLE001 - one area's bug must not stop the messages
+                db.session.rollback()
+                log.exception("background task %s failed", getattr(task, "__name__", task))
+        return done
 
     def run(self, poll: float, until_idle: bool = False) -> None:
         while not self.stopping:

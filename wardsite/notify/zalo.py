@@ -97,6 +97,7 @@ class RefreshFailed(Exception):
 
 class ZaloZnsChannel(Channel):
     name = "zalo"
+    repeats_safely = False  # no documented dedupe of tracking_id, no lookup by it
 
     def __init__(self, template_ids: dict, store: TokenStore, app_id: str = "", secret_key: str = "",
                  url: str = ZNS_URL, oauth_url: str = OAUTH_URL,

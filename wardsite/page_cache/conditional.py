@@ -10,14 +10,17 @@ from flask import request, session
 from werkzeug.wrappers import Response
 
 
-def etag(digest: str, slots: list[tuple], values: list[str]) -> tuple[str, bool]:
+def etag(digest: str, slots: list[tuple], values: list[str], session_token: str | None = None) -> tuple[str, bool]:
     """(tag, weak). A CSRF token is signed with the time, but any token of the
-    session is good: the tag names the session's token, and is weak."""
+    session is good: the tag names the session's token (`session_token`, or
+    the session's), and is weak."""
     if not slots:
         return digest, False
     parts = [digest]
     for slot, value in zip(slots, values):
-        parts.append(session.get("csrf_token", "") if slot[0] == "csrf" else value)
+        if slot[0] == "csrf":
+            value = session.get("csrf_token", "") if session_token is None else session_token
+        parts.append(value)
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest(), any(s[0] == "csrf" for s in slots)
 
 

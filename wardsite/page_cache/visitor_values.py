@@ -10,14 +10,18 @@ form fields in `wardsite.forms`)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import secrets
 from collections.abc import Callable
 
 from urllib.parse import parse_qsl
 
-from flask import g
+from flask import Flask, g
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
@@ -112,3 +116,88 @@ def fill_live(response: Response) -> None:
     if live_values and not response.is_streamed:
         body = response.get_data(as_text=True)
         response.set_data(MARKER.sub(lambda match: str(live_values[int(match.group(1))][1]), body))
+
+
+# Before Flask ------------------------------------------------------------------------
+
+FILLABLE = {"csrf", "token"}
+
+
+def fillable(slots: list[tuple]) -> bool:
+    """FastPath may fill these slots itself: CSRF and one-time tokens, no live value."""
+    return all(slot[0] in FILLABLE for slot in slots)
+
+
+class FreshTokens:
+    """A kept form's per-visitor values drawn without Flask, for a visitor
+    without a session, exactly as Flask-WTF and Flask's session would: a new
+    session holding only a new CSRF token, its signed cookie, the signed token
+    in the page. What Flask sent the first such visitor gives everything else
+    (`replayable` checks that its cookie held nothing but the token)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        interface = app.session_interface
+        self.sessions = interface.get_signing_serializer(app) if type(interface) is SecureCookieSessionInterface else None
+        self.cookie_name = app.config["SESSION_COOKIE_NAME"]
+        self.field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        self.csrf = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+
+    def _session_of(self, headers: list) -> dict | None:
+        """The session Flask's reply set, or None when it set none."""
+        cookies = [value for name, value in headers if name.lower() == "set-cookie"]
+        if not cookies:
+            return None
+        value = cookies[0].split(";", 1)[0].partition("=")[2]
+        try:
+            return self.sessions.loads(value)
+        except BadSignature:
+            return {"unreadable": True}
+
+    def replayable(self, entry, headers: list) -> bool:
+        if not fillable(entry.slots) or self.sessions is None:
+            return False
+        cookies = [value for name, value in headers if name.lower() == "set-cookie"]
+        csrf = any(slot[0] == "csrf" for slot in entry.slots)
+        if not csrf:
+            return not cookies
+        if len(cookies) != 1 or not cookies[0].startswith(self.cookie_name + "="):
+            return False
+        attributes = cookies[0].lower()
+        if "expires=" in attributes or "max-age=" in attributes:  # a permanent session: its date moves
+            return False
+        session = self._session_of(headers)
+        return session is not None and set(session) == {self.field}
+
+    def fill(self, entry, reply) -> tuple[list, bytes]:
+        """(headers, body) of `reply` for a new visitor: their own tokens, cookie, ETag and length."""
+        from flask_compress.flask_compress import _compress_data
+
+        from wardsite.page_cache.conditional import etag
+
+        raw = hashlib.sha1(os.urandom(64)).hexdigest()  # as Flask-WTF draws a session's token
+        values = [self.csrf.dumps(raw) if slot[0] == "csrf" else secrets.token_urlsafe(16) for slot in entry.slots]
+        encoded = [value.encode() for value in values]
+        parts = [entry.segments[0]]
+        for slot_id, segment in zip(entry.slot_ids, entry.segments[1:]):
+            parts.append(encoded[slot_id])
+            parts.append(segment)
+        body = b"".join(parts)
+        tag, weak = etag(entry.digest, entry.slots, values, session_token=raw)
+        encoding = next((value for name, value in reply.headers if name.lower() == "content-encoding"), None)
+        if encoding is not None:
+            with self.app.app_context():
+                body = _compress_data(self.app, body, encoding)
+        headers = []
+        for name, value in reply.headers:
+            lower = name.lower()
+            if lower == "set-cookie":
+                rest = value.split(";", 1)[1] if ";" in value else ""
+                value = f"{self.cookie_name}={self.sessions.dumps({self.field: raw})}" + (f";{rest}" if rest else "")
+            elif lower == "etag":
+                value = f'W/"{tag}"' if weak else f'"{tag}:{encoding}"' if encoding else f'"{tag}"'
+            elif lower == "content-length":
+                value = str(len(body))
+            headers.append((name, value))
+        return headers, body

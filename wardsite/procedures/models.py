@@ -54,6 +54,7 @@ class Sector(db.Model):
     """A lĩnh vực: hộ tịch, chứng thực, cư trú..."""
 
     __tablename__ = "procedure_sector"
+    __table_args__ = {"info": {"page_cache": "procedures"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -65,7 +66,7 @@ class Sector(db.Model):
 
 class Procedure(db.Model):
     __tablename__ = "procedure"
-    __table_args__ = (Index("ix_procedure_published_name", "published", "name_folded"),)
+    __table_args__ = (Index("ix_procedure_published_name", "published", "name_folded"), {"info": {"page_cache": "procedures"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -175,6 +176,7 @@ class Channel(db.Model):
     """One way to file the procedure (in person, online, by post) with its time and fee."""
 
     __tablename__ = "procedure_channel"
+    __table_args__ = {"info": {"page_cache": "procedures"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
@@ -198,6 +200,7 @@ class Channel(db.Model):
 
 class Step(db.Model):
     __tablename__ = "procedure_step"
+    __table_args__ = {"info": {"page_cache": "procedures"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
@@ -211,6 +214,7 @@ class Document(db.Model):
     """A paper to bring: its name, its group, the form template, how many originals, copies and photocopies."""
 
     __tablename__ = "procedure_document"
+    __table_args__ = {"info": {"page_cache": "procedures"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), index=True)

@@ -179,6 +179,9 @@ def current_index() -> Index:
     within RECHECK_SECONDS, when one cheap aggregate query tells whether the
     table changed. The index is rebuilt only when it did.
     """
+    from wardsite import page_cache
+
+    page_cache.reads(Procedure.__tablename__)  # a page using the index depends on the catalogue
     key = f"{db.engine.url}#{id(db.engine)}"
     now = time.monotonic()
     with _lock:

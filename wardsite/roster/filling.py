@@ -42,6 +42,7 @@ class FillPlan:
     empty: dict[int, tuple[int, str]]
     # Every shift read, held here: the session keeps only records someone holds.
     shifts: list[Shift] = field(default_factory=list)
+    proven_optimal: bool = True  # False: the solver stopped at its time limit, best found
 
     @property
     def fingerprint(self) -> str:
@@ -76,6 +77,7 @@ class FillReport:
     added_seats: list[tuple[str, str]] = field(default_factory=list)
     removed_seats: list[tuple[str, str]] = field(default_factory=list)
     told: notices.Told = field(default_factory=notices.Told)  # about changes to published seats
+    proven_optimal: bool = True  # False: the best roster found, not proven best (a time limit)
 
 
 def roster_rules() -> rostering.Rules:
@@ -207,6 +209,7 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
         filled=sum(1 for _v, s in result.assignments if s in in_range),
         added=added, removed=removed,
         empty={k: v for k, v in result.empty.items() if k in in_range}, shifts=week_shifts,
+        proven_optimal=getattr(result, "proven_optimal", True),
     )
 
 
@@ -233,6 +236,7 @@ def apply_plan(plan: FillPlan) -> FillReport:
     return FillReport(
         plan.seats, plan.filled, len(plan.added), len(plan.removed), plan.empty,
         added_seats=[(v.name, describe(s)) for v, s in plan.added], removed_seats=removed_seats, told=told,
+        proven_optimal=plan.proven_optimal,
     )
 
 

@@ -26,6 +26,7 @@ class ShiftTemplate(db.Model):
     """A weekly shift, e.g. the counter on Mondays 07:30–11:30."""
 
     __tablename__ = "shift_template"
+    __table_args__ = {"info": {"page_cache": "roster"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -50,7 +51,7 @@ class ShiftTemplate(db.Model):
 
 class Shift(db.Model):
     __tablename__ = "shift"
-    __table_args__ = (Index("ix_shift_starts_at", "starts_at"),)
+    __table_args__ = (Index("ix_shift_starts_at", "starts_at"), {"info": {"page_cache": "roster"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -127,7 +128,7 @@ class Assignment(db.Model):
     rostering never moves them."""
 
     __tablename__ = "shift_assignment"
-    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"), {"info": {"page_cache": "roster"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"))
@@ -150,7 +151,7 @@ class ShiftExclusion(db.Model):
     put back. Putting them on the shift by hand again lifts it."""
 
     __tablename__ = "shift_exclusion"
-    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"), {"info": {"page_cache": None}})  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
@@ -165,6 +166,7 @@ class SwapOffer(db.Model):
     """A volunteer offers their seat; another eligible volunteer takes it."""
 
     __tablename__ = "shift_swap"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"), index=True)
@@ -177,3 +179,31 @@ class SwapOffer(db.Model):
     shift: Mapped[Shift] = relationship()
     from_volunteer: Mapped[Volunteer] = relationship(foreign_keys=[from_volunteer_id])
     to_volunteer: Mapped[Volunteer | None] = relationship(foreign_keys=[to_volunteer_id])
+
+
+class FillJob(db.Model):
+    """A fill or re-plan of a week, run by the worker (`flask notify worker`)
+    outside the web request: queued, running (claimed with a token and a
+    lease, like the outbox), done (its result, JSON) or failed. A re-plan's
+    result is the plan to show; it is saved only once the leader confirms
+    (then `applied_at`)."""
+
+    __tablename__ = "roster_fill_job"
+    __table_args__ = (Index("ix_roster_fill_job_due", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "fill" or "replan"
+    start_day: Mapped[date] = mapped_column()
+    end_day: Mapped[date] = mapped_column()
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, running, done, failed
+    progress: Mapped[str] = mapped_column(String(20), default="", server_default="")  # a step of jobs.STEPS
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str | None] = mapped_column(db.Text)
+    error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

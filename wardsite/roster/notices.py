@@ -12,7 +12,9 @@ concerns, and has them tell the residents.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from wardsite import mail
@@ -184,3 +186,54 @@ def _tell(volunteer: Volunteer, shift: Shift, what: str) -> int:
     key = f"seat-{what}:{shift.id}:{volunteer.id}:{utcnow():%Y%m%d%H%M%S%f}"
     same_day = to_local(shift.starts_at).date() == to_local(utcnow()).date()
     return 1 if tell_volunteer(volunteer, "shift_changed", shift_params(shift), key, subject, body, same_day) else 0
+
+
+def tell_swap_offered(offer) -> int:
+    """A volunteer offers their seat (`offer`, a SwapOffer just made): tell the
+    volunteers who could take it (active, free, within every hard rule, as
+    `services.conflicts` checks), on each one's chosen channel, at most
+    ROSTER_SWAP_TELL_MAX of them (0: none), those with the fewest seats that
+    week first. Quiet hours hold it as the worker does, except for a shift
+    today. How many were told."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import selectinload
+
+    from wardsite.extensions import db
+    from wardsite.roster import services
+
+    cap = int(current_app.config.get("ROSTER_SWAP_TELL_MAX", 10) or 0)
+    shift = offer.shift
+    seat = services.open_offer_assignment(offer)
+    if cap <= 0 or seat is None or shift.cancelled or shift.ends_at <= utcnow():
+        return 0
+    # Availability, dates away and skill read in memory first; the rules that
+    # need the volunteer's other seats only for those, until the cap is reached.
+    candidates = [volunteer for volunteer in db.session.scalars(
+        select(Volunteer).where(Volunteer.active.is_(True), Volunteer.id != offer.from_volunteer_id)
+        .options(selectinload(Volunteer.availability), selectinload(Volunteer.dates_away))
+        .order_by(Volunteer.id)) if volunteer.message_channel is not None and services.is_eligible(volunteer, shift)]
+    from wardsite.roster.models import Assignment
+
+    week = services.week_start(shift.local_day)
+    first, last = services.local_range(week, week + timedelta(days=6))
+    load = dict(db.session.execute(
+        select(Assignment.volunteer_id, func.count()).join(Assignment.shift)
+        .where(Shift.cancelled.is_(False), Shift.starts_at >= first, Shift.starts_at < last)
+        .group_by(Assignment.volunteer_id)).all())
+    when = describe(shift)
+    same_day = to_local(shift.starts_at).date() == to_local(utcnow()).date()
+    told = 0
+    for volunteer in sorted(candidates, key=lambda v: (load.get(v.id, 0), v.id)):
+        if told >= cap:
+            break
+        if services.conflicts(volunteer, shift, leaving=seat):
+            continue
+        with mail.ward_language():
+            subject = _("Can you take the shift %(when)s?", when=when)
+            body = _("Hello %(name)s,\n\nA volunteer cannot come to the duty shift %(when)s and offers it. "
+                     "If you can come, take it on your page: %(link)s\n\nThank you.",
+                     name=volunteer.name, when=when, link=my_page_link())
+        if tell_volunteer(volunteer, "swap_offered", shift_params(shift), f"swap-offered:{offer.id}:{volunteer.id}",
+                          subject, body, same_day):
+            told += 1
+    return told

@@ -5,27 +5,34 @@ moving a volunteer to another seat (the rules it breaks shown first).
 They are routes of the roster blueprint (`blueprint.bp`), so their endpoints
 are `roster.*` beside the week view in `routes`.
 
-A confirmation carries a key of what it showed (`confirm`): if the roster or
-the bookings changed in between, the leader is shown the changes again
-instead of saving something they did not see."""
+A fill or a re-plan runs as a background job (`jobs`, run by the worker):
+the button queues it and shows its page, which asks again until the job is
+done, then shows the result (a re-plan's changes, to confirm).
+
+A confirmation carries a key of what it showed (`confirm`), or the re-plan
+job's stamp of the roster: if the roster or the bookings changed in between,
+the leader is told instead of saving something they did not see."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from wardsite.accounts.permissions import roles_required
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
-from wardsite.roster import moves, services
+from wardsite.htmx import render
+from wardsite.roster import jobs, moves, services, swaps
 from wardsite.roster.blueprint import bp, parse_day
-from wardsite.roster.models import Shift
+from wardsite.roster.models import FillJob, Shift, SwapOffer
 from wardsite.timeutil import local_today
 
 SEATS_LISTED = 8  # in the message; the rest are counted
+POLL_SECONDS = 2  # how often a job's page asks again while the job runs
 
 
 def _form_week() -> date:
@@ -39,31 +46,51 @@ def _seat_list(seats: list[tuple[str, str]]) -> str:
     return listed
 
 
-def _flash_fill_report(report: services.FillReport) -> None:
-    """What the fill did, in words: the seats filled, then who was added and who was taken off."""
-    flash(_("Roster filled: %(filled)s of %(seats)s seats; %(added)s added, %(removed)s removed.",
-            filled=report.filled, seats=report.seats, added=report.added, removed=report.removed), "success")
-    if report.added_seats:
-        flash(_("Added: %(seats)s.", seats=_seat_list(report.added_seats)), "success")
-    if report.removed_seats:
-        flash(_("Taken off: %(seats)s.", seats=_seat_list(report.removed_seats)), "success")
-    if report.told.volunteers or report.told.visits:
-        flash(_("Messages queued in the outbox for %(volunteers)s volunteers and %(visits)s home visits.",
-                volunteers=report.told.volunteers, visits=report.told.visits), "success")
+def report_lines(report: dict) -> list[str]:
+    """What a fill did, in words (`jobs.report_result`): the seats filled, who
+    was added and who was taken off, who was told, and whether the roster is
+    proven the best."""
+    lines = [_("Roster filled: %(filled)s of %(seats)s seats; %(added)s added, %(removed)s removed.",
+               filled=report["filled"], seats=report["seats"], added=report["added"], removed=report["removed"])]
+    if report["added_seats"]:
+        lines.append(_("Added: %(seats)s.", seats=_seat_list(report["added_seats"])))
+    if report["removed_seats"]:
+        lines.append(_("Taken off: %(seats)s.", seats=_seat_list(report["removed_seats"])))
+    told = report["told"]
+    if told["volunteers"] or told["visits"]:
+        lines.append(_("Messages queued in the outbox for %(volunteers)s volunteers and %(visits)s home visits.",
+                       volunteers=told["volunteers"], visits=told["visits"]))
+    if not report.get("proven_optimal", True):
+        lines.append(not_proven_line())
+    return lines
+
+
+def not_proven_line() -> str:
+    """Said on the fill's and the re-plan's pages when the solver stopped at its time limit."""
+    return _("This is the best roster found in the time allowed, not proven the best.")
 
 
 def _key(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
+def _queue(kind: str, week: date):
+    """Queue a fill or re-plan job for `week` and show its page; with
+    ROSTER_FILL_INLINE (tests, development) the job is run here and then."""
+    job = jobs.queue(kind, week, week + timedelta(days=6), user_id=current_user.id)
+    db.session.commit()
+    if current_app.config.get("ROSTER_FILL_INLINE"):
+        jobs.run_due()
+    return redirect(url_for("roster.fill_job", job_id=job.id), 303)
+
+
 @bp.route("/quan-tri/lich-truc/xep", methods=["POST"])
 @roles_required("leader")
 def fill():
+    """Queue the fill of the week; the job's page shows how it goes."""
     week = _form_week()
     if EmptyForm().validate_on_submit():
-        report = services.fill_roster(week, week + timedelta(days=6))
-        db.session.commit()
-        _flash_fill_report(report)
+        return _queue("fill", week)
     return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
 
 
@@ -78,41 +105,69 @@ def publish():
     return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
 
 
-# Re-planning a published week -------------------------------------------------------------
-
-
-def _replan(week: date):
-    """The re-plan of `week`, what it does to the teams and home visits, and its key."""
-    plan = services.plan_fill(week, week + timedelta(days=6), replan=True)
-    changes = plan.team_changes()
-    visits = services.booking_hooks().team_changes(changes)
-    return plan, changes, visits, _key(plan.fingerprint, [(v.visit_id, v.after) for v in visits])
+# Fill and re-plan jobs, and confirming a re-plan ------------------------------------------
 
 
 @bp.route("/quan-tri/lich-truc/lap-lai", methods=["GET", "POST"])
 @roles_required("leader")
 def replan():
-    """GET: what re-planning the week would change, nothing saved. POST: save
-    exactly that (the key of what was shown must still match), and tell
-    everyone concerned."""
+    """GET: what a re-plan is, with the button that starts one. POST: queue
+    the re-plan of the week (nothing is saved: its page shows the changes,
+    to confirm)."""
     if request.method == "GET":
         week = services.week_start(parse_day(request.args.get("tuan"), local_today()))
-    else:
-        week = _form_week()
-    plan, changes, visits, key = _replan(week)
-    status = 200
-    if request.method == "POST" and EmptyForm().validate_on_submit():
-        if request.form.get("confirm") == key:
-            report = services.apply_plan(plan)
-            db.session.commit()
-            _flash_fill_report(report)
-            return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
-        flash(_("The roster or the bookings changed since you looked. Here are the changes as they stand now: "
-                "please check them again."), "error")
-        status = 409
-    return render_template(
-        "roster/replan.html", week=week, plan=plan, changes=changes, visits=visits, key=key,
-    ), status
+        return render_template("roster/replan_start.html", week=week)
+    week = _form_week()
+    if EmptyForm().validate_on_submit():
+        return _queue("replan", week)
+    return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
+
+
+def _job_or_404(job_id: int) -> FillJob:
+    return db.session.get(FillJob, job_id) or abort(404)
+
+
+def _job_context(job: FillJob) -> dict:
+    values = jobs.result(job) if job.status == jobs.DONE else {}
+    return {
+        "job": job, "week": services.week_start(job.start_day), "values": values,
+        "lines": report_lines(values) if job.kind == "fill" and values else [],
+        "not_proven": not_proven_line() if values and not values.get("proven_optimal", True) else "",
+        "step": jobs.STEPS.get(job.progress, jobs.STEPS[""]), "ahead": jobs.ahead_of(job) if job.status == jobs.QUEUED else 0,
+        "finished": job.status in (jobs.DONE, jobs.FAILED), "poll_seconds": POLL_SECONDS,
+    }
+
+
+@bp.route("/quan-tri/lich-truc/viec/<int:job_id>")
+@roles_required("leader")
+def fill_job(job_id: int):
+    """A fill or re-plan job: waiting, running (the page asks again every few
+    seconds: htmx, or a refresh without JavaScript), then its result."""
+    job = _job_or_404(job_id)
+    return render("roster/fill_job.html", "roster/_fill_job.html", target="fill-job", **_job_context(job))
+
+
+@bp.route("/quan-tri/lich-truc/viec/<int:job_id>/xac-nhan", methods=["POST"])
+@roles_required("leader")
+def replan_confirm(job_id: int):
+    """Save the re-plan the job showed, if the roster and the bookings are
+    still what it was worked out from, and tell everyone concerned."""
+    job = _job_or_404(job_id)
+    week = services.week_start(job.start_day)
+    if job.kind != "replan" or job.status != jobs.DONE or not EmptyForm().validate_on_submit():
+        return redirect(url_for("roster.fill_job", job_id=job.id), 303)
+    if job.applied_at is not None:
+        flash(_("This re-plan is already saved."), "success")
+        return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
+    if jobs.still_valid(job):
+        report = jobs.apply_replan(job)
+        db.session.commit()
+        for line in report_lines(jobs.report_result(report)):
+            flash(line, "success")
+        return redirect(url_for("roster.roster", tuan=week.isoformat()), 303)
+    flash(_("The roster or the bookings changed since this re-plan was worked out. Please re-plan again "
+            "to see the changes as they stand now."), "error")
+    return render_template("roster/fill_job.html", stale=True, **_job_context(job)), 409
 
 
 # Cancelling and restoring a shift ----------------------------------------------------------
@@ -206,3 +261,36 @@ def move_seat(assignment_id: int):
         return redirect(url_for("roster.move_seat", assignment_id=assignment.id), 303)
     return render_template("roster/move_seat.html", assignment=assignment, source=source,
                            targets=moves.targets(assignment), target=target, plan=plan, key=key)
+
+
+# Swaps a leader approves (ROSTER_SWAP_NEEDS_APPROVAL) -----------------------------------------
+
+
+@bp.route("/quan-tri/lich-truc/doi-ca/<int:offer_id>/duyet", methods=["POST"])
+@roles_required("leader")
+def swap_approve(offer_id: int):
+    offer = db.session.get(SwapOffer, offer_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        problems = swaps.approve(offer)
+        if problems:
+            db.session.rollback()
+            flash(_("The swap cannot be approved: %(reasons)s", reasons=" ".join(problems)), "error")
+        else:
+            db.session.commit()
+            flash(_("Swap approved: %(name)s has the shift; both volunteers were told.", name=offer.to_volunteer.name),
+                  "success")
+    return redirect(url_for("roster.swaps"), 303)
+
+
+@bp.route("/quan-tri/lich-truc/doi-ca/<int:offer_id>/tu-choi", methods=["POST"])
+@roles_required("leader")
+def swap_refuse(offer_id: int):
+    offer = db.session.get(SwapOffer, offer_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        if swaps.refuse(offer):
+            db.session.commit()
+            flash(_("Swap refused: the shift stays with %(name)s and is offered again; both volunteers were told.",
+                    name=offer.from_volunteer.name), "success")
+        else:
+            flash(_("This swap is no longer waiting for approval."), "error")
+    return redirect(url_for("roster.swaps"), 303)

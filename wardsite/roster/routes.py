@@ -21,7 +21,8 @@ from wardsite.extensions import db
 from wardsite.forms import EmptyForm
 from wardsite.htmx import is_htmx, render
 from wardsite.pages import add_staff_link
-from wardsite.roster import hours as roster_hours, services
+from wardsite.roster import hours as roster_hours, jobs, services
+from wardsite.roster import swaps as swap_approvals
 from wardsite.roster import planning_routes  # noqa: F401 (the planning screens add their routes to bp)
 from wardsite.roster.blueprint import bp, parse_day
 from wardsite.roster.filling import REASONS
@@ -46,7 +47,8 @@ station_services.set_duty_lookup(staffed_on)
 volunteer_services.set_duty_lookup(on_duty_today)
 
 ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent")}
-SWAP_STATUSES = {"open": _l("Open"), "taken": _l("Taken"), "withdrawn": _l("Withdrawn")}
+SWAP_STATUSES = {"open": _l("Open"), "pending": _l("Waiting for approval"), "taken": _l("Taken"),
+                 "withdrawn": _l("Withdrawn")}
 
 
 @bp.context_processor
@@ -97,7 +99,8 @@ def my_page():
     past = [a for a in reversed(recent) if a.shift.local_day < today]
     my_offers = {
         offer.shift_id: offer
-        for offer in db.session.scalars(select(SwapOffer).where(SwapOffer.from_volunteer_id == volunteer.id, SwapOffer.status == "open"))
+        for offer in db.session.scalars(select(SwapOffer).where(SwapOffer.from_volunteer_id == volunteer.id,
+                                                                SwapOffer.status.in_(("open", "pending"))))
     }
     return render_template(
         "roster/my_page.html", volunteer=volunteer, mine=mine, past=past, my_offers=my_offers, today=today,
@@ -128,6 +131,10 @@ def take_swap(offer_id: int):
         if problems:
             db.session.rollback()
             flash(_("You cannot take this shift: %(reasons)s", reasons=" ".join(problems)), "error")
+        elif offer.status == "pending":
+            db.session.commit()
+            flash(_("Thank you! The leader approves swaps: the shift is yours once approved, and you will be told."),
+                  "success")
         else:
             db.session.commit()
             flash(_("The shift is yours now. Thank you!"), "success")
@@ -194,6 +201,7 @@ def _week_context(week: date):
         "any_published": any(s.published_at for s in live),
         "excluded": services.excluded_volunteers(live),
         "closed": station_services.ward_closed_days(week, week + timedelta(days=6)),
+        "job_under_way": jobs.under_way(week),
     }
 
 
@@ -364,4 +372,4 @@ def swaps():
             joinedload(SwapOffer.to_volunteer),
         )
     ))
-    return render_template("roster/swaps.html", offers=offers)
+    return render_template("roster/swaps.html", offers=offers, pending=swap_approvals.pending_offers())

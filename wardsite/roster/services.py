@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -352,6 +353,7 @@ def offer_swap(assignment: Assignment) -> SwapOffer:
     db.session.add(offer)
     db.session.flush()
     record_audit("swap.offered", offer, f"{assignment.volunteer.name}: {describe(assignment.shift)}")
+    notices.tell_swap_offered(offer)
     return offer
 
 
@@ -370,14 +372,25 @@ def take_swap(offer: SwapOffer, volunteer: Volunteer) -> list[str]:
     problems = conflicts(volunteer, offer.shift, leaving=assignment)
     if problems:
         return problems
+    offer.to_volunteer = volunteer
+    if current_app.config.get("ROSTER_SWAP_NEEDS_APPROVAL"):  # the seat changes hands once a leader approves (`swaps`)
+        offer.status = "pending"
+        record_audit("swap.requested", offer, f"{offer.from_volunteer.name} → {volunteer.name}: {describe(offer.shift)}")
+        return []
+    hand_over(offer, assignment, "swap.taken")
+    return []
+
+
+def hand_over(offer: SwapOffer, assignment: Assignment, action: str) -> None:
+    """The offered seat goes to `offer.to_volunteer`, logged as `action`."""
+    volunteer = offer.to_volunteer
     before = notices.teams([offer.shift])
     assignment.volunteer = volunteer
     assignment.pinned = True  # agreed between people: the automatic rostering leaves it
     assignment.attendance = None
     offer.status = "taken"
-    offer.to_volunteer = volunteer
     offer.closed_at = utcnow()
-    record_audit("swap.taken", offer, f"{offer.from_volunteer.name} → {volunteer.name}: {describe(offer.shift)}")
+    record_audit(action, offer, f"{offer.from_volunteer.name} → {volunteer.name}: {describe(offer.shift)}")
     db.session.flush()
     # The two volunteers agreed it; a home visit on the shift has a new team member.
     notices.tell_seat_changes(notices.changes_since(before, [offer.shift]), volunteers=False)

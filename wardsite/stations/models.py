@@ -26,6 +26,7 @@ class Station(db.Model):
     """The one-stop counter or an e-station at a cultural house."""
 
     __tablename__ = "station"
+    __table_args__ = {"info": {"page_cache": "stations"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -81,6 +82,7 @@ class Station(db.Model):
 
 class OpeningHours(db.Model):
     __tablename__ = "station_hours"
+    __table_args__ = {"info": {"page_cache": "stations"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), index=True)
@@ -99,6 +101,7 @@ class Closure(db.Model):
     """Days a station is closed, such as Tết."""
 
     __tablename__ = "station_closure"
+    __table_args__ = {"info": {"page_cache": "stations"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), index=True)
@@ -113,7 +116,7 @@ class StationHost(db.Model):
     """Host rotation: from `week_start` on, the e-station sits at this group's cultural house."""
 
     __tablename__ = "station_host"
-    __table_args__ = (UniqueConstraint("station_id", "week_start"),)
+    __table_args__ = (UniqueConstraint("station_id", "week_start"), {"info": {"page_cache": "stations"}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"))
@@ -132,6 +135,7 @@ class WardDay(db.Model):
     added by hand (a campaign) may still be put on it."""
 
     __tablename__ = "ward_day"
+    __table_args__ = {"info": {"page_cache": "stations"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, unique=True)

@@ -30,6 +30,7 @@ class GuidanceSession(db.Model):
         # Covers the report's one GROUP BY over sessions: read from the index alone.
         Index("ix_guidance_session_report", "day", "station_id", "residential_group_id", "people_guided", "dossiers_filed"),
         Index("ix_guidance_session_logged_by_day", "logged_by_id", "day"),
+        {"info": {"page_cache": "guidance"}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +92,7 @@ class GuidanceSessionProcedure(db.Model):
     __tablename__ = "guidance_session_procedure"
     __table_args__ = (
         Index("ix_guidance_session_procedure_report", "day", "procedure_id", "people_guided", "dossiers_filed"),
+        {"info": {"page_cache": "guidance"}},
     )
 
     session_id: Mapped[int] = mapped_column(ForeignKey("guidance_session.id", ondelete="CASCADE"), primary_key=True)
@@ -116,6 +118,7 @@ class GuidanceDaySummary(db.Model):
     station and the residential group hosting the station that day."""
 
     __tablename__ = "guidance_day_summary"
+    __table_args__ = {"info": {"page_cache": "guidance"}}
 
     period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -130,6 +133,7 @@ class GuidanceProcedureSummary(db.Model):
     """How often each procedure was dealt with in sessions, per day (and per month)."""
 
     __tablename__ = "guidance_procedure_summary"
+    __table_args__ = {"info": {"page_cache": "guidance"}}
 
     period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)

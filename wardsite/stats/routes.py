@@ -17,7 +17,6 @@ from wtforms import SelectChoice
 
 from wardsite.accounts.permissions import require, roles_required
 from wardsite.admin.models import WardSettings
-from wardsite import page_cache
 from wardsite.audit import record_audit
 from wardsite.extensions import db
 from wardsite.forms import EmptyForm
@@ -99,9 +98,6 @@ def log_session():
             form.form_token.errors = [_("This form was already sent from another account. Check the figures and save again.")]
         else:
             return _saved(entry)
-    if not form.form_token.data:
-        # A new form, or one whose token could not be used: a fresh one for the next sending.
-        form.form_token.data = page_cache.unique_token()
     if request.method == "GET":
         chosen = request.args.get("diem", type=int)
         if chosen is not None and any(choice.value == chosen for choice in form.station.choices):
@@ -258,7 +254,6 @@ def rebuild_summaries_command():
     import click
 
     counts = summary_tables.rebuild(db.session.connection())
-    page_cache.content_changed()
     db.session.commit()
     click.echo(", ".join(f"{table}: {rows} rows" for table, rows in counts.items()))
 

@@ -19,13 +19,14 @@ from wardsite.admin.models import ResidentialGroup
 from wardsite.extensions import db
 from wardsite.htmx import htmx_target, render
 from wardsite.procedures.models import is_valid_code
-from wardsite.visits import booking_limits, offers, procedure_choices, services, slots, waiting_list
+from wardsite.visits import booking_limits, offers, phone_codes, procedure_choices, services, slots, waiting_list
 from wardsite.visits.forms import MAX_PROCEDURES, TAKEN_MESSAGE, BookingForm, WaitingForm
 from wardsite.visits.models import Visit, clean_code
 
 SESSION_KEY = "visit_codes"
 WAITING_ARG = "danh-sach-cho"  # the leader books for this waiting-list entry
-SESSION_KEEP = 10  # a shared phone may hold a few families' bookings
+SESSION_KEEP = 10
+NEW_CODE = "ma-moi"  # the booking form's "Send me a new code" button  # a shared phone may hold a few families' bookings
 
 
 def remember(code: str) -> None:
@@ -196,24 +197,40 @@ def handle_booking(booked_by=None, waiting_entry=None):
         else:
             new_phone, held = booking_limits.new_phone_held(address, form.phone.data) if booked_by is None \
                 else (False, True)
-            try:
-                visit, new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by,
-                                           held=held)
-            except services.TooManyBookings:
-                form.phone.errors.append(
-                    _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
-                      count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
-                )
-            except services.SlotTaken:
-                free, taken = slot_lost(form, moment)
+            step = None
+            if new_phone and phone_codes.enabled():
+                step = phone_codes.check(form.phone.data, form.notify_by.data, address, form.phone_code.data,
+                                         new_code=bool(request.form.get(NEW_CODE)))
+                if step.verified:
+                    new_phone, held = False, True  # its owner has it: known from now on
+                elif step.to_check:
+                    held = False  # no way to send a code: a leader phones to confirm
+            if step is not None and not (step.verified or step.to_check):
+                # The message next to the code field, or the phone's when no code is open.
+                form.code_asked = step.asked
+                field = "phone" if step.field == "phone_code" and not step.asked else step.field
+                errors = {"phone_code": form.phone_code.errors, "phone": form.phone.errors}.get(field, form.form_errors)
+                errors.append(step.message)
+                status = step.status
             else:
-                if new and booked_by is None:
-                    booking_limits.count_booking(address, form.phone.data)
-                    if new_phone and held:
-                        booking_limits.count_new_phone(address)
-                if waiting_entry is not None:
-                    waiting_list.called_back(waiting_entry)
-                return _after_booking(visit, booked_by)
+                try:
+                    visit, new = services.book(_details(form), moment, form.form_token.data, booked_by=booked_by,
+                                               held=held)
+                except services.TooManyBookings:
+                    form.phone.errors.append(
+                        _("This phone number already has %(count)s visits booked. Please cancel one before booking another.",
+                          count=current_app.config["VISIT_MAX_ACTIVE_PER_PHONE"])
+                    )
+                except services.SlotTaken:
+                    free, taken = slot_lost(form, moment)
+                else:
+                    if new and booked_by is None:
+                        booking_limits.count_booking(address, form.phone.data)
+                        if new_phone and held:
+                            booking_limits.count_new_phone(address)
+                    if waiting_entry is not None:
+                        waiting_list.called_back(waiting_entry)
+                    return _after_booking(visit, booked_by)
     elif form.slot.errors and slots.parse_slot(form.slot.data) is not None:
         # A real time that is no longer free: taken since the page was shown.
         form.slot.data = None

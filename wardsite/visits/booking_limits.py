@@ -83,7 +83,12 @@ def count_booking(address: str, phone: str) -> None:
 
 def known_phone(phone: str) -> bool:
     """The ward knows this number: a leader confirmed one of its bookings, or
-    staff booked for it (until the retention period erases the number)."""
+    staff booked for it (until the retention period erases the number), or a
+    one-time code sent to it was typed right (phone_codes)."""
+    from wardsite.visits import phone_codes
+
+    if phone_codes.verified(phone):
+        return True
     return db.session.scalar(
         select(Visit.id).where(
             Visit.phone == phone, or_(Visit.confirmed_at.is_not(None), Visit.booked_by_id.is_not(None))

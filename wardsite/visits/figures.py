@@ -31,6 +31,7 @@ class VisitDaySummary(db.Model):
     (0: none) and status, with the outcome's figures and the ratings."""
 
     __tablename__ = "visit_day_summary"
+    __table_args__ = {"info": {"page_cache": "visits"}}
 
     period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -47,6 +48,7 @@ class VisitProcedureSummary(db.Model):
     """Done visits per day and procedure the team dealt with."""
 
     __tablename__ = "visit_procedure_summary"
+    __table_args__ = {"info": {"page_cache": "visits"}}
 
     period: Mapped[str] = mapped_column(String(1), primary_key=True)  # summary_tables.DAY or MONTH
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -102,6 +102,13 @@ class BookingForm(Form):
     )
     full_name = _name_field()
     phone = _phone_field(_l("Please enter a phone number so the team can call before coming."))
+    # Shown only for a phone number new to the ward, once a code was sent (phone_codes).
+    phone_code = StringField(
+        _l("Code sent to your phone"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=12, message=_l("Please type the 6 digits of the code."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12},
+    )
     address = StringField(
         _l("Address (house number, lane, street)"),
         filters=[_strip],
@@ -128,6 +135,7 @@ class BookingForm(Form):
         validators=[DataRequired(_l("Please tick this box: without it we cannot keep your details for the visit."))],
     )
     form_token = HiddenField()
+    code_asked = False  # the code field is shown (a code was sent to this number)
 
     def __init__(self, *args, retention_days: int = 90, **kwargs):
         super().__init__(*args, **kwargs)

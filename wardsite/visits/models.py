@@ -63,6 +63,7 @@ visit_procedure = Table(
     db.metadata,
     Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
     Column("procedure_id", ForeignKey(f"{Procedure.__tablename__}.id", ondelete="CASCADE"), primary_key=True),
+    info={"page_cache": "visits"},
 )
 
 visit_procedure_done = Table(
@@ -70,6 +71,7 @@ visit_procedure_done = Table(
     db.metadata,
     Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
     Column("procedure_id", ForeignKey(f"{Procedure.__tablename__}.id", ondelete="CASCADE"), primary_key=True),
+    info={"page_cache": "visits"},
 )
 
 # The team the leader sends, when it differs from the shift's rostered team.
@@ -78,6 +80,7 @@ visit_team_member = Table(
     db.metadata,
     Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
     Column("volunteer_id", ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True),
+    info={"page_cache": "visits"},
 )
 
 
@@ -92,6 +95,7 @@ class VisitNotice(db.Model):
     (residents have no e-mail address, so the page is where they learn it)."""
 
     __tablename__ = "visit_notice"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
@@ -105,6 +109,7 @@ class Visit(db.Model):
         UniqueConstraint("shift_id", "slot_start", "seat", name="uq_visit_seat"),
         Index("ix_visit_slot_start", "slot_start"),
         Index("ix_visit_phone", "phone"),
+        {"info": {"page_cache": "visits"}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -230,6 +235,7 @@ class Visit(db.Model):
 
         if self.phone and self.id is not None:
             mail.erase_recipient(self.phone, mail.resident_key(self.id))
+            mail.erase_recipient(self.phone, "phone-code:")  # its one-time codes
         self.notify_by = "none"
         self.full_name = ""
         self.phone = None
@@ -274,7 +280,7 @@ class WaitingEntry(db.Model):
     VISIT_WAITING_DAYS."""
 
     __tablename__ = "visit_waiting_entry"
-    __table_args__ = (Index("ix_visit_waiting_entry_created_at", "created_at"),)
+    __table_args__ = (Index("ix_visit_waiting_entry_created_at", "created_at"), {"info": {"page_cache": "visits"}})  # the booking form offers it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -347,6 +353,7 @@ class WaitingOffer(db.Model):
     __table_args__ = (
         UniqueConstraint("shift_id", "slot_start", "seat", name="uq_visit_waiting_offer_seat"),
         UniqueConstraint("entry_id", "pending", name="uq_visit_waiting_offer_pending"),
+        {"info": {"page_cache": "visits"}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -384,6 +391,29 @@ class PhoneGuard(db.Model):
     for VISIT_RETENTION_DAYS."""
 
     __tablename__ = "visit_phone_guard"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PhoneCode(db.Model):
+    """A one-time code sent to a phone number new to the ward before its
+    booking is held (visits/phone_codes.py). Keyed by the phone's HMAC, as
+    `PhoneGuard`, never the number; the code itself is kept only as an HMAC
+    with the site's secret. One code per phone is open at a time (`closed_at`
+    empty): a new one closes the one before. `verified_at`: the right code was
+    typed, and the number is known to the ward from then on, until `purge`
+    deletes the row after VISIT_RETENTION_DAYS."""
+
+    __tablename__ = "visit_phone_code"
+    __table_args__ = (Index("ix_visit_phone_code_phone_key", "phone_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_key: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,11 +25,24 @@ def notify(visit: Visit, kind: str, occasion: str = "") -> None:
     if visit.notify_by not in ("zalo", "sms") or not visit.phone:
         return
     start = to_local(visit.slot_start)
-    params = {"code": visit.code, "time": f"{start:%H:%M}", "date": f"{start:%d/%m/%Y}",
-              "link": absolute_url_for("visits.book" if kind == "visit_cancelled" else "visits.lookup")}
+    if kind == "visit_cancelled":
+        link = absolute_url_for("visits.book")
+    elif kind == "visit_rate":  # the lookup with the code filled in; the rating form is on the booking's page
+        link = absolute_url_for("visits.lookup", ma=visit.code)
+    else:
+        link = absolute_url_for("visits.lookup")
+    params = {"code": visit.code, "time": f"{start:%H:%M}", "date": f"{start:%d/%m/%Y}", "link": link}
     key = f"{mail.resident_key(visit.id)}{kind}:{visit.slot_start:%Y%m%d%H%M}{':' + occasion if occasion else ''}"
-    mail.queue_notice(kind, visit.phone, params, key,
-                      channel=visit.notify_by, same_day=start.date() == local_today())
+    # A change today goes out even in quiet hours; thanks and a rating link can wait for the morning.
+    urgent = start.date() == local_today() and kind != "visit_rate"
+    mail.queue_notice(kind, visit.phone, params, key, channel=visit.notify_by, same_day=urgent)
+
+
+def visit_done(visit: Visit) -> None:
+    """The visit closed as done: the link to rate it, if the resident chose
+    Zalo or SMS (and has not rated it yet)."""
+    if visit.can_rate():
+        notify(visit, "visit_rate")
 
 
 def stop_messages(visit: Visit) -> None:

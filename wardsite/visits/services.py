@@ -28,7 +28,7 @@ from wardsite.forms import looks_like_token
 from wardsite.procedures.models import Procedure
 from wardsite.timeutil import from_local, local_today, to_local, utcnow
 from wardsite.urls import absolute_url_for
-from wardsite.visits import resident_notices
+from wardsite.visits import phone_codes, resident_notices
 from wardsite.visits.locks import claim_seat, lock_phone, phone_key  # noqa: F401 (phone_key: the guard's key)
 from wardsite.visits.models import ACTIVE, TO_CHECK, PhoneGuard, Visit, WaitingOffer
 from wardsite.visits.procedure_choices import is_row_id
@@ -396,13 +396,13 @@ def choose_team(visit: Visit, volunteer_ids) -> None:
 
 def record_outcome(visit: Visit, people_guided: int, dossiers_filed: int, dossier_codes: str, note: str,
                    procedure_ids) -> None:
-    """Raises NotStartedYet before the visit's slot: figures of a visit that
-    has not happened would go straight into the statistics."""
+    """NotStartedYet before the visit's slot (no figures of a visit not yet held); the resident gets a rating link."""
     if not visit.has_started:
         raise NotStartedYet
     procedures = db.session.scalars(select(Procedure).where(Procedure.id.in_(procedure_ids))).all()
     visit.record_outcome(people_guided, dossiers_filed, dossier_codes, note, procedures)
     record_audit("visit.done", visit, f"{visit.code}: {visit.people_guided} guided, {visit.dossiers_filed} dossiers")
+    resident_notices.visit_done(visit)
     db.session.commit()
 
 
@@ -439,8 +439,8 @@ def purge(now: datetime | None = None) -> int:
         visit.erase_personal_data()
     if due:
         record_audit("visit.purged", None, f"{len(due)}", user=False)
-    # The phones' lock rows of bookings long gone.
-    db.session.execute(delete(PhoneGuard).where(PhoneGuard.touched_at < cutoff))
+    db.session.execute(delete(PhoneGuard).where(PhoneGuard.touched_at < cutoff))  # phones' lock rows
+    phone_codes.purge(cutoff)  # one-time codes, checked numbers and the codes' messages
     db.session.commit()
     return len(due)
 

@@ -67,6 +67,7 @@ def day_parts(start: datetime, end: datetime) -> set[tuple[int, str]]:
 
 class Volunteer(db.Model):
     __tablename__ = "volunteer"
+    __table_args__ = {"info": {"page_cache": "people"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -143,6 +144,7 @@ class Availability(db.Model):
     """One cell of the weekly pattern: weekday × part of the day."""
 
     __tablename__ = "volunteer_availability"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True)
     weekday: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +153,7 @@ class Availability(db.Model):
 
 class DateAway(db.Model):
     __tablename__ = "volunteer_away"
+    __table_args__ = {"info": {"page_cache": None}}  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), index=True)
