@@ -189,7 +189,7 @@ class FillJob(db.Model):
     (then `applied_at`)."""
 
     __tablename__ = "roster_fill_job"
-    __table_args__ = (Index("ix_roster_fill_job_due", "status", "created_at"),)
+    __table_args__ = (Index("ix_roster_fill_job_due", "status", "created_at"), {"info": {"page_cache": None}})  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # "fill" or "replan"

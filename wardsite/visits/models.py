@@ -407,7 +407,7 @@ class PhoneCode(db.Model):
     deletes the row after VISIT_RETENTION_DAYS."""
 
     __tablename__ = "visit_phone_code"
-    __table_args__ = (Index("ix_visit_phone_code_phone_key", "phone_key"),)
+    __table_args__ = (Index("ix_visit_phone_code_phone_key", "phone_key"), {"info": {"page_cache": None}})  # no public page shows it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone_key: Mapped[str] = mapped_column(String(64))
