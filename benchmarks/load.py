@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -534,9 +534,9 @@ def main() -> None:
         "demo data plus the scaled data set. Bare Flask (`bare_app.py`, a fixed small page) is measured just before "
         "each page."
     )
-    took = f" (this run: {(time.monotonic() - began) / 60:.1f} min in all)"
+    took = f"This run took {(time.monotonic() - began) / 60:.1f} min in all."
     if options.history:
-        table = history_table(before, after, header + took, counts.split(":", 1)[-1].split("(")[0].strip())
+        table = history_table(before, after, f"{header} {took}", counts.split(":", 1)[-1].split("(")[0].strip())
         print(table)
         blocks["history-table"] = ("Ten times the history (`make bench-history`)", table)
     else:
@@ -544,8 +544,8 @@ def main() -> None:
         cached_table += ("\n\nFirst visit to `/` (HTML, CSS, JS and fonts, compressed as sent; images apart): "
                          f"**{weight / 1024:.1f} KB** (target 60 KB): "
                          + ", ".join(f"`{p}` {s / 1024:.1f} KB" for p, s in parts) + ".")
-        day_header = (f"Measured {date.today():%d/%m/%Y} in the same run as the tables above{took}, gunicorn with "
-                      f"{workers} sync workers, demo data plus the scaled data set.")
+        day_header = (f"Measured {date.today():%d/%m/%Y} in the same run as the tables above, gunicorn with "
+                      f"{workers} sync workers, demo data plus the scaled data set. {took}")
         working = day_table(days, day_header, options.day_seconds, options.connections)
         print(cached_table, rendered_table, working, sep="\n\n")
         blocks["load-table"] = ("Cached pages", cached_table)
