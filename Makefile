@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wardsite
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres vendor vendor-check translations bench clean
+.PHONY: run test test-sqlite test-postgres vendor vendor-check translations bench bench-history clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "wardsite needs Python 3.11 or newer")'
@@ -43,10 +43,15 @@ test-sqlite: $(STAMP)
 vendor:
 	bash scripts/vendor.sh
 
-## Load benchmark of the public pages against bare Flask (wrk, loopback only)
+## Load benchmark of the public pages against bare Flask, cached, rendered and during a working day (wrk, loopback only, under 10 minutes)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (test "$$(id -u)" = 0 && apt-get update -qq && apt-get install -y -qq wrk) || (echo "install the Debian package 'wrk'" && exit 1)
 	$(BIN)/python benchmarks/load.py
+
+## The cached and rendered pages on the scaled data and on ten times its history (about 8 minutes)
+bench-history: $(STAMP)
+	@command -v wrk >/dev/null || (test "$$(id -u)" = 0 && apt-get update -qq && apt-get install -y -qq wrk) || (echo "install the Debian package 'wrk'" && exit 1)
+	$(BIN)/python benchmarks/load.py --history 10
 
 ## Add new messages to the translation catalogues (then translate them)
 translations: $(STAMP)

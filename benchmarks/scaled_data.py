@@ -26,11 +26,20 @@ seconds on SQLite; records that others point to get the next free ids, and on
 PostgreSQL the sequences are moved past them at the end. A fixed seed gives
 the same records for the same day. Ends with ANALYZE, as a database that has
 lived a while has planner statistics.
+
+With `--history 10` it then makes the history ten times as long
+(`benchmarks/scaled/history.py`: about 1,000,000 guidance sessions, 200,000
+visits, 50,000 articles) with bulk SQL, refills the summaries with `flask
+stats rebuild-summaries`, and runs ANALYZE again; `--history 10
+--only-history` does that to a database that already has the scaled data set
+(`make bench-history`).
 """
 
 from __future__ import annotations
 
+import argparse
 import random
+import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -40,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from benchmarks.scaled import news, procedures, stats, visits, volunteers  # noqa: E402
+from benchmarks.scaled import history, news, procedures, stats, visits, volunteers  # noqa: E402
 from benchmarks.scaled.common import Day, reset_sequences  # noqa: E402
 from wardsite import create_app  # noqa: E402
 from wardsite.extensions import db  # noqa: E402
@@ -56,6 +65,37 @@ SEED = 8
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--history", type=int, default=1, help="make the history this many times as long")
+    parser.add_argument("--only-history", action="store_true", help="the scaled data set is there already")
+    options = parser.parse_args()
+    if not options.only_history:
+        scale()
+    if options.history > 1:
+        lengthen(options.history)
+
+
+def lengthen(factor: int) -> None:
+    started = time.perf_counter()
+    app = create_app()
+    with app.app_context():
+        with db.engine.begin() as connection:
+            counts = history.multiply(connection, factor)
+        copied = time.perf_counter() - started
+        db.engine.dispose()
+    # The rows went in around the site, as after a restore: the repair command.
+    subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wardsite", "stats", "rebuild-summaries"],
+                   check=True, capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+        db.engine.dispose()
+    print(f"history x{factor}:", ", ".join(f"{count:,} {name}" for name, count in counts.items()),
+          f"(bulk SQL {copied:.1f} s, summaries rebuilt and ANALYZE: {time.perf_counter() - started:.1f} s in all)")
+
+
+def scale() -> None:
     app = create_app()
     with app.app_context():
         started = time.perf_counter()
