@@ -28,7 +28,10 @@ from wardsite.roster.rostering import Rules, ShiftSpec, VolunteerSpec, fill  # n
 PARTS = {"morning": (7, 12), "afternoon": (13, 17), "evening": (18, 21)}
 
 
-def make_case(seed: int, volunteers: int = 300, weeks: int = 4, shifts_per_week: int = 60):
+def make_case(seed: int, volunteers: int = 300, weeks: int = 4, shifts_per_week: int = 60, scarce: bool = False):
+    """The ward's roster; `scarce`: issue 17's hard case, 8 % experienced
+    members, weekly limits of 1–2, and half the volunteers away on some days
+    (each of theirs with one chance in five)."""
     rng = random.Random(seed)
     shifts = []
     part_of = {}
@@ -48,8 +51,14 @@ def make_case(seed: int, volunteers: int = 300, weeks: int = 4, shifts_per_week:
     for v in range(1, volunteers + 1):
         cells = set(rng.sample(slots, rng.randint(2, 6)))
         away_week = rng.randrange(weeks) if rng.random() < 0.2 else None
-        eligible = frozenset(s.id for s in shifts if part_of[s.id] in cells and s.week != away_week)
-        people.append(VolunteerSpec(v, rng.random() < 0.35, rng.choice([1, 1, 2, 2, 3]), eligible))
+        away_days = set()
+        if scarce and rng.random() < 0.5:
+            away_days = {(w, d) for w in range(weeks) for d in range(7) if rng.random() < 0.2}
+        eligible = frozenset(s.id for s in shifts if part_of[s.id] in cells and s.week != away_week and s.day not in away_days)
+        if scarce:
+            people.append(VolunteerSpec(v, rng.random() < 0.08, rng.choice([1, 2]), eligible))
+        else:
+            people.append(VolunteerSpec(v, rng.random() < 0.35, rng.choice([1, 1, 2, 2, 3]), eligible))
     return shifts, people
 
 
@@ -57,13 +66,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--volunteers", type=int, default=300)
+    parser.add_argument("--weeks", type=int, default=4)
+    parser.add_argument("--scarce", action="store_true", help="8 %% experienced, limits 1-2, half away some days")
+    parser.add_argument("--time-limit", type=float, default=None, help="the solver's limit in seconds (ROSTER_SOLVER_SECONDS)")
     parser.add_argument("--min-rest", type=float, default=None, help="hours between shifts (the app's ROSTER_MIN_REST_HOURS)")
     parser.add_argument("--max-per-day", type=int, default=None, help="shifts a day (ROSTER_MAX_SHIFTS_PER_DAY)")
     parser.add_argument("--max-consecutive-days", type=int, default=None, help="days in a row (ROSTER_MAX_CONSECUTIVE_DAYS)")
     parser.add_argument("--max-hours-per-week", type=float, default=None, help="every volunteer's most hours a week")
     parser.add_argument("--max-hours-per-month", type=float, default=None, help="every volunteer's most hours in two weeks")
     args = parser.parse_args()
-    shifts, people = make_case(args.seed, volunteers=args.volunteers)
+    shifts, people = make_case(args.seed, volunteers=args.volunteers, weeks=args.weeks, scarce=args.scarce)
     if args.max_hours_per_week is not None or args.max_hours_per_month is not None:
         people = [replace(p, max_hours_per_week=args.max_hours_per_week, max_hours_per_month=args.max_hours_per_month) for p in people]
     rules = Rules(min_rest=args.min_rest, max_per_day=args.max_per_day, max_consecutive_days=args.max_consecutive_days)

@@ -16,25 +16,38 @@ The rules are eligibility: they decide which (volunteer, shift) columns the
 integer program has and which rows bound them (rest is an overlap of shifts
 stretched by the rest; the daily limit a row per volunteer and day; the
 consecutive days a 0/1 "works that day" column per volunteer and day, like
-the experienced switches, and a row per run of N + 1 days), so the program
-stays the same and its optimum is still the most seats the rules allow.
-Weeks are solved in order, each seeing the days already worked around it,
-so the consecutive-days rule holds across weeks too.
+the experienced switches, and a row per run of N + 1 days).
 
-Goals, in order:
-1. as many seats filled as the hard rules allow: an exact integer program,
-   solved per week with HiGHS. Days in a row and a month's hours reach
-   across weeks: each week sees the weeks before it as they were decided
-   (and pinned seats after it), so those two rules always hold, but a
-   month's hours go to its first weeks first, which is not always the most
-   seats over the whole month;
-2. keep what the previous run decided (a rerun changes nothing it need not),
-   then vary each volunteer's stations: exchange shifts so that volunteers go
-   where they have served least, over past weeks and this roster;
-3. spread the load: after the integer program, seats move from a volunteer to
-   one with at least two shifts fewer who could legally take the seat, until
-   no such move is left. So among volunteers who could have taken a seat,
-   the most and least loaded differ by at most one.
+The whole run is one program, all its weeks together: a Sunday-night shift
+that overlaps Monday's, days in a row and a month's hours across a week's
+edge, and the loads that fairness compares all reach across weeks.
+
+Goals, in order (lexicographic: each solved with the ones before held at
+their optimum):
+1. as many seats filled as the hard rules allow;
+2. fairness. A volunteer's load is their number of seats among the shifts
+   given (pinned ones included); the counted volunteers are those eligible
+   (in `eligible`, with the skill) for at least one of the shifts, and the
+   spread is the most minus the least load among them (`spread_of`). With
+   the seats held: (a) the least possible maximum load, (b) then the most
+   possible minimum load, so the least spread that maximum allows, (c) then
+   the least sum of squared loads. Loads are 0/1 "one seat more" steps per
+   volunteer, so (a) and (b) bound the steps (found by bisection over whole
+   numbers) and (c) costs each step 2k - 1: all linear. At the optimum no
+   seat can move to a volunteer with two shifts fewer;
+3. volunteers' preferred and avoided weekdays (soft: a seat or fairness is
+   never given up for them), and, below that, keeping what the previous run
+   decided (a rerun changes nothing it need not);
+4. station variety, by exchanges after the program: two volunteers swap
+   shifts in a week when both go where they have served less, over past
+   weeks and this roster. Exchanges keep every load and never worsen a day
+   preference, nor touch a kept pair, so they undo none of the above.
+
+Each goal's linear relaxation is solved first: these rosters are close to
+network flows, so its optimum is usually integral and then proven. Otherwise
+HiGHS's branch and bound finishes the goal, from the best roster so far.
+With `time_limit`, a goal stopped at the limit keeps the best roster found,
+and `RosterResult.proven` is False: the best found, not proven the best.
 
 Pinned assignments (made by hand) are never moved and count towards every rule.
 """
@@ -42,6 +55,8 @@ Pinned assignments (made by hand) are never moved and count towards every rule.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+import math
+import time
 from collections.abc import Hashable, Iterable
 
 import highspy
@@ -63,6 +78,7 @@ from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, name
     hours_of,
     overlaps,
     too_close,
+    weekday_of,
 )
 from wardsite.roster.state import State as _State
 
@@ -73,11 +89,13 @@ def fill(
     previous: Iterable[tuple[int, int]] = (),
     history: dict[int, Counter] | None = None,
     rules: Rules | None = None,
+    time_limit: float | None = None,
 ) -> RosterResult:
     """Fill the shifts. `pinned` pairs stay as they are; `previous` pairs (the
-    last run's) are kept where that costs no seat; `history` counts each
-    volunteer's earlier shifts per station, for station variety; `rules`
-    the rest and daily limit."""
+    last run's) are kept where that costs no seat and no fairness; `history`
+    counts each volunteer's earlier shifts per station, for station variety;
+    `rules` the rest and daily limit; `time_limit` the seconds the integer
+    program may take (None: until proven)."""
     rules = rules or Rules()
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
@@ -89,17 +107,41 @@ def fill(
     weeks: dict[Hashable, list[ShiftSpec]] = defaultdict(list)
     for shift in sorted(shifts.values(), key=lambda s: (s.start, s.id)):
         weeks[shift.week].append(shift)
-    for week in sorted(weeks, key=lambda w: weeks[w][0].start):
-        for volunteer_id, shift_id in _solve_week(weeks[week], state, previous):
-            state.add(volunteer_id, shift_id)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    program = _Program(sorted(shifts.values(), key=lambda s: (s.start, s.id)), state, previous)
+    chosen, proven, bound = program.solve(deadline)
+    for volunteer_id, shift_id in chosen:
+        state.add(volunteer_id, shift_id)
 
-    # Lexicographically (sum of squared loads, station repetition) goes down
-    # at every step, so this loop ends.
-    # Station variety never moves what the previous run decided: it is the last goal.
-    _spread(state, pinned)
-    while _vary_stations(state, pinned | previous, history, weeks):
+    # Stopped at the time limit, the one-seat moves still even out what they
+    # can; a proven optimum has no such move left (each would lower the sum
+    # of squared loads). Exchanges for station variety keep every load and
+    # day preference, and never move what the previous run decided.
+    if not proven:
         _spread(state, pinned)
-    return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs(), rules))
+    while _vary_stations(state, pinned | previous, history, weeks):
+        if not proven:
+            _spread(state, pinned)
+    return RosterResult(
+        state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs(), rules),
+        proven=proven, seat_bound=len(pinned) + bound if bound is not None else None,
+        spread=spread_of(shifts.values(), volunteers.values(), state.pairs()),
+    )
+
+
+def spread_of(shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec],
+              assignments: Iterable[tuple[int, int]]) -> int:
+    """The most loaded minus the least loaded volunteer, among those eligible
+    (in `eligible`, with the skill) for at least one of the shifts; a load
+    is the number of the volunteer's seats among the shifts, pinned ones
+    included. 0 when nobody is eligible."""
+    shifts = {shift.id: shift for shift in shifts}
+    loads = Counter(v for v, s in assignments if s in shifts)
+    counted = [
+        loads[v.id] for v in volunteers
+        if any(s in shifts and has_skill(v, shifts[s]) for s in v.eligible)
+    ]
+    return max(counted) - min(counted) if counted else 0
 
 
 def _maximal_cliques(intervals: list[ShiftSpec], rest=None) -> list[list[int]]:
@@ -127,99 +169,356 @@ def _maximal_cliques(intervals: list[ShiftSpec], rest=None) -> list[list[int]]:
     return cliques
 
 
-def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> list[tuple[int, int]]:
-    shifts, volunteers = state.shifts, state.volunteers
-    free_seats = {s.id: s.seats - len(state.by_shift[s.id]) for s in week_shifts}
-    week = week_shifts[0].week
+class _Program:
+    """The run's one 0/1 integer program, solved lexicographically (see the
+    module's docstring): columns are the (volunteer, shift) pairs the rules
+    allow, then the experienced and day switches, the load steps, and one
+    column per goal (seats, most load, least load, squared loads, the
+    preference and stability cost), each the sum its row defines. A goal's
+    optimum becomes a bound on its column before the next goal is solved."""
 
-    columns: list[tuple[int, int]] = []
-    for volunteer in volunteers.values():
-        room = volunteer.max_per_week - state.week_count[volunteer.id, week]
-        if room <= 0:
-            continue
-        for shift in week_shifts:
-            if free_seats[shift.id] > 0 and state.free_for(volunteer.id, shift.id):
-                columns.append((volunteer.id, shift.id))
-    if not columns:
-        return []
+    def __init__(self, run_shifts: list[ShiftSpec], state: _State, previous: set):
+        shifts, volunteers = state.shifts, state.volunteers
+        self.state = state
+        free_seats = {s.id: s.seats - len(state.by_shift[s.id]) for s in run_shifts}
+        columns: list[tuple[int, int]] = []
+        for volunteer in volunteers.values():
+            for shift_id in sorted(volunteer.eligible):
+                if shift_id in free_seats and free_seats[shift_id] > 0 and state.free_for(volunteer.id, shift_id):
+                    columns.append((volunteer.id, shift_id))
+        self.columns = columns
+        if not columns:
+            return
 
-    rows: list[tuple[list[int], list[float], float]] = []  # (columns, coefficients, upper bound)
-    by_shift: dict[int, list[int]] = defaultdict(list)
-    by_volunteer: dict[int, list[int]] = defaultdict(list)
-    for index, (volunteer_id, shift_id) in enumerate(columns):
-        by_shift[shift_id].append(index)
-        by_volunteer[volunteer_id].append(index)
-    for shift_id, indexes in by_shift.items():
-        if len(indexes) > free_seats[shift_id]:
-            rows.append((indexes, [1.0] * len(indexes), float(free_seats[shift_id])))
-    for volunteer_id, indexes in by_volunteer.items():
-        room = volunteers[volunteer_id].max_per_week - state.week_count[volunteer_id, week]
-        if len(indexes) > room:
-            rows.append((indexes, [1.0] * len(indexes), float(room)))
-        column_of = {columns[i][1]: i for i in indexes}
-        for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes], state.rules.min_rest):
-            members = [column_of[s] for s in clique]
-            rows.append((members, [1.0] * len(members), 1.0))
-        # Hours limits: a row per week or month, each column weighing its hours.
-        periods: dict[tuple, tuple[list[int], float]] = {}
-        for i in indexes:
-            for key, period, left in state.hours_left(volunteer_id, shifts[columns[i][1]]):
-                periods.setdefault((key, period), ([], left))[0].append(i)
-        for members, left in periods.values():
-            weights = [hours_of(shifts[columns[i][1]]) for i in members]
-            if sum(weights) > left + HOURS_SLACK:
-                rows.append((members, weights, left + HOURS_SLACK))
-        if state.rules.max_per_day is not None:
-            by_day: dict[Hashable, list[int]] = defaultdict(list)
-            for i in indexes:
-                by_day[day_of(shifts[columns[i][1]])].append(i)
-            for day, members in by_day.items():
-                room_today = state.rules.max_per_day - state.day_count[volunteer_id, day]
-                if len(members) > room_today:
-                    rows.append((members, [1.0] * len(members), float(room_today)))
-
-    upper = np.ones(len(columns))
-    extra_columns = 0  # one "has an experienced member" switch per shift that needs it
-    for shift_id, indexes in by_shift.items():
-        shift = shifts[shift_id]
-        if shift.kind not in NEEDS_EXPERIENCED or state.has_experienced(shift_id):
-            continue
-        experienced = [i for i in indexes if volunteers[columns[i][0]].experienced]
-        newcomers = [i for i in indexes if not volunteers[columns[i][0]].experienced]
-        if not newcomers:
-            continue
-        if not experienced:
-            upper[newcomers] = 0.0
-            continue
-        switch = len(columns) + extra_columns
-        extra_columns += 1
-        rows.append(([switch, *experienced], [1.0] + [-1.0] * len(experienced), 0.0))
-        for i in newcomers:  # a new member only beside an experienced one
-            rows.append(([i, switch], [1.0, -1.0], 0.0))
-    day_switches = len(columns) + extra_columns  # the "works that day" switches start here
-    limit = state.rules.max_consecutive_days
-    if limit:
+        rows: list[tuple[list[int], list[float], float]] = []  # (columns, coefficients, upper bound)
+        by_shift: dict[int, list[int]] = defaultdict(list)
+        by_volunteer: dict[int, list[int]] = defaultdict(list)
+        for index, (volunteer_id, shift_id) in enumerate(columns):
+            by_shift[shift_id].append(index)
+            by_volunteer[volunteer_id].append(index)
+        seat_rows = {}
+        for shift_id, indexes in by_shift.items():
+            if len(indexes) > free_seats[shift_id] or shifts[shift_id].kind in NEEDS_EXPERIENCED:
+                seat_rows[shift_id] = len(rows)
+                rows.append((indexes, [1.0] * len(indexes), float(free_seats[shift_id])))
+        steps: dict[int, int] = {}  # volunteer → how many more seats they could take
         for volunteer_id, indexes in by_volunteer.items():
-            extra_columns = _consecutive_rows(
-                volunteer_id, [(i, day_number(shifts[columns[i][1]])) for i in indexes], state, limit, rows,
-                len(columns) + extra_columns, extra_columns,
-            )
-    upper = np.concatenate([upper, np.ones(extra_columns)])
+            volunteer = volunteers[volunteer_id]
+            per_week: dict[Hashable, list[int]] = defaultdict(list)
+            for i in indexes:
+                per_week[shifts[columns[i][1]].week].append(i)
+            steps[volunteer_id] = 0
+            for week, members in per_week.items():
+                room = volunteer.max_per_week - state.week_count[volunteer_id, week]
+                steps[volunteer_id] += min(room, len(members))
+                if len(members) > room:
+                    rows.append((members, [1.0] * len(members), float(room)))
+            column_of = {columns[i][1]: i for i in indexes}
+            for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes], state.rules.min_rest):
+                members = [column_of[s] for s in clique]
+                rows.append((members, [1.0] * len(members), 1.0))
+            # Hours limits: a row per week or month, each column weighing its hours.
+            periods: dict[tuple, tuple[list[int], float]] = {}
+            for i in indexes:
+                for key, period, left in state.hours_left(volunteer_id, shifts[columns[i][1]]):
+                    periods.setdefault((key, period), ([], left))[0].append(i)
+            for members, left in periods.values():
+                weights = [hours_of(shifts[columns[i][1]]) for i in members]
+                if sum(weights) > left + HOURS_SLACK:
+                    rows.append((members, weights, left + HOURS_SLACK))
+            if state.rules.max_per_day is not None:
+                by_day: dict[Hashable, list[int]] = defaultdict(list)
+                for i in indexes:
+                    by_day[day_of(shifts[columns[i][1]])].append(i)
+                for day, members in by_day.items():
+                    room_today = state.rules.max_per_day - state.day_count[volunteer_id, day]
+                    if len(members) > room_today:
+                        rows.append((members, [1.0] * len(members), float(room_today)))
 
-    # Every filled seat is worth more than all kept assignments together, so
-    # the optimum fills the true maximum of seats and, among such rosters,
-    # keeps as much of the previous run as it can.
-    # The switches are worth a little too: left free, they let the relaxation
-    # settle on fractional corners.
-    weight = len(previous) + extra_columns + 1
-    # The day switches cost a little instead: each then sits at its day's
-    # largest column, integral when the seats are.
-    cost = np.full(len(columns) + extra_columns, -1.0)
-    cost[day_switches:] = 1.0
-    for index, pair in enumerate(columns):
-        cost[index] = -(weight + (1 if pair in previous else 0))
+        upper = np.ones(len(columns))
+        extra_columns = 0  # one "has an experienced member" switch per shift that needs it
+        for shift_id, indexes in by_shift.items():
+            shift = shifts[shift_id]
+            if shift.kind not in NEEDS_EXPERIENCED or state.has_experienced(shift_id):
+                continue
+            experienced = [i for i in indexes if volunteers[columns[i][0]].experienced]
+            newcomers = [i for i in indexes if not volunteers[columns[i][0]].experienced]
+            if not newcomers:
+                continue
+            if not experienced:
+                upper[newcomers] = 0.0
+                continue
+            switch = len(columns) + extra_columns
+            extra_columns += 1
+            rows.append(([switch, *experienced], [1.0] + [-1.0] * len(experienced), 0.0))
+            for i in newcomers:  # a new member only beside an experienced one
+                rows.append(([i, switch], [1.0, -1.0], 0.0))
+            # Nobody at all without the switch: the seats at most the seats
+            # times the switch. The same roster, but the relaxation can no
+            # longer half-open a shift and fill it with newcomers.
+            members, coefficients, bound = rows[seat_rows[shift_id]]
+            rows[seat_rows[shift_id]] = ([*members, switch], [*coefficients, -bound], 0.0)
+        self.switches = range(len(columns), len(columns) + extra_columns)
+        limit = state.rules.max_consecutive_days
+        if limit:
+            for volunteer_id, indexes in by_volunteer.items():
+                extra_columns = _consecutive_rows(
+                    volunteer_id, [(i, day_number(shifts[columns[i][1]])) for i in indexes], state, limit, rows,
+                    len(columns) + extra_columns, extra_columns,
+                )
+        lower_rows = [-highspy.kHighsInf] * len(rows)
 
-    return [columns[i] for i in _solve_binary(cost, upper, rows) if i < len(columns)]
+        # Load steps: a volunteer's k-th seat more, costing (2 (pinned + k) + 1)
+        # in the sum of squared loads; the load rows tie them to the seats.
+        counted = {
+            v.id for v in volunteers.values()
+            if any(s in shifts and has_skill(v, shifts[s]) for s in v.eligible)
+        }
+        fixed_loads = [state.load(v) for v in counted if v not in by_volunteer]
+        step_start = len(columns) + extra_columns
+        step_columns: list[tuple[int, int]] = []  # (volunteer, its load after the step)
+        for volunteer_id in by_volunteer:
+            for k in range(steps[volunteer_id]):
+                step_columns.append((volunteer_id, state.load(volunteer_id) + k + 1))
+        goal = step_start + len(step_columns)
+        self.SEATS, self.SQUARES, self.COST = range(goal, goal + 3)
+        width = goal + 3
+        self.steps_of: dict[int, list[int]] = defaultdict(list)  # volunteer → step columns, the load each reaches
+        for j, (volunteer_id, _load) in enumerate(step_columns):
+            self.steps_of[volunteer_id].append(step_start + j)
+        self.step_load = {step_start + j: load for j, (_v, load) in enumerate(step_columns)}
+        for volunteer_id, indexes in by_volunteer.items():
+            mine = self.steps_of[volunteer_id]
+            rows.append(([*indexes, *mine], [1.0] * len(indexes) + [-1.0] * len(mine), 0.0))
+            lower_rows.append(0.0)
+        # The load of the counted volunteers without a column is fixed.
+        self.fixed_most = max(fixed_loads, default=0)
+        self.fixed_least = min(fixed_loads, default=None)
+        self.loads_of = {v: state.load(v) for v in by_volunteer}
+        seats = list(range(len(columns)))
+        # Preferences weigh more than all kept pairs together: a kept pair
+        # never costs a volunteer's day wish, nor a wish a seat or fairness.
+        weight = len(previous) + 1
+        cost = [weight * _day_cost(volunteers[v], shifts[s]) - (1 if (v, s) in previous else 0) for v, s in columns]
+        for members, coefficients, goal_column in (
+            (seats, [1.0] * len(seats), self.SEATS),
+            (list(range(step_start, goal)), [2.0 * load - 1.0 for _v, load in step_columns], self.SQUARES),
+            (seats, [float(c) for c in cost], self.COST),
+        ):
+            rows.append(([*members, goal_column], [*coefficients, -1.0], 0.0))
+            lower_rows.append(0.0)
+        self.has_cost = any(cost)
+
+        lower = np.zeros(width)
+        upper = np.concatenate([upper, np.ones(width - len(columns))])
+        upper[self.SEATS] = upper[self.SQUARES] = highspy.kHighsInf
+        lower[self.COST], upper[self.COST] = -highspy.kHighsInf, highspy.kHighsInf
+        # The goals are sums of 0/1 columns, integral too: the search then
+        # knows its objective moves in whole steps.
+        self.integer = np.array([*range(len(columns)), *self.switches, self.SEATS, self.COST], dtype=np.int32)
+
+        model = highspy.HighsLp()
+        model.num_col_ = width
+        model.num_row_ = len(rows)
+        model.col_cost_ = np.zeros(width)
+        model.col_lower_ = lower
+        model.col_upper_ = upper
+        model.row_lower_ = np.array(lower_rows, dtype=float)
+        model.row_upper_ = np.array([bound for _c, _v, bound in rows], dtype=float)
+        starts, indexes, values = [0], [], []
+        for members, coefficients, _bound in rows:
+            indexes.extend(members)
+            values.extend(coefficients)
+            starts.append(len(indexes))
+        model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        model.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        model.a_matrix_.index_ = np.array(indexes, dtype=np.int32)
+        model.a_matrix_.value_ = np.array(values, dtype=float)
+        self.width = width
+        self.relaxed = _highs()
+        self.relaxed.passModel(model)
+        # A start the integer search may always fall back on: nobody added.
+        self.incumbent = np.zeros(width)
+        self.lower, self.upper = lower, upper
+
+    def solve(self, deadline: float | None) -> tuple[list[tuple[int, int]], bool, int | None]:
+        """The pairs chosen, whether every goal's optimum is proven, and the
+        proven most seats (an upper bound when not proven)."""
+        if not self.columns:
+            return [], True, 0
+        self.deadline = deadline
+        self.proven = True
+        _seats, bound = self._goal(self.SEATS, maximise=True)
+        self.most, self.least = 0, 0
+        if not self._out_of_time():
+            self._even_out()
+        # With every load the least or one more, the sum of squares follows
+        # from the seats: nothing left to solve.
+        if self.most - self.least > 1 and not self._out_of_time():
+            self._goal(self.SQUARES, maximise=False)
+        if self.has_cost and not self._out_of_time():
+            self._goal(self.COST, maximise=False)
+        chosen = [self.columns[i] for i in np.flatnonzero(self.incumbent[:len(self.columns)] > 0.5)]
+        return chosen, self.proven, bound
+
+    def _run_relaxed(self, warm: bool = False) -> None:
+        # A new objective starts afresh, so that HiGHS presolves again: warm
+        # starts skip presolve, several times slower on these programs. Only
+        # the bisection's trials, which move a few bounds, start warm.
+        if not warm:
+            self.relaxed.clearSolver()
+        if self.deadline is not None:
+            self.relaxed.setOptionValue("time_limit", max(0.01, self.deadline - time.monotonic()))
+        self.relaxed.run()
+
+    def _out_of_time(self) -> bool:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.proven = False
+            return True
+        return False
+
+    def _loads(self, solution: np.ndarray) -> dict[int, int]:
+        loads = dict(self.loads_of)
+        for i in np.flatnonzero(solution[:len(self.columns)] > 0.5):
+            loads[self.columns[i][0]] += 1
+        return loads
+
+    def _even_out(self) -> None:
+        """The most load as low as it goes, then the least as high as it
+        goes, each found by bisection over whole numbers: a trial bounds the
+        load steps and asks whether the seats still fit."""
+        loads = self._loads(self.incumbent)
+        low, high = self.fixed_most, max([*loads.values(), self.fixed_most])
+        while low < high and not self._out_of_time():
+            middle = (low + high) // 2
+            if self._fits(middle, None):
+                high = middle
+            else:
+                low = middle + 1
+        self.most = high
+        self._bound_steps(self.most, None)
+        loads = self._loads(self.incumbent)
+        reachable = [load + len(self.steps_of[v]) for v, load in self.loads_of.items()]
+        low = min([*loads.values(), *([self.fixed_least] if self.fixed_least is not None else [])])
+        high = min([*reachable, self.most, *([self.fixed_least] if self.fixed_least is not None else [])])
+        while low < high and not self._out_of_time():
+            middle = (low + high + 1) // 2
+            if self._fits(self.most, middle):
+                low = middle
+            else:
+                high = middle - 1
+        self.least = low
+        self._bound_steps(self.most, self.least)
+
+    def _bound_steps(self, most: int, least: int | None) -> None:
+        steps = np.array(sorted(self.step_load), dtype=np.int32)
+        loads = np.array([self.step_load[j] for j in steps])
+        lower = (loads <= least).astype(float) if least is not None else np.zeros(len(steps))
+        upper = (loads <= most).astype(float)
+        self.relaxed.changeColsBounds(len(steps), steps, lower, upper)
+
+    def _fits(self, most: int, least: int | None) -> bool:
+        """Whether the most seats fit with every counted load at most `most`
+        and at least `least`; if so the roster found becomes the incumbent."""
+        self._bound_steps(most, least)
+        cost = np.zeros(self.width)
+        cost[self.SEATS] = -1.0
+        self.relaxed.changeColsCost(self.width, np.arange(self.width, dtype=np.int32), cost)
+        self._run_relaxed(warm=True)
+        status = self.relaxed.getModelStatus()
+        fits = False
+        if status == highspy.HighsModelStatus.kOptimal:
+            solution = np.asarray(self.relaxed.getSolution().col_value)
+            if self._integral(solution):
+                self._keep(solution)
+                fits = True
+            else:
+                exact = self._exact(cost)
+                exact.run()
+                status = exact.getModelStatus()
+                if status == highspy.HighsModelStatus.kOptimal:
+                    self._keep(np.asarray(exact.getSolution().col_value))
+                    fits = True
+                elif status != highspy.HighsModelStatus.kInfeasible:
+                    self.proven = False  # stopped at the limit: taken as not fitting
+        return fits  # the caller bounds the steps as the search ends
+
+    def _exact(self, cost: np.ndarray) -> highspy.Highs:
+        """The integer program as the relaxation stands, with `cost`. (Not
+        given the incumbent as a start: HiGHS 1.16 then reports the start's
+        values as its solution. The caller compares instead.)"""
+        exact = _highs()
+        exact.passModel(self.relaxed.getLp())
+        exact.changeColsCost(self.width, np.arange(self.width, dtype=np.int32), cost)
+        exact.changeColsIntegrality(len(self.integer), self.integer, np.full(len(self.integer), 1, dtype=np.uint8))
+        if self.deadline is not None:
+            exact.setOptionValue("time_limit", max(0.01, self.deadline - time.monotonic()))
+        return exact
+
+    def _goal(self, column: int, maximise: bool) -> tuple[int, int | None]:
+        """Optimise one goal with the earlier ones held; then hold this one.
+        Returns its value and the best bound proven on it."""
+        sign = -1.0 if maximise else 1.0
+        cost = np.zeros(self.width)
+        cost[column] = sign
+        self.relaxed.changeColsCost(self.width, np.arange(self.width, dtype=np.int32), cost)
+        self._run_relaxed()
+        relaxed_bound = None
+        if self.relaxed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            solution = np.asarray(self.relaxed.getSolution().col_value)
+            if self._integral(solution):
+                return self._hold(column, maximise, solution, round(solution[column]))
+            value = solution[column]
+            relaxed_bound = math.floor(value + 1e-6) if maximise else math.ceil(value - 1e-6)
+        exact = self._exact(cost)
+        exact.run()
+        status = exact.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            self.proven = False
+        solution = np.asarray(exact.getSolution().col_value)
+        found = len(solution) == self.width and exact.getInfo().primal_solution_status == 2
+        if status == highspy.HighsModelStatus.kOptimal:
+            bound = round(solution[column])
+        elif status == highspy.HighsModelStatus.kTimeLimit:
+            dual = exact.getInfo().mip_dual_bound * sign
+            bound = math.floor(dual + 1e-6) if maximise else math.ceil(dual - 1e-6)
+        else:
+            bound = relaxed_bound
+        if not found or sign * solution[column] > sign * self.incumbent[column]:
+            solution = self.incumbent  # the search stopped before it did as well
+        return self._hold(column, maximise, solution, round(solution[column]), bound)
+
+    def _integral(self, solution: np.ndarray) -> bool:
+        part = solution[:len(self.columns)]
+        return not np.any(np.abs(part - np.round(part)) > 1e-7)
+
+    def _bounds(self, column: int) -> tuple[float, float]:
+        lp = self.relaxed.getLp()
+        return lp.col_lower_[column], lp.col_upper_[column]
+
+    def _set_bounds(self, column: int, bounds: tuple[float, float]) -> None:
+        self.relaxed.changeColBounds(column, float(bounds[0]), float(bounds[1]))
+
+    def _keep(self, solution: np.ndarray) -> None:
+        solution = solution.copy()
+        solution[:len(self.columns)] = np.round(solution[:len(self.columns)])
+        for i in self.switches:
+            solution[i] = math.ceil(solution[i] - 1e-7)
+        self.incumbent = solution
+
+    def _hold(self, column: int, maximise: bool, solution: np.ndarray, value: int, bound=None) -> tuple[int, int | None]:
+        self._keep(solution)
+        low, high = self._bounds(column)
+        self._set_bounds(column, (value, high) if maximise else (low, value))
+        return value, value if bound is None else bound
+
+
+def _day_cost(volunteer: VolunteerSpec, shift: ShiftSpec) -> int:
+    """1 on a day the volunteer would rather avoid, -1 on one they prefer."""
+    weekday = weekday_of(shift)
+    if weekday is None:
+        return 0
+    return (1 if weekday in volunteer.avoided_days else 0) - (1 if weekday in volunteer.preferred_days else 0)
 
 
 def _consecutive_rows(volunteer_id: int, numbered: list[tuple[int, int | None]], state: _State, limit: int,
@@ -250,43 +549,6 @@ def _consecutive_rows(volunteer_id: int, numbered: list[tuple[int, int | None]],
         # A pinned run may already be too long: then none of these days.
         rows.append((members, [1.0] * len(members), float(max(0, limit - sum(1 for n in window if n in worked)))))
     return extra_columns + len(switch_of)
-
-
-def _solve_binary(cost: np.ndarray, upper: np.ndarray, rows) -> list[int]:
-    """Minimise cost·x over 0/1 vectors x with each row's sum at most its bound.
-
-    The linear relaxation is tried first: these rosters are close to network
-    flows, so its optimum is usually integral already, and then it is also the
-    integer optimum. Otherwise HiGHS's branch and bound finishes the job."""
-    model = highspy.HighsLp()
-    model.num_col_ = len(cost)
-    model.num_row_ = len(rows)
-    model.col_cost_ = cost
-    model.col_lower_ = np.zeros(len(cost))
-    model.col_upper_ = upper
-    model.row_lower_ = np.full(len(rows), -highspy.kHighsInf)
-    model.row_upper_ = np.array([bound for _c, _v, bound in rows], dtype=float)
-    starts, indexes, values = [0], [], []
-    for members, coefficients, _bound in rows:
-        indexes.extend(members)
-        values.extend(coefficients)
-        starts.append(len(indexes))
-    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    model.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-    model.a_matrix_.index_ = np.array(indexes, dtype=np.int32)
-    model.a_matrix_.value_ = np.array(values, dtype=float)
-
-    relaxed = _highs()
-    relaxed.passModel(model)
-    relaxed.run()
-    solution = np.asarray(relaxed.getSolution().col_value)
-    if relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal or np.any(np.abs(solution - np.round(solution)) > 1e-7):
-        model.integrality_ = [highspy.HighsVarType.kInteger] * len(cost)
-        exact = _highs()
-        exact.passModel(model)
-        exact.run()
-        solution = np.asarray(exact.getSolution().col_value)
-    return [int(i) for i in np.flatnonzero(solution > 0.5)]
 
 
 def _highs() -> highspy.Highs:
