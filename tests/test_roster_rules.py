@@ -580,3 +580,21 @@ def test_the_most_load_and_the_spread_are_the_brute_force_optimum(case):
     assert (result.filled, max(loads), result.spread) == (seats, most, spread)
     assert result.proven
     assert_sound(shifts, volunteers, pinned, result, rules)
+
+
+def test_a_sunday_night_shift_that_overlaps_monday_is_solved_with_both_weeks():
+    """Week 0 ends with a Sunday afternoon (14–18) and a Sunday night
+    (22–02) shift; week 1 opens with Monday 00–04, which overlaps the night.
+    One volunteer, one shift a week: night + Monday cannot both be taken, so
+    the two seats are Sunday afternoon and Monday. Solved a week at a time,
+    either Sunday shift looks as good, and the night (here kept from an
+    earlier run) loses Monday's seat."""
+    sunday = 6 * 24
+    for night_id, afternoon_id in ((1, 2), (2, 1)):
+        shifts = [ShiftSpec(afternoon_id, "counter", sunday + 14, sunday + 18, 1, 0),
+                  ShiftSpec(night_id, "counter", sunday + 22, sunday + 26, 1, 0),
+                  ShiftSpec(3, "counter", sunday + 24, sunday + 28, 1, 1)]
+        one = [VolunteerSpec(1, True, 1, frozenset({1, 2, 3}))]
+        result = fill(shifts, one, previous={(1, night_id)})
+        assert result.assignments == {(1, afternoon_id), (1, 3)}
+        assert check_hard_rules(shifts, one, result.assignments) == []
