@@ -349,24 +349,25 @@ class _Program:
         self.deadline = deadline
         self.proven = True
         _seats, bound = self._goal(self.SEATS, maximise=True)
-        self.most, self.least = 0, 0
+        # The least sum of squares first: where the rosters are a flow's
+        # (without the experienced and the knapsack rows) it is also the
+        # least maximum and the most minimum load, so the checks that follow
+        # fail at once. Where they do not, the loads are bounded and the
+        # squares solved again within the bounds.
         if not self._out_of_time():
-            self._even_out()
-        # With every load the least or one more, the sum of squares follows
-        # from the seats: nothing left to solve.
-        if self.most - self.least > 1 and not self._out_of_time():
-            self._goal(self.SQUARES, maximise=False)
-        if self.has_cost and not self._out_of_time():
-            self._goal(self.COST, maximise=False)
+            self._goal(self.SQUARES, maximise=False, hold=False)
+        if not self._out_of_time() and self._even_out() and not self._out_of_time():
+            self._goal(self.SQUARES, maximise=False, hold=False)
+        if not self._out_of_time():
+            self._hold(self.SQUARES, False, self.incumbent, round(self.incumbent[self.SQUARES]))
         chosen = [self.columns[i] for i in np.flatnonzero(self.incumbent[:len(self.columns)] > 0.5)]
         return chosen, self.proven, bound
 
-    def _run_relaxed(self, warm: bool = False) -> None:
-        # A new objective starts afresh, so that HiGHS presolves again: warm
-        # starts skip presolve, several times slower on these programs. Only
-        # the bisection's trials, which move a few bounds, start warm.
-        if not warm:
-            self.relaxed.clearSolver()
+    def _run_relaxed(self) -> None:
+        # Every solve starts afresh, so that HiGHS presolves again: warm
+        # starts skip presolve, and presolve is what finds at once that a
+        # trial bound leaves too few seats (and is several times faster).
+        self.relaxed.clearSolver()
         if self.deadline is not None:
             self.relaxed.setOptionValue("time_limit", max(0.01, self.deadline - time.monotonic()))
         self.relaxed.run()
@@ -383,32 +384,28 @@ class _Program:
             loads[self.columns[i][0]] += 1
         return loads
 
-    def _even_out(self) -> None:
+    def _even_out(self) -> bool:
         """The most load as low as it goes, then the least as high as it
-        goes, each found by bisection over whole numbers: a trial bounds the
-        load steps and asks whether the seats still fit."""
+        goes, each a whole number at a time from the incumbent's: a trial
+        bounds the load steps and asks whether the seats still fit. True if
+        the incumbent changed."""
         loads = self._loads(self.incumbent)
-        low, high = self.fixed_most, max([*loads.values(), self.fixed_most])
-        while low < high and not self._out_of_time():
-            middle = (low + high) // 2
-            if self._fits(middle, None):
-                high = middle
-            else:
-                low = middle + 1
-        self.most = high
+        fixed_least = [self.fixed_least] if self.fixed_least is not None else []
+        self.most = max([*loads.values(), self.fixed_most])
+        changed = False
+        while self.most > self.fixed_most and not self._out_of_time() and self._fits(self.most - 1, None):
+            self.most -= 1
+            changed = True
         self._bound_steps(self.most, None)
         loads = self._loads(self.incumbent)
         reachable = [load + len(self.steps_of[v]) for v, load in self.loads_of.items()]
-        low = min([*loads.values(), *([self.fixed_least] if self.fixed_least is not None else [])])
-        high = min([*reachable, self.most, *([self.fixed_least] if self.fixed_least is not None else [])])
-        while low < high and not self._out_of_time():
-            middle = (low + high + 1) // 2
-            if self._fits(self.most, middle):
-                low = middle
-            else:
-                high = middle - 1
-        self.least = low
+        self.least = min([*loads.values(), *fixed_least])
+        high = min([*reachable, self.most, *fixed_least])
+        while self.least < high and not self._out_of_time() and self._fits(self.most, self.least + 1):
+            self.least += 1
+            changed = True
         self._bound_steps(self.most, self.least)
+        return changed
 
     def _bound_steps(self, most: int, least: int | None) -> None:
         steps = np.array(sorted(self.step_load), dtype=np.int32)
@@ -424,7 +421,7 @@ class _Program:
         cost = np.zeros(self.width)
         cost[self.SEATS] = -1.0
         self.relaxed.changeColsCost(self.width, np.arange(self.width, dtype=np.int32), cost)
-        self._run_relaxed(warm=True)
+        self._run_relaxed()
         status = self.relaxed.getModelStatus()
         fits = False
         if status == highspy.HighsModelStatus.kOptimal:
@@ -455,9 +452,9 @@ class _Program:
             exact.setOptionValue("time_limit", max(0.01, self.deadline - time.monotonic()))
         return exact
 
-    def _goal(self, column: int, maximise: bool) -> tuple[int, int | None]:
-        """Optimise one goal with the earlier ones held; then hold this one.
-        Returns its value and the best bound proven on it."""
+    def _goal(self, column: int, maximise: bool, hold: bool = True) -> tuple[int, int | None]:
+        """Optimise one goal with the earlier ones held; then hold this one
+        (with `hold`). Returns its value and the best bound proven on it."""
         sign = -1.0 if maximise else 1.0
         cost = np.zeros(self.width)
         cost[column] = sign
@@ -467,7 +464,7 @@ class _Program:
         if self.relaxed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             solution = np.asarray(self.relaxed.getSolution().col_value)
             if self._integral(solution):
-                return self._hold(column, maximise, solution, round(solution[column]))
+                return self._hold(column, maximise, solution, round(solution[column]), hold=hold)
             value = solution[column]
             relaxed_bound = math.floor(value + 1e-6) if maximise else math.ceil(value - 1e-6)
         exact = self._exact(cost)
@@ -486,7 +483,7 @@ class _Program:
             bound = relaxed_bound
         if not found or sign * solution[column] > sign * self.incumbent[column]:
             solution = self.incumbent  # the search stopped before it did as well
-        return self._hold(column, maximise, solution, round(solution[column]), bound)
+        return self._hold(column, maximise, solution, round(solution[column]), bound, hold=hold)
 
     def _integral(self, solution: np.ndarray) -> bool:
         part = solution[:len(self.columns)]
@@ -506,8 +503,11 @@ class _Program:
             solution[i] = math.ceil(solution[i] - 1e-7)
         self.incumbent = solution
 
-    def _hold(self, column: int, maximise: bool, solution: np.ndarray, value: int, bound=None) -> tuple[int, int | None]:
+    def _hold(self, column: int, maximise: bool, solution: np.ndarray, value: int, bound=None,
+              hold: bool = True) -> tuple[int, int | None]:
         self._keep(solution)
+        if not hold:
+            return value, value if bound is None else bound
         low, high = self._bounds(column)
         self._set_bounds(column, (value, high) if maximise else (low, value))
         return value, value if bound is None else bound
