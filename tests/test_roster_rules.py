@@ -598,3 +598,14 @@ def test_a_sunday_night_shift_that_overlaps_monday_is_solved_with_both_weeks():
         result = fill(shifts, one, previous={(1, night_id)})
         assert result.assignments == {(1, afternoon_id), (1, 3)}
         assert check_hard_rules(shifts, one, result.assignments) == []
+
+
+def test_a_fill_stopped_at_its_time_limit_says_it_is_not_proven_and_keeps_every_rule():
+    shifts = [ShiftSpec(i, "mobile", i * 10, i * 10 + 3, 2, 0, day=i) for i in range(1, 6)]
+    people = [VolunteerSpec(v, v == 1, 3, frozenset(range(1, 6))) for v in range(1, 5)]
+    stopped = fill(shifts, people, time_limit=0)
+    assert not stopped.proven
+    assert check_hard_rules(shifts, people, stopped.assignments) == []
+    assert stopped.seat_bound is None or stopped.seat_bound >= stopped.filled
+    finished = fill(shifts, people, time_limit=30)
+    assert finished.proven and finished.filled == finished.seat_bound == 6

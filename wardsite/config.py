@@ -156,6 +156,10 @@ ROSTER_MAX_SHIFTS_PER_DAY = 2
 # a week the Labour Code (2019, Art. 111) gives employees; with the usual
 # weekly limits of 1-3 shifts it never binds, so it costs no seat.
 ROSTER_MAX_CONSECUTIVE_DAYS = 6
+# Seconds the automatic fill's integer program may search (None: until the
+# optimum is proven). Stopped at the limit, it keeps the best roster found
+# and the report says it is not proven the best.
+ROSTER_SOLVER_SECONDS = 20
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14

@@ -40,6 +40,7 @@ class FillPlan:
     added: list[tuple[Volunteer, Shift]]
     removed: list[Assignment]
     empty: dict[int, tuple[int, str]]
+    proven: bool = True  # False: the solver stopped at ROSTER_SOLVER_SECONDS, best found but not proven best
     # Every shift read, held here: the session keeps only records someone holds.
     shifts: list[Shift] = field(default_factory=list)
 
@@ -76,6 +77,7 @@ class FillReport:
     added_seats: list[tuple[str, str]] = field(default_factory=list)
     removed_seats: list[tuple[str, str]] = field(default_factory=list)
     told: notices.Told = field(default_factory=notices.Told)  # about changes to published seats
+    proven: bool = True  # False: the best roster found within ROSTER_SOLVER_SECONDS, not proven the best
 
 
 def roster_rules() -> rostering.Rules:
@@ -195,7 +197,8 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
     for volunteer_id, station_id, kind in rows:
         history[volunteer_id][station_id if station_id is not None else kind] += 1
 
-    result = rostering.fill(shift_specs, volunteer_specs, pinned=pinned, previous=previous, history=history, rules=roster_rules())
+    result = rostering.fill(shift_specs, volunteer_specs, pinned=pinned, previous=previous, history=history, rules=roster_rules(),
+                             time_limit=current_app.config.get("ROSTER_SOLVER_SECONDS"))
 
     by_id = {s.id: s for s in week_shifts}
     people = {v.id: v for v in volunteers}
@@ -206,7 +209,7 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
         seats=sum(by_id[s].seats for s in in_range),
         filled=sum(1 for _v, s in result.assignments if s in in_range),
         added=added, removed=removed,
-        empty={k: v for k, v in result.empty.items() if k in in_range}, shifts=week_shifts,
+        empty={k: v for k, v in result.empty.items() if k in in_range}, proven=result.proven, shifts=week_shifts,
     )
 
 
@@ -232,7 +235,7 @@ def apply_plan(plan: FillPlan) -> FillReport:
     )
     return FillReport(
         plan.seats, plan.filled, len(plan.added), len(plan.removed), plan.empty,
-        added_seats=[(v.name, describe(s)) for v, s in plan.added], removed_seats=removed_seats, told=told,
+        added_seats=[(v.name, describe(s)) for v, s in plan.added], removed_seats=removed_seats, told=told, proven=plan.proven,
     )
 
 
