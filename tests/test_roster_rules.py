@@ -609,3 +609,26 @@ def test_a_fill_stopped_at_its_time_limit_says_it_is_not_proven_and_keeps_every_
     assert stopped.seat_bound is None or stopped.seat_bound >= stopped.filled
     finished = fill(shifts, people, time_limit=30)
     assert finished.proven and finished.filled == finished.seat_bound == 6
+
+
+def test_a_volunteer_who_avoids_saturday_is_not_put_on_saturday_with_equal_alternatives():
+    """Day 5 is a Saturday (weekday 5), day 4 a Friday; two volunteers, one
+    seat each day, either may take either. The one who avoids Saturday gets
+    Friday, over station variety too (Saturday's station is new to her)."""
+    shifts = [ShiftSpec(1, "counter", 4 * 24 + 8, 4 * 24 + 12, 1, 0, station="A", weekday=4),
+              ShiftSpec(2, "counter", 5 * 24 + 8, 5 * 24 + 12, 1, 0, station="B", weekday=5)]
+    avoids = VolunteerSpec(1, True, 1, frozenset({1, 2}), avoided_days=frozenset({5}))
+    other = VolunteerSpec(2, True, 1, frozenset({1, 2}))
+    for previous in (set(), {(1, 2), (2, 1)}):
+        result = fill(shifts, [avoids, other], previous=previous, history={1: Counter({"A": 5})})
+        assert result.assignments == {(1, 1), (2, 2)}
+
+
+def test_a_day_preference_never_costs_a_seat():
+    """Only she can take Saturday's seat: she gets it, avoided or not."""
+    shifts = [ShiftSpec(1, "counter", 4 * 24 + 8, 4 * 24 + 12, 1, 0, weekday=4),
+              ShiftSpec(2, "counter", 5 * 24 + 8, 5 * 24 + 12, 1, 0, weekday=5)]
+    avoids = VolunteerSpec(1, True, 2, frozenset({1, 2}), avoided_days=frozenset({5}))
+    other = VolunteerSpec(2, True, 1, frozenset({1}), preferred_days=frozenset({4}))
+    result = fill(shifts, [avoids, other])
+    assert result.filled == 2 and (1, 2) in result.assignments

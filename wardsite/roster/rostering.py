@@ -588,6 +588,8 @@ def _spread(state: _State, pinned: set) -> None:
                     break
                 if not keeps_experienced and not state.volunteers[other].experienced:
                     continue
+                if _day_cost(state.volunteers[other], state.shifts[shift_id]) > _day_cost(state.volunteers[volunteer_id], state.shifts[shift_id]):
+                    continue  # never against a day preference
                 if state.free_for(other, shift_id):
                     state.remove(volunteer_id, shift_id)
                     state.add(other, shift_id)
@@ -635,6 +637,9 @@ def _vary_stations(state: _State, fixed: set, history: dict, weeks: dict) -> boo
                     continue
                 if a in state.by_shift[t] or b in state.by_shift[s]:
                     continue
+                va, vb, sa, sb = state.volunteers[a], state.volunteers[b], state.shifts[s], state.shifts[t]
+                if _day_cost(va, sb) + _day_cost(vb, sa) > _day_cost(va, sa) + _day_cost(vb, sb):
+                    continue  # never against the day preferences
                 state.remove(a, s)
                 state.remove(b, t)
                 if may_take(a, t) and may_take(b, s):
