@@ -1,6 +1,7 @@
-"""Automatic rostering: 300 volunteers, 4 weeks, 60 shifts a week.
+"""Automatic rostering: 300 volunteers, 4 weeks, 60 shifts a week (by default).
 
-    .venv/bin/python benchmarks/roster_fill.py [--seed N] [--volunteers N] [--min-rest HOURS] [--max-per-day N]
+    .venv/bin/python benchmarks/roster_fill.py [--seed N] [--volunteers N] [--weeks N] [--scarce] [--time-limit S]
+        [--min-rest HOURS] [--max-per-day N]
         [--max-consecutive-days N] [--max-hours-per-week H] [--max-hours-per-month H]
 
 Times `wardsite.roster.rostering.fill` (the solver the leader's button and
@@ -80,17 +81,18 @@ def main() -> None:
         people = [replace(p, max_hours_per_week=args.max_hours_per_week, max_hours_per_month=args.max_hours_per_month) for p in people]
     rules = Rules(min_rest=args.min_rest, max_per_day=args.max_per_day, max_consecutive_days=args.max_consecutive_days)
     began, began_cpu = time.perf_counter(), time.process_time()
-    result = fill(shifts, people, rules=rules)
+    result = fill(shifts, people, rules=rules, time_limit=args.time_limit)
     elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
     # A second run for memory: tracemalloc slows Python down several times.
     tracemalloc.start()
-    fill(shifts, people, rules=rules)
+    fill(shifts, people, rules=rules, time_limit=args.time_limit)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     seats = sum(s.seats for s in shifts)
     assert not check_hard_rules(shifts, people, result.assignments, rules=rules)
     print(f"{len(people)} volunteers, {len(shifts)} shifts, {seats} seats")
     print(f"filled {result.filled} seats, {len(result.empty)} shifts with empty seats")
+    print(f"bound {result.seat_bound} seats ({'proven optimum' if result.proven else 'best found, not proven best'}); spread {result.spread}")
     print(f"time {elapsed:.2f} s (CPU {cpu:.2f} s: the machine is shared); peak memory {peak / 1e6:.1f} MB (tracemalloc: Python allocations, not HiGHS's own)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident size of the whole process (imports, HiGHS included): {rss:.0f} MB")

@@ -476,7 +476,7 @@ class _Program:
         found = len(solution) == self.width and exact.getInfo().primal_solution_status == 2
         if status == highspy.HighsModelStatus.kOptimal:
             bound = round(solution[column])
-        elif status == highspy.HighsModelStatus.kTimeLimit:
+        elif status == highspy.HighsModelStatus.kTimeLimit and math.isfinite(exact.getInfo().mip_dual_bound):
             dual = exact.getInfo().mip_dual_bound * sign
             bound = math.floor(dual + 1e-6) if maximise else math.ceil(dual - 1e-6)
         else:
