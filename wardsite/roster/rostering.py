@@ -339,7 +339,7 @@ class _Program:
         self.relaxed.passModel(model)
         # A start the integer search may always fall back on: nobody added.
         self.incumbent = np.zeros(width)
-        self.lower, self.upper = lower, upper
+        self.lower, self.upper = lower.copy(), upper.copy()
 
     def solve(self, deadline: float | None) -> tuple[list[tuple[int, int]], bool, int | None]:
         """The pairs chosen, whether every goal's optimum is proven, and the
@@ -412,6 +412,7 @@ class _Program:
         loads = np.array([self.step_load[j] for j in steps])
         lower = (loads <= least).astype(float) if least is not None else np.zeros(len(steps))
         upper = (loads <= most).astype(float)
+        self.lower[steps], self.upper[steps] = lower, upper
         self.relaxed.changeColsBounds(len(steps), steps, lower, upper)
 
     def _fits(self, most: int, least: int | None) -> bool:
@@ -490,10 +491,11 @@ class _Program:
         return not np.any(np.abs(part - np.round(part)) > 1e-7)
 
     def _bounds(self, column: int) -> tuple[float, float]:
-        lp = self.relaxed.getLp()
-        return lp.col_lower_[column], lp.col_upper_[column]
+        # Kept here: getLp() would copy the whole program.
+        return self.lower[column], self.upper[column]
 
     def _set_bounds(self, column: int, bounds: tuple[float, float]) -> None:
+        self.lower[column], self.upper[column] = bounds
         self.relaxed.changeColBounds(column, float(bounds[0]), float(bounds[1]))
 
     def _keep(self, solution: np.ndarray) -> None:
