@@ -124,6 +124,7 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
         volunteer_specs.append(rostering.VolunteerSpec(
             v.id, v.experienced, v.max_shifts_per_week, eligible, skills,
             max_hours_per_week=v.max_hours_per_week, max_hours_per_month=v.max_hours_per_month,
+            preferred_days=v.preferred_days, avoided_days=v.avoided_days,
         ))
     return shift_specs, volunteer_specs
 
