@@ -78,7 +78,7 @@ def test_a_roster_stopped_at_the_time_limit_says_best_found_not_proven_best(app,
 
     def stopped_at_the_limit(*args, **kwargs):
         plan = real(*args, **kwargs)
-        plan.proven_optimal = False
+        plan.proven = False
         return plan
 
     monkeypatch.setattr(jobs, "plan_fill", stopped_at_the_limit)

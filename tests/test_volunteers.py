@@ -4,6 +4,8 @@ the card check."""
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -117,6 +119,25 @@ def test_volunteer_edits_own_availability_and_dates_away(app, client, login):
         volunteer = db.session.scalar(select(Volunteer))
         assert volunteer.weekly_cells == {(5, "morning"), (6, "evening")}
         assert volunteer.away_on(date(2027, 1, 2)) and not volunteer.away_on(date(2027, 1, 4))
+
+
+def test_volunteer_says_which_days_they_would_rather_serve_or_avoid(app, client, login):
+    person = login("volunteer")
+    with app.app_context():
+        make_volunteer(user_id=person.id, cells=[])
+        db.session.commit()
+    both = client.post("/tinh-nguyen/lich-ranh", data={"what": "weekly", "cells": ["5-morning"], "preferred_days": ["5"], "avoided_days": ["5"]})
+    assert "vừa muốn trực vừa muốn tránh" in html(both)
+    response = client.post("/tinh-nguyen/lich-ranh", data={"what": "weekly", "cells": ["5-morning", "6-evening"], "preferred_days": ["6"], "avoided_days": ["5"]})
+    assert response.status_code == 303
+    with app.app_context():
+        volunteer = db.session.scalar(select(Volunteer))
+        assert volunteer.preferred_days == {6} and volunteer.avoided_days == {5}
+        assert volunteer.weekly_cells == {(5, "morning"), (6, "evening")}
+    page = html(client.get("/tinh-nguyen/lich-ranh"))
+    assert "Những ngày tôi muốn tránh" in page
+    assert re.search(r'<input checked[^>]*name="avoided_days"[^>]*value="5"', page)
+    assert not re.search(r'<input checked[^>]*name="avoided_days"[^>]*value="6"', page)
 
 
 # Shifts and the roster ---------------------------------------------------------------

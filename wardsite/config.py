@@ -171,6 +171,10 @@ ROSTER_JOB_LEASE_SECONDS = 900
 ROSTER_FILL_INLINE = False
 # A swap a volunteer takes waits for a leader's approval before the seat changes hands.
 ROSTER_SWAP_NEEDS_APPROVAL = False
+# Seconds the automatic fill's integer program may search (None: until the
+# optimum is proven). Stopped at the limit, it keeps the best roster found
+# and the report says it is not proven the best.
+ROSTER_SOLVER_SECONDS = 20
 VISIT_SLOT_MINUTES = 60
 VISIT_LEAD_DAYS = 1
 VISIT_HORIZON_DAYS = 14

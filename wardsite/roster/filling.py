@@ -40,9 +40,9 @@ class FillPlan:
     added: list[tuple[Volunteer, Shift]]
     removed: list[Assignment]
     empty: dict[int, tuple[int, str]]
+    proven: bool = True  # False: the solver stopped at ROSTER_SOLVER_SECONDS, best found but not proven best
     # Every shift read, held here: the session keeps only records someone holds.
     shifts: list[Shift] = field(default_factory=list)
-    proven_optimal: bool = True  # False: the solver stopped at its time limit, best found
 
     @property
     def fingerprint(self) -> str:
@@ -77,7 +77,7 @@ class FillReport:
     added_seats: list[tuple[str, str]] = field(default_factory=list)
     removed_seats: list[tuple[str, str]] = field(default_factory=list)
     told: notices.Told = field(default_factory=notices.Told)  # about changes to published seats
-    proven_optimal: bool = True  # False: the best roster found, not proven best (a time limit)
+    proven: bool = True  # False: the best roster found within ROSTER_SOLVER_SECONDS, not proven the best
 
 
 def roster_rules() -> rostering.Rules:
@@ -124,6 +124,7 @@ def _specs(shifts: list[Shift], volunteers: list[Volunteer], frozen: frozenset =
         volunteer_specs.append(rostering.VolunteerSpec(
             v.id, v.experienced, v.max_shifts_per_week, eligible, skills,
             max_hours_per_week=v.max_hours_per_week, max_hours_per_month=v.max_hours_per_month,
+            preferred_days=v.preferred_days, avoided_days=v.avoided_days,
         ))
     return shift_specs, volunteer_specs
 
@@ -197,7 +198,8 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
     for volunteer_id, station_id, kind in rows:
         history[volunteer_id][station_id if station_id is not None else kind] += 1
 
-    result = rostering.fill(shift_specs, volunteer_specs, pinned=pinned, previous=previous, history=history, rules=roster_rules())
+    result = rostering.fill(shift_specs, volunteer_specs, pinned=pinned, previous=previous, history=history, rules=roster_rules(),
+                             time_limit=current_app.config.get("ROSTER_SOLVER_SECONDS"))
 
     by_id = {s.id: s for s in week_shifts}
     people = {v.id: v for v in volunteers}
@@ -208,8 +210,7 @@ def plan_fill(start: date, end: date, *, replan: bool = False, now: datetime | N
         seats=sum(by_id[s].seats for s in in_range),
         filled=sum(1 for _v, s in result.assignments if s in in_range),
         added=added, removed=removed,
-        empty={k: v for k, v in result.empty.items() if k in in_range}, shifts=week_shifts,
-        proven_optimal=getattr(result, "proven_optimal", True),
+        empty={k: v for k, v in result.empty.items() if k in in_range}, proven=result.proven, shifts=week_shifts,
     )
 
 
@@ -235,8 +236,7 @@ def apply_plan(plan: FillPlan) -> FillReport:
     )
     return FillReport(
         plan.seats, plan.filled, len(plan.added), len(plan.removed), plan.empty,
-        added_seats=[(v.name, describe(s)) for v, s in plan.added], removed_seats=removed_seats, told=told,
-        proven_optimal=plan.proven_optimal,
+        added_seats=[(v.name, describe(s)) for v, s in plan.added], removed_seats=removed_seats, told=told, proven=plan.proven,
     )
 
 

@@ -159,7 +159,7 @@ def report_result(report: FillReport) -> dict:
     return {
         "seats": report.seats, "filled": report.filled, "added": report.added, "removed": report.removed,
         "added_seats": report.added_seats, "removed_seats": report.removed_seats,
-        "told": asdict(report.told), "proven_optimal": report.proven_optimal,
+        "told": asdict(report.told), "proven_optimal": report.proven,
     }
 
 
@@ -168,7 +168,7 @@ def plan_result(plan: FillPlan) -> dict:
     changes = plan.team_changes()
     visits = notices.booking_hooks().team_changes(changes)
     return {
-        "seats": plan.seats, "filled": plan.filled, "proven_optimal": plan.proven_optimal,
+        "seats": plan.seats, "filled": plan.filled, "proven_optimal": plan.proven,
         "add": [[v.id, s.id] for v, s in plan.added], "remove": [a.id for a in plan.removed],
         "changes": [{
             "shift": describe(change.shift), "shift_id": change.shift.id,
@@ -266,7 +266,7 @@ def stored_plan(job: FillJob) -> FillPlan:
     people = {v.id: v for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_([v for v, _s in values["add"]])))}
     added = [(people[v], by_id[s]) for v, s in values["add"] if v in people and s in by_id]
     return FillPlan(job.start_day, job.end_day, True, values["seats"], values["filled"], added, removed, {},
-                    shifts=shifts, proven_optimal=values.get("proven_optimal", True))
+                    shifts=shifts, proven=values.get("proven_optimal", True))
 
 
 def still_valid(job: FillJob) -> bool:

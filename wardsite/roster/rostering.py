@@ -16,36 +16,47 @@ The rules are eligibility: they decide which (volunteer, shift) columns the
 integer program has and which rows bound them (rest is an overlap of shifts
 stretched by the rest; the daily limit a row per volunteer and day; the
 consecutive days a 0/1 "works that day" column per volunteer and day, like
-the experienced switches, and a row per run of N + 1 days), so the program
-stays the same and its optimum is still the most seats the rules allow.
-Weeks are solved in order, each seeing the days already worked around it,
-so the consecutive-days rule holds across weeks too.
+the experienced switches, and a row per run of N + 1 days).
 
-Goals, in order:
-1. as many seats filled as the hard rules allow: an exact integer program,
-   solved per week with HiGHS. Days in a row and a month's hours reach
-   across weeks: each week sees the weeks before it as they were decided
-   (and pinned seats after it), so those two rules always hold, but a
-   month's hours go to its first weeks first, which is not always the most
-   seats over the whole month;
-2. keep what the previous run decided (a rerun changes nothing it need not),
-   then vary each volunteer's stations: exchange shifts so that volunteers go
-   where they have served least, over past weeks and this roster;
-3. spread the load: after the integer program, seats move from a volunteer to
-   one with at least two shifts fewer who could legally take the seat, until
-   no such move is left. So among volunteers who could have taken a seat,
-   the most and least loaded differ by at most one.
+The whole run is one program, all its weeks together: a Sunday-night shift
+that overlaps Monday's, days in a row and a month's hours across a week's
+edge, and the loads that fairness compares all reach across weeks.
+
+Goals, in order (lexicographic: each solved with the ones before held at
+their optimum):
+1. as many seats filled as the hard rules allow;
+2. fairness. A volunteer's load is their number of seats among the shifts
+   given (pinned ones included); the counted volunteers are those eligible
+   (in `eligible`, with the skill) for at least one of the shifts, and the
+   spread is the most minus the least load among them (`spread_of`). With
+   the seats held: (a) the least possible maximum load, (b) then the most
+   possible minimum load, so the least spread that maximum allows, (c) then
+   the least sum of squared loads. Loads are 0/1 "one seat more" steps per
+   volunteer, so (a) and (b) bound the steps (found by bisection over whole
+   numbers) and (c) costs each step 2k - 1: all linear. At the optimum no
+   seat can move to a volunteer with two shifts fewer;
+3. volunteers' preferred and avoided weekdays (soft: a seat or fairness is
+   never given up for them), and, below that, keeping what the previous run
+   decided (a rerun changes nothing it need not);
+4. station variety, by exchanges after the program: two volunteers swap
+   shifts in a week when both go where they have served less, over past
+   weeks and this roster. Exchanges keep every load and never worsen a day
+   preference, nor touch a kept pair, so they undo none of the above.
+
+Each goal's linear relaxation is solved first: these rosters are close to
+network flows, so its optimum is usually integral and then proven. Otherwise
+HiGHS's branch and bound finishes the goal, from the best roster so far.
+With `time_limit`, a goal stopped at the limit keeps the best roster found,
+and `RosterResult.proven` is False: the best found, not proven the best.
 
 Pinned assignments (made by hand) are never moved and count towards every rule.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
-
-import highspy
-import numpy as np
 
 from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, named here for its callers)
     AT_LIMIT,
@@ -63,7 +74,9 @@ from wardsite.roster.specs import (  # noqa: F401 (the solver's vocabulary, name
     hours_of,
     overlaps,
     too_close,
+    weekday_of,
 )
+from wardsite.roster.program import Program as _Program, day_cost as _day_cost
 from wardsite.roster.state import State as _State
 
 def fill(
@@ -73,11 +86,13 @@ def fill(
     previous: Iterable[tuple[int, int]] = (),
     history: dict[int, Counter] | None = None,
     rules: Rules | None = None,
+    time_limit: float | None = None,
 ) -> RosterResult:
     """Fill the shifts. `pinned` pairs stay as they are; `previous` pairs (the
-    last run's) are kept where that costs no seat; `history` counts each
-    volunteer's earlier shifts per station, for station variety; `rules`
-    the rest and daily limit."""
+    last run's) are kept where that costs no seat and no fairness; `history`
+    counts each volunteer's earlier shifts per station, for station variety;
+    `rules` the rest and daily limit; `time_limit` the seconds the integer
+    program may take (None: until proven)."""
     rules = rules or Rules()
     shifts = {shift.id: shift for shift in shifts}
     volunteers = {volunteer.id: volunteer for volunteer in volunteers}
@@ -89,214 +104,41 @@ def fill(
     weeks: dict[Hashable, list[ShiftSpec]] = defaultdict(list)
     for shift in sorted(shifts.values(), key=lambda s: (s.start, s.id)):
         weeks[shift.week].append(shift)
-    for week in sorted(weeks, key=lambda w: weeks[w][0].start):
-        for volunteer_id, shift_id in _solve_week(weeks[week], state, previous):
-            state.add(volunteer_id, shift_id)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    program = _Program(sorted(shifts.values(), key=lambda s: (s.start, s.id)), state, previous)
+    chosen, proven, bound = program.solve(deadline)
+    for volunteer_id, shift_id in chosen:
+        state.add(volunteer_id, shift_id)
 
-    # Lexicographically (sum of squared loads, station repetition) goes down
-    # at every step, so this loop ends.
-    # Station variety never moves what the previous run decided: it is the last goal.
-    _spread(state, pinned)
-    while _vary_stations(state, pinned | previous, history, weeks):
+    # Stopped at the time limit, the one-seat moves still even out what they
+    # can; a proven optimum has no such move left (each would lower the sum
+    # of squared loads). Exchanges for station variety keep every load and
+    # day preference, and never move what the previous run decided.
+    if not proven:
         _spread(state, pinned)
-    return RosterResult(state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs(), rules))
+    while _vary_stations(state, pinned | previous, history, weeks):
+        if not proven:
+            _spread(state, pinned)
+    return RosterResult(
+        state.pairs(), explain_empty(shifts.values(), volunteers.values(), state.pairs(), rules),
+        proven=proven, seat_bound=len(pinned) + bound if bound is not None else None,
+        spread=spread_of(shifts.values(), volunteers.values(), state.pairs()),
+    )
 
 
-def _maximal_cliques(intervals: list[ShiftSpec], rest=None) -> list[list[int]]:
-    """Maximal sets of pairwise overlapping shifts (an interval graph's cliques):
-    the shifts running just before each end that follows a start. With
-    `rest`, each shift counts as running until `rest` after its end: the
-    cliques of shifts pairwise too close."""
-    events = []
-    for shift in intervals:
-        events.append((shift.start, 1, shift.id))
-        events.append((shift.end + rest if rest else shift.end, 0, shift.id))  # an end sorts before a start at the same time
-    events.sort(key=lambda e: (e[0], e[1]))
-    active: set[int] = set()
-    cliques = []
-    grew = False
-    for _when, is_start, shift_id in events:
-        if is_start:
-            active.add(shift_id)
-            grew = True
-        else:
-            if grew and len(active) > 1:
-                cliques.append(sorted(active))
-            grew = False
-            active.discard(shift_id)
-    return cliques
-
-
-def _solve_week(week_shifts: list[ShiftSpec], state: _State, previous: set) -> list[tuple[int, int]]:
-    shifts, volunteers = state.shifts, state.volunteers
-    free_seats = {s.id: s.seats - len(state.by_shift[s.id]) for s in week_shifts}
-    week = week_shifts[0].week
-
-    columns: list[tuple[int, int]] = []
-    for volunteer in volunteers.values():
-        room = volunteer.max_per_week - state.week_count[volunteer.id, week]
-        if room <= 0:
-            continue
-        for shift in week_shifts:
-            if free_seats[shift.id] > 0 and state.free_for(volunteer.id, shift.id):
-                columns.append((volunteer.id, shift.id))
-    if not columns:
-        return []
-
-    rows: list[tuple[list[int], list[float], float]] = []  # (columns, coefficients, upper bound)
-    by_shift: dict[int, list[int]] = defaultdict(list)
-    by_volunteer: dict[int, list[int]] = defaultdict(list)
-    for index, (volunteer_id, shift_id) in enumerate(columns):
-        by_shift[shift_id].append(index)
-        by_volunteer[volunteer_id].append(index)
-    for shift_id, indexes in by_shift.items():
-        if len(indexes) > free_seats[shift_id]:
-            rows.append((indexes, [1.0] * len(indexes), float(free_seats[shift_id])))
-    for volunteer_id, indexes in by_volunteer.items():
-        room = volunteers[volunteer_id].max_per_week - state.week_count[volunteer_id, week]
-        if len(indexes) > room:
-            rows.append((indexes, [1.0] * len(indexes), float(room)))
-        column_of = {columns[i][1]: i for i in indexes}
-        for clique in _maximal_cliques([shifts[columns[i][1]] for i in indexes], state.rules.min_rest):
-            members = [column_of[s] for s in clique]
-            rows.append((members, [1.0] * len(members), 1.0))
-        # Hours limits: a row per week or month, each column weighing its hours.
-        periods: dict[tuple, tuple[list[int], float]] = {}
-        for i in indexes:
-            for key, period, left in state.hours_left(volunteer_id, shifts[columns[i][1]]):
-                periods.setdefault((key, period), ([], left))[0].append(i)
-        for members, left in periods.values():
-            weights = [hours_of(shifts[columns[i][1]]) for i in members]
-            if sum(weights) > left + HOURS_SLACK:
-                rows.append((members, weights, left + HOURS_SLACK))
-        if state.rules.max_per_day is not None:
-            by_day: dict[Hashable, list[int]] = defaultdict(list)
-            for i in indexes:
-                by_day[day_of(shifts[columns[i][1]])].append(i)
-            for day, members in by_day.items():
-                room_today = state.rules.max_per_day - state.day_count[volunteer_id, day]
-                if len(members) > room_today:
-                    rows.append((members, [1.0] * len(members), float(room_today)))
-
-    upper = np.ones(len(columns))
-    extra_columns = 0  # one "has an experienced member" switch per shift that needs it
-    for shift_id, indexes in by_shift.items():
-        shift = shifts[shift_id]
-        if shift.kind not in NEEDS_EXPERIENCED or state.has_experienced(shift_id):
-            continue
-        experienced = [i for i in indexes if volunteers[columns[i][0]].experienced]
-        newcomers = [i for i in indexes if not volunteers[columns[i][0]].experienced]
-        if not newcomers:
-            continue
-        if not experienced:
-            upper[newcomers] = 0.0
-            continue
-        switch = len(columns) + extra_columns
-        extra_columns += 1
-        rows.append(([switch, *experienced], [1.0] + [-1.0] * len(experienced), 0.0))
-        for i in newcomers:  # a new member only beside an experienced one
-            rows.append(([i, switch], [1.0, -1.0], 0.0))
-    day_switches = len(columns) + extra_columns  # the "works that day" switches start here
-    limit = state.rules.max_consecutive_days
-    if limit:
-        for volunteer_id, indexes in by_volunteer.items():
-            extra_columns = _consecutive_rows(
-                volunteer_id, [(i, day_number(shifts[columns[i][1]])) for i in indexes], state, limit, rows,
-                len(columns) + extra_columns, extra_columns,
-            )
-    upper = np.concatenate([upper, np.ones(extra_columns)])
-
-    # Every filled seat is worth more than all kept assignments together, so
-    # the optimum fills the true maximum of seats and, among such rosters,
-    # keeps as much of the previous run as it can.
-    # The switches are worth a little too: left free, they let the relaxation
-    # settle on fractional corners.
-    weight = len(previous) + extra_columns + 1
-    # The day switches cost a little instead: each then sits at its day's
-    # largest column, integral when the seats are.
-    cost = np.full(len(columns) + extra_columns, -1.0)
-    cost[day_switches:] = 1.0
-    for index, pair in enumerate(columns):
-        cost[index] = -(weight + (1 if pair in previous else 0))
-
-    return [columns[i] for i in _solve_binary(cost, upper, rows) if i < len(columns)]
-
-
-def _consecutive_rows(volunteer_id: int, numbered: list[tuple[int, int | None]], state: _State, limit: int,
-                      rows: list, next_column: int, extra_columns: int) -> int:
-    """Rows keeping one volunteer off N + 1 consecutive days: a "works that
-    day" switch per new day (each of the day's columns at most the switch) and,
-    for every run of N + 1 days that the days already worked and these could
-    fill, the switches at most N minus the days already worked in it.
-    Returns the new count of extra columns."""
-    worked = state.worked_days(volunteer_id)
-    candidate_days: dict[int, list[int]] = defaultdict(list)
-    for index, number in numbered:
-        if number is not None and number not in worked:
-            candidate_days[number].append(index)
-    if not candidate_days:
-        return extra_columns
-    switch_of: dict[int, int] = {}
-    for first in sorted({n - k for n in candidate_days for k in range(limit + 1)}):
-        window = range(first, first + limit + 1)
-        if not all(n in worked or n in candidate_days for n in window):
-            continue
-        for n in window:
-            if n in candidate_days and n not in switch_of:
-                switch_of[n] = next_column + len(switch_of)
-                for i in candidate_days[n]:
-                    rows.append(([i, switch_of[n]], [1.0, -1.0], 0.0))
-        members = [switch_of[n] for n in window if n in candidate_days]
-        # A pinned run may already be too long: then none of these days.
-        rows.append((members, [1.0] * len(members), float(max(0, limit - sum(1 for n in window if n in worked)))))
-    return extra_columns + len(switch_of)
-
-
-def _solve_binary(cost: np.ndarray, upper: np.ndarray, rows) -> list[int]:
-    """Minimise cost·x over 0/1 vectors x with each row's sum at most its bound.
-
-    The linear relaxation is tried first: these rosters are close to network
-    flows, so its optimum is usually integral already, and then it is also the
-    integer optimum. Otherwise HiGHS's branch and bound finishes the job."""
-    model = highspy.HighsLp()
-    model.num_col_ = len(cost)
-    model.num_row_ = len(rows)
-    model.col_cost_ = cost
-    model.col_lower_ = np.zeros(len(cost))
-    model.col_upper_ = upper
-    model.row_lower_ = np.full(len(rows), -highspy.kHighsInf)
-    model.row_upper_ = np.array([bound for _c, _v, bound in rows], dtype=float)
-    starts, indexes, values = [0], [], []
-    for members, coefficients, _bound in rows:
-        indexes.extend(members)
-        values.extend(coefficients)
-        starts.append(len(indexes))
-    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    model.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-    model.a_matrix_.index_ = np.array(indexes, dtype=np.int32)
-    model.a_matrix_.value_ = np.array(values, dtype=float)
-
-    relaxed = _highs()
-    relaxed.passModel(model)
-    relaxed.run()
-    solution = np.asarray(relaxed.getSolution().col_value)
-    if relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal or np.any(np.abs(solution - np.round(solution)) > 1e-7):
-        model.integrality_ = [highspy.HighsVarType.kInteger] * len(cost)
-        exact = _highs()
-        exact.passModel(model)
-        exact.run()
-        solution = np.asarray(exact.getSolution().col_value)
-    return [int(i) for i in np.flatnonzero(solution > 0.5)]
-
-
-def _highs() -> highspy.Highs:
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.setOptionValue("mip_abs_gap", 0.5)  # the objective is integral
-    highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("threads", 1)
-    return highs
+def spread_of(shifts: Iterable[ShiftSpec], volunteers: Iterable[VolunteerSpec],
+              assignments: Iterable[tuple[int, int]]) -> int:
+    """The most loaded minus the least loaded volunteer, among those eligible
+    (in `eligible`, with the skill) for at least one of the shifts; a load
+    is the number of the volunteer's seats among the shifts, pinned ones
+    included. 0 when nobody is eligible."""
+    shifts = {shift.id: shift for shift in shifts}
+    loads = Counter(v for v, s in assignments if s in shifts)
+    counted = [
+        loads[v.id] for v in volunteers
+        if any(s in shifts and has_skill(v, shifts[s]) for s in v.eligible)
+    ]
+    return max(counted) - min(counted) if counted else 0
 
 
 def _spread(state: _State, pinned: set) -> None:
@@ -326,6 +168,8 @@ def _spread(state: _State, pinned: set) -> None:
                     break
                 if not keeps_experienced and not state.volunteers[other].experienced:
                     continue
+                if _day_cost(state.volunteers[other], state.shifts[shift_id]) > _day_cost(state.volunteers[volunteer_id], state.shifts[shift_id]):
+                    continue  # never against a day preference
                 if state.free_for(other, shift_id):
                     state.remove(volunteer_id, shift_id)
                     state.add(other, shift_id)
@@ -373,6 +217,9 @@ def _vary_stations(state: _State, fixed: set, history: dict, weeks: dict) -> boo
                     continue
                 if a in state.by_shift[t] or b in state.by_shift[s]:
                     continue
+                va, vb, sa, sb = state.volunteers[a], state.volunteers[b], state.shifts[s], state.shifts[t]
+                if _day_cost(va, sb) + _day_cost(vb, sa) > _day_cost(va, sa) + _day_cost(vb, sb):
+                    continue  # never against the day preferences
                 state.remove(a, s)
                 state.remove(b, t)
                 if may_take(a, t) and may_take(b, s):

@@ -29,6 +29,7 @@ class ShiftSpec:
     required_skill: str = ""  # a skill every volunteer on the shift must have; "" for none
     month: Hashable = None  # what the monthly hours count in; None: the monthly limit does not see the shift
     ordinal: int | None = None  # the day's number (consecutive days differ by 1); None: `day`'s toordinal() if a date
+    weekday: int | None = None  # 0 Monday … 6 Sunday, for day preferences; None: `day`'s weekday() if a date
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class VolunteerSpec:
     skills: frozenset = frozenset()
     max_hours_per_week: float | None = None  # None: no limit in hours
     max_hours_per_month: float | None = None
+    preferred_days: frozenset = frozenset()  # weekdays (0 Monday … 6 Sunday) the volunteer would rather serve
+    avoided_days: frozenset = frozenset()  # weekdays they would rather not; both soft
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class Rules:
 class RosterResult:
     assignments: set[tuple[int, int]]  # (volunteer id, shift id), pinned ones included
     empty: dict[int, tuple[int, str]] = field(default_factory=dict)  # shift id → (empty seats, reason)
+    # False when the solver stopped at its time limit: the best roster found,
+    # not proven the best.
+    proven: bool = True
+    seat_bound: int | None = None  # the most seats proven possible (= filled when proven)
+    spread: int = 0  # most minus least loaded, see `rostering.spread_of`
 
     @property
     def filled(self) -> int:
@@ -78,6 +86,12 @@ def too_close(a: ShiftSpec, b: ShiftSpec, rest=None) -> bool:
 
 def day_of(shift: ShiftSpec) -> Hashable:
     return shift.day if shift.day is not None else ("shift", shift.id)
+
+
+def weekday_of(shift: ShiftSpec) -> int | None:
+    if shift.weekday is not None:
+        return shift.weekday
+    return shift.day.weekday() if hasattr(shift.day, "weekday") else None
 
 
 def has_skill(volunteer: VolunteerSpec, shift: ShiftSpec) -> bool:

@@ -55,6 +55,13 @@ class AvailabilityForm(Form):
         _l("When can you help?"),
         choices=[SelectChoice(f"{day}-{part}", f"{WEEKDAYS[day]} {label}") for day in range(7) for part, (label, _a, _b) in DAY_PARTS.items()],
     )
+    # Soft wishes the automatic roster follows when that costs no seat.
+    preferred_days = MultiCheckboxField(_l("Days I would rather serve"), choices=[SelectChoice(str(day), WEEKDAYS[day]) for day in range(7)])
+    avoided_days = MultiCheckboxField(_l("Days I would rather avoid"), choices=[SelectChoice(str(day), WEEKDAYS[day]) for day in range(7)])
+
+    def validate_avoided_days(self, field) -> None:
+        if set(field.data or []) & set(self.preferred_days.data or []):
+            raise ValidationError(_l("A day cannot be both preferred and avoided."))
 
 
 class NotifyForm(Form):

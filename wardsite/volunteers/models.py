@@ -81,6 +81,10 @@ class Volunteer(db.Model):
     max_shifts_per_week: Mapped[int] = mapped_column(default=DEFAULT_MAX_SHIFTS_PER_WEEK)
     max_hours_per_week: Mapped[int | None] = mapped_column()  # None: no limit in hours
     max_hours_per_month: Mapped[int | None] = mapped_column()
+    # One letter a weekday, Monday first: "p" rather serve, "a" rather avoid,
+    # "." no wish; "" none at all. Soft: the fill follows them when that
+    # costs no seat and no fairness.
+    day_preferences: Mapped[str] = mapped_column(String(7), default="", server_default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), unique=True)
     card_code: Mapped[str] = mapped_column(String(20), unique=True, default=new_card_code)
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
@@ -97,6 +101,21 @@ class Volunteer(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def _days_marked(self, letter: str) -> frozenset[int]:
+        return frozenset(day for day, mark in enumerate(self.day_preferences or "") if mark == letter)
+
+    @property
+    def preferred_days(self) -> frozenset[int]:
+        return self._days_marked("p")
+
+    @property
+    def avoided_days(self) -> frozenset[int]:
+        return self._days_marked("a")
+
+    def set_day_preferences(self, preferred, avoided) -> None:
+        marks = ["p" if day in preferred else "a" if day in avoided else "." for day in range(7)]
+        self.day_preferences = "" if set(marks) == {"."} else "".join(marks)
 
     @property
     def skills(self) -> list[str]:

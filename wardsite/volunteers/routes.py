@@ -87,6 +87,8 @@ def _availability(volunteer: Volunteer, here: str):
     away_form = AwayForm(prefix="away")
     if request.method == "GET":
         form.cells.data = [f"{day}-{part}" for day, part in sorted(volunteer.weekly_cells)]
+        form.preferred_days.data = [str(day) for day in sorted(volunteer.preferred_days)]
+        form.avoided_days.data = [str(day) for day in sorted(volunteer.avoided_days)]
     if request.method == "POST" and request.form.get("what") == "away":
         if away_form.validate_on_submit():
             services.add_dates_away(volunteer, away_form.start_date.data, away_form.end_date.data, (away_form.note.data or "").strip())
@@ -106,6 +108,7 @@ def _availability(volunteer: Volunteer, here: str):
             day, part = value.split("-")
             cells.append((int(day), part))
         services.set_availability(volunteer, cells)
+        volunteer.set_day_preferences({int(d) for d in form.preferred_days.data or []}, {int(d) for d in form.avoided_days.data or []})
         db.session.commit()
         flash(_("The weekly availability has been saved."), "success")
         return redirect(here, 303)
