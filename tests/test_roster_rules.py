@@ -182,10 +182,9 @@ def test_a_rerun_changes_nothing(case):
     assert again.assignments == first.assignments
 
 
-@st.composite
-def larger_rosters(draw):
-    """Shifts at a few set times, so shifts that overlap form blocks."""
-    slots = [(0, 4), (5, 9), (10, 13), (24, 28), (29, 33), (48, 52)]
+def _rosters_at_set_times(draw, slots, most_per_week, weekly_hours=None):
+    """Shifts at a few set times, so shifts that overlap form blocks; with
+    `weekly_hours`, each volunteer's limit in hours a week is drawn from it."""
     shifts = []
     for shift_id in range(1, draw(st.integers(10, 40)) + 1):
         week = draw(st.integers(0, 2))
@@ -194,8 +193,15 @@ def larger_rosters(draw):
     volunteers = []
     for volunteer_id in range(1, draw(st.integers(5, 40)) + 1):
         eligible = draw(st.sets(st.sampled_from([s.id for s in shifts]), max_size=12))
-        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, 3)), frozenset(eligible)))
+        hours = {} if weekly_hours is None else {"max_hours_per_week": draw(st.sampled_from(weekly_hours))}
+        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, most_per_week)), frozenset(eligible), **hours))
     return shifts, volunteers
+
+
+@st.composite
+def larger_rosters(draw):
+    """Shifts at a few set times, so shifts that overlap form blocks."""
+    return _rosters_at_set_times(draw, [(0, 4), (5, 9), (10, 13), (24, 28), (29, 33), (48, 52)], 3)
 
 
 def max_flow_bound(shifts, volunteers) -> int:
@@ -454,18 +460,7 @@ def test_hours_limits_keep_the_exact_maximum(case):
 @st.composite
 def four_hour_rosters(draw):
     """`larger_rosters` with shifts of 4 hours, and some volunteers with 8 h a week."""
-    slots = [(0, 4), (5, 9), (10, 14), (24, 28), (29, 33), (48, 52)]
-    shifts = []
-    for shift_id in range(1, draw(st.integers(10, 40)) + 1):
-        week = draw(st.integers(0, 2))
-        start, end = draw(st.sampled_from(slots))
-        shifts.append(ShiftSpec(shift_id, "counter", week * 200 + start, week * 200 + end, draw(st.integers(1, 3)), week, station=draw(st.integers(0, 2))))
-    volunteers = []
-    for volunteer_id in range(1, draw(st.integers(5, 40)) + 1):
-        eligible = draw(st.sets(st.sampled_from([s.id for s in shifts]), max_size=12))
-        volunteers.append(VolunteerSpec(volunteer_id, draw(st.booleans()), draw(st.integers(1, 4)), frozenset(eligible),
-                                        max_hours_per_week=draw(st.sampled_from([None, 8, 8, 10]))))
-    return shifts, volunteers
+    return _rosters_at_set_times(draw, [(0, 4), (5, 9), (10, 14), (24, 28), (29, 33), (48, 52)], 4, [None, 8, 8, 10])
 
 
 @settings(max_examples=60, deadline=None)

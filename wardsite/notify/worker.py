@@ -91,6 +91,18 @@ def backoff(attempts: int, base: float) -> float:
     return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS) * random.uniform(0.8, 1.2)
 
 
+def claiming(model, chosen):
+    """An UPDATE of the rows of `model` whose ids `chosen` (a SELECT of ids,
+    ordered and limited) picks: one statement, so two workers never take one
+    row. On PostgreSQL the rows are chosen FOR UPDATE SKIP LOCKED in a CTE (a
+    CTE is run once; an IN (subquery ... LIMIT) may be run again per row)."""
+    taking = update(model)
+    if db.engine.dialect.name == "postgresql":
+        rows = chosen.with_for_update(skip_locked=True).cte("chosen")
+        return taking.where(model.id == rows.c.id)
+    return taking.where(model.id.in_(chosen.scalar_subquery()))
+
+
 class Worker:
     def __init__(self, config, channels: dict | None = None):
         self.config = config
@@ -166,13 +178,7 @@ class Worker:
         )
         if in_quiet_hours(self.quiet, now):
             due = due.where(or_(OutboxMessage.channel.not_in(PHONE_CHANNELS), OutboxMessage.same_day.is_(True)))
-        claim = update(OutboxMessage).where(OutboxMessage.status == QUEUED)
-        if db.engine.dialect.name == "postgresql":
-            # A CTE is run once; an IN (subquery ... LIMIT) may be run again per row.
-            chosen = due.with_for_update(skip_locked=True).cte("due")
-            claim = claim.where(OutboxMessage.id == chosen.c.id)
-        else:
-            claim = claim.where(OutboxMessage.id.in_(due.scalar_subquery()))
+        claim = claiming(OutboxMessage, due).where(OutboxMessage.status == QUEUED)
         token = secrets.token_hex(16)
         db.session.execute(
             claim.values(status=SENDING, claim_token=token, claimed_until=now + self.lease,

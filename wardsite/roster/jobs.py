@@ -120,12 +120,7 @@ def claim(now: datetime | None = None) -> FillJob | None:
     there is none (or another worker took it first)."""
     now = now or utcnow()
     oldest = select(FillJob.id).where(FillJob.status == QUEUED).order_by(FillJob.created_at, FillJob.id).limit(1)
-    taking = update(FillJob).where(FillJob.status == QUEUED)
-    if db.engine.dialect.name == "postgresql":
-        chosen = oldest.with_for_update(skip_locked=True).cte("oldest")
-        taking = taking.where(FillJob.id == chosen.c.id)
-    else:
-        taking = taking.where(FillJob.id.in_(oldest.scalar_subquery()))
+    taking = notify_worker.claiming(FillJob, oldest).where(FillJob.status == QUEUED)
     token = secrets.token_hex(16)
     db.session.execute(
         taking.values(status=RUNNING, claim_token=token, claimed_until=now + lease(), started_at=now,
